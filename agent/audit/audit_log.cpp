@@ -1,0 +1,171 @@
+#include "agent/audit/audit_log.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+
+#include <set>
+
+#include "agent/core/canonical_json.h"
+
+namespace tillid::audit {
+
+const char* const kGenesisHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+store::SchemaModule auditSchema() {
+  return {"audit",
+          {{"hash-chained security log",
+            // No UNIQUE on seq: verification must be able to see a duplicated sequence
+            // number (an inserted entry) rather than have SQLite hide it.
+            "CREATE TABLE audit_log ("
+            " id INTEGER PRIMARY KEY,"
+            " seq INTEGER NOT NULL, time TEXT NOT NULL, actor TEXT NOT NULL,"
+            " action TEXT NOT NULL, details TEXT NOT NULL,"
+            " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)"}}};
+}
+
+std::string computeHash(const Entry& entry) {
+  Poco::JSON::Object record;
+  record.set("seq", entry.seq);
+  record.set("time", entry.time);
+  record.set("actor", entry.actor);
+  record.set("action", entry.action);
+  // Details are hashed as stored text: any edit to them, even whitespace, breaks the hash.
+  record.set("details", entry.details);
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  sha.update(entry.prevHash);
+  sha.update('\n');
+  sha.update(canonicalJson(Poco::JSON::Object::Ptr(new Poco::JSON::Object(record))));
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+Result<std::optional<ChainHead>> head(store::Database& db) {
+  auto stmt = db.prepare("SELECT seq, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+  if (!stmt) return stmt.status();
+  auto row = stmt->step();
+  if (!row) return row.status();
+  if (!*row) return std::optional<ChainHead>();
+  return std::optional<ChainHead>(ChainHead{stmt->int64(0), stmt->text(1)});
+}
+
+Result<Entry> append(store::Database& db, const std::string& actor, const std::string& action,
+                     const Poco::JSON::Object::Ptr& details, TimePoint now) {
+  auto last = head(db);
+  if (!last) return last.status();
+  Entry entry;
+  entry.seq = last->has_value() ? (*last)->seq + 1 : 1;
+  entry.time = formatTimestamp(now);
+  entry.actor = actor;
+  entry.action = action;
+  entry.details = canonicalJson(details ? details : Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+  entry.prevHash = last->has_value() ? (*last)->hash : kGenesisHash;
+  entry.hash = computeHash(entry);
+  auto stmt = db.prepare(
+      "INSERT INTO audit_log(seq, time, actor, action, details, prev_hash, hash) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!stmt) return stmt.status();
+  TILLID_RETURN_IF_ERROR(stmt->bind(1, entry.seq)
+                             .bind(2, entry.time)
+                             .bind(3, entry.actor)
+                             .bind(4, entry.action)
+                             .bind(5, entry.details)
+                             .bind(6, entry.prevHash)
+                             .bind(7, entry.hash)
+                             .run());
+  return entry;
+}
+
+Result<std::vector<Entry>> entries(store::Database& db, int64_t afterSeq, int64_t limit) {
+  auto stmt = db.prepare(
+      "SELECT seq, time, actor, action, details, prev_hash, hash FROM audit_log "
+      "WHERE seq > ?1 ORDER BY id LIMIT ?2");
+  if (!stmt) return stmt.status();
+  stmt->bind(1, afterSeq).bind(2, limit);
+  std::vector<Entry> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    out.push_back({stmt->int64(0), stmt->text(1), stmt->text(2), stmt->text(3), stmt->text(4),
+                   stmt->text(5), stmt->text(6)});
+  }
+  return out;
+}
+
+const char* tamperName(Tamper kind) {
+  switch (kind) {
+    case Tamper::kEdited: return "edited";
+    case Tamper::kDeleted: return "deleted";
+    case Tamper::kInserted: return "inserted";
+    case Tamper::kReordered: return "reordered";
+  }
+  return "unknown";
+}
+
+namespace {
+
+Finding finding(Tamper kind, int64_t seq, const std::string& what) {
+  return {kind, seq, "entry " + std::to_string(seq) + " " + tamperName(kind) + ": " + what};
+}
+
+// Classifies the first entry whose link to its predecessor is broken. `seen` holds the
+// sequence numbers already walked; `all` every sequence number in the table.
+Finding classifyBreak(const Entry& e, int64_t expectedSeq, const std::set<int64_t>& seen,
+                      const std::multiset<int64_t>& all) {
+  if (e.seq > expectedSeq) {
+    if (all.count(expectedSeq) > 0) {
+      return finding(Tamper::kReordered, e.seq,
+                     "it appears before entry " + std::to_string(expectedSeq));
+    }
+    return finding(Tamper::kDeleted, expectedSeq,
+                   "entries " + std::to_string(expectedSeq) + " to " +
+                       std::to_string(e.seq - 1) + " are missing before entry " +
+                       std::to_string(e.seq));
+  }
+  if (e.seq < expectedSeq && seen.count(e.seq) > 0) {
+    if (all.count(e.seq) > 1) {
+      return finding(Tamper::kInserted, e.seq,
+                     "two entries claim sequence number " + std::to_string(e.seq));
+    }
+  }
+  if (e.seq < expectedSeq) {
+    return finding(Tamper::kReordered, e.seq,
+                   "it appears after entry " + std::to_string(expectedSeq - 1));
+  }
+  // Right number, wrong predecessor: the entry before it was put there afterwards.
+  return finding(Tamper::kInserted, e.seq - 1,
+                 "entry " + std::to_string(e.seq) + " was not chained to it");
+}
+
+}  // namespace
+
+Result<Verification> verify(store::Database& db) {
+  auto all = entries(db);
+  if (!all) return all.status();
+  std::multiset<int64_t> allSeqs;
+  for (const auto& e : *all) allSeqs.insert(e.seq);
+
+  Verification result;
+  std::set<int64_t> seen;
+  int64_t expectedSeq = 1;
+  std::string expectedPrev = kGenesisHash;
+  for (const auto& e : *all) {
+    result.entries++;
+    if (computeHash(e) != e.hash) {
+      result.firstProblem =
+          finding(Tamper::kEdited, e.seq, "its content no longer matches its hash");
+      break;
+    }
+    if (e.seq != expectedSeq || e.prevHash != expectedPrev) {
+      result.firstProblem = classifyBreak(e, expectedSeq, seen, allSeqs);
+      break;
+    }
+    seen.insert(e.seq);
+    expectedSeq = e.seq + 1;
+    expectedPrev = e.hash;
+    result.head = ChainHead{e.seq, e.hash};
+  }
+  return result;
+}
+
+}  // namespace tillid::audit

@@ -1,0 +1,70 @@
+#pragma once
+// The security log: an append-only hash chain in the store. Each entry's hash is
+// SHA-256 over the previous entry's hash and the entry's canonical JSON, so editing,
+// deleting, inserting or reordering entries breaks the chain at that point. A rewrite
+// of the whole chain is caught by comparing with heads anchored at the collector.
+
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/core/time.h"
+#include "agent/store/database.h"
+#include "agent/store/migrations.h"
+
+namespace tillid::audit {
+
+struct Entry {
+  int64_t seq = 0;
+  std::string time;
+  std::string actor;    // "agent", "admin:<name>", "collector", ...
+  std::string action;   // dotted verb, e.g. "agent.start", "config.changed"
+  std::string details;  // canonical JSON object
+  std::string prevHash;
+  std::string hash;
+};
+
+struct ChainHead {
+  int64_t seq = 0;
+  std::string hash;
+};
+
+// The hash of the empty chain: what the first entry's prevHash holds.
+extern const char* const kGenesisHash;
+
+store::SchemaModule auditSchema();
+
+// The hash an entry must carry given its fields and prevHash.
+std::string computeHash(const Entry& entry);
+
+// Appends an entry in the caller's transaction (the writer thread's batch).
+Result<Entry> append(store::Database& db, const std::string& actor, const std::string& action,
+                     const Poco::JSON::Object::Ptr& details, TimePoint now = WallClock::now());
+
+Result<std::optional<ChainHead>> head(store::Database& db);
+
+enum class Tamper { kEdited, kDeleted, kInserted, kReordered };
+const char* tamperName(Tamper kind);
+
+struct Finding {
+  Tamper kind;
+  int64_t seq;          // the entry where the chain first breaks
+  std::string message;  // a sentence for the operator
+};
+
+struct Verification {
+  int64_t entries = 0;
+  std::optional<ChainHead> head;
+  std::optional<Finding> firstProblem;  // empty when the chain is intact
+};
+
+// Walks the chain in append order and reports the first entry that breaks it.
+Result<Verification> verify(store::Database& db);
+
+// Entries in append order, for display and export.
+Result<std::vector<Entry>> entries(store::Database& db, int64_t afterSeq = 0, int64_t limit = -1);
+
+}  // namespace tillid::audit

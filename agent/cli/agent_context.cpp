@@ -1,0 +1,34 @@
+#include "agent/cli/agent_context.h"
+
+#include <Poco/Path.h>
+
+#include "agent/core/agent_config.h"
+
+namespace tillid::cli {
+
+std::vector<OptionSpec> agentGlobalOptions() {
+  return {
+      {"config", "FILE", "configuration file (JSON; keys override the built-in defaults)"},
+      {"state-dir", "DIR", "where the database, keys and logs live"},
+      {"set", "KEY=VALUE", "override one configuration key, e.g. --set log.level=debug"},
+  };
+}
+
+Result<AgentContext> loadAgentContext(const ParsedArgs& args) {
+  std::vector<std::string> overrides = args.values("set");
+  auto config = loadAgentConfig(args.value("config"), overrides);
+  if (!config) return config.status();
+  std::string dir = args.value("state-dir").value_or(config->string("state_dir"));
+  if (dir.empty()) {
+    return Status::error(ErrorCode::kInvalidArgument, "the state directory is empty; "
+                                                      "give --state-dir DIR");
+  }
+  // Absolute, because a daemon changes its working directory to "/".
+  Poco::Path path(dir);
+  path.makeAbsolute();
+  std::string root = path.toString();
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return AgentContext{std::move(*config), StatePaths{root}};
+}
+
+}  // namespace tillid::cli

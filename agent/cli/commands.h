@@ -1,0 +1,12 @@
+#pragma once
+// The tillid-agent commands; each lives in its own file.
+
+#include "agent/core/cli_app.h"
+
+namespace tillid::cli {
+
+Command runCommand();
+Command statusCommand();
+Command auditCommand();
+
+}  // namespace tillid::cli

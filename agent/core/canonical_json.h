@@ -1,0 +1,23 @@
+#pragma once
+// Canonical JSON: object keys sorted, no whitespace, one spelling per value. Used
+// wherever bytes are hashed or signed (audit chain, reports, orders), so that the same
+// content always yields the same digest.
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
+
+#include <string>
+
+#include "agent/core/result.h"
+
+namespace tillid {
+
+// REQUIRES: value holds JSON-representable data (objects, arrays, strings, integers,
+// booleans, null). Floating-point values are written with 17 significant digits;
+// hashed records should prefer integers.
+std::string canonicalJson(const Poco::Dynamic::Var& value);
+
+// Parses JSON text (comments allowed when allowComments) into an object.
+Result<Poco::JSON::Object::Ptr> parseJsonObject(const std::string& text, bool allowComments = false);
+
+}  // namespace tillid

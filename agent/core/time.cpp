@@ -1,0 +1,39 @@
+#include "agent/core/time.h"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/DateTimeParser.h>
+#include <Poco/Exception.h>
+#include <Poco/Timestamp.h>
+
+namespace tillid {
+
+int64_t toMicros(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint fromMicros(int64_t micros) {
+  return TimePoint(std::chrono::duration_cast<WallClock::duration>(std::chrono::microseconds(micros)));
+}
+
+std::string formatTimestamp(TimePoint t) {
+  Poco::Timestamp ts(toMicros(t));
+  return Poco::DateTimeFormatter::format(ts, "%Y-%m-%dT%H:%M:%S.%FZ");
+}
+
+Result<TimePoint> parseTimestamp(const std::string& text) {
+  static const char* const kFormats[] = {"%Y-%m-%dT%H:%M:%S.%FZ", "%Y-%m-%dT%H:%M:%SZ",
+                                         "%Y-%m-%d"};
+  for (const char* format : kFormats) {
+    Poco::DateTime parsed;
+    int tzd = 0;
+    if (Poco::DateTimeParser::tryParse(format, text, parsed, tzd)) {
+      return fromMicros(parsed.timestamp().epochMicroseconds());
+    }
+  }
+  return Status::error(ErrorCode::kInvalidArgument,
+                       "'" + text + "' is not a UTC time (expected YYYY-MM-DD or "
+                       "YYYY-MM-DDTHH:MM:SSZ)");
+}
+
+}  // namespace tillid

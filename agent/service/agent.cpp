@@ -1,0 +1,123 @@
+#include "agent/service/agent.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/SHA2Engine.h>
+
+#include "agent/audit/audit_log.h"
+#include "agent/core/logging.h"
+#include "agent/service/schema.h"
+#include "agent/store/store.h"
+
+namespace tillid {
+namespace {
+
+using Poco::JSON::Object;
+
+std::string sha256Hex(const std::string& text) {
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  sha.update(text);
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+// Security-log entries for what opening the store did, and for a changed configuration.
+void recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
+                        const Config& config) {
+  if (opened.recovery) {
+    Object::Ptr details = new Object;
+    details->set("reason", opened.recovery->reason);
+    details->set("moved_to", opened.recovery->movedTo);
+    (void)audit::append(db, "agent", "store.recovered", details);
+    (void)store::setMeta(db, "last_recovery",
+                         formatTimestamp(WallClock::now()) + " " + opened.recovery->movedTo +
+                             " (" + opened.recovery->reason + ")");
+  }
+  for (const auto& m : opened.migrations) {
+    Object::Ptr details = new Object;
+    details->set("module", m.module);
+    details->set("from", m.fromVersion);
+    details->set("to", m.toVersion);
+    (void)audit::append(db, "agent", "store.migrated", details);
+  }
+  const std::string current = config.canonical();
+  auto previous = store::getMeta(db, "config");
+  const std::string before = previous && previous->has_value() ? **previous : "";
+  if (before != current) {
+    Object::Ptr details = new Object;
+    if (!before.empty()) {
+      Poco::JSON::Array::Ptr keys = new Poco::JSON::Array;
+      for (const auto& key : Config::changedKeys(before, current)) keys->add(key);
+      details->set("changed_keys", keys);
+    }
+    details->set("sha256", sha256Hex(current));
+    details->set("source", config.sourceFile().empty() ? "defaults" : config.sourceFile());
+    (void)audit::append(db, "agent", before.empty() ? "config.initial" : "config.changed",
+                        details);
+    (void)store::setMeta(db, "config", current);
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePaths& paths) {
+  auto lock = platform::acquireInstanceLock(paths.lock());
+  if (!lock) return lock.status();
+
+  auto opened = store::openStore(paths.database(), agentSchemaModules(),
+                                 static_cast<int>(config.integer("store.busy_timeout_ms")));
+  if (!opened) return opened.status();
+  if (opened->recovery) {
+    logger("agent").error("the database was damaged (" + opened->recovery->reason +
+                          "); it was moved to " + opened->recovery->movedTo +
+                          " and a new one was created");
+  }
+  {
+    store::Transaction tx(opened->db);
+    TILLID_RETURN_IF_ERROR(tx.begun());
+    recordStartupFacts(opened->db, *opened, config);
+    Object::Ptr details = new Object;
+    details->set("version", TILLID_VERSION);
+    details->set("state_dir", paths.root);
+    TILLID_RETURN_IF_ERROR(audit::append(opened->db, "agent", "agent.start", details).status());
+    TILLID_RETURN_IF_ERROR(tx.commit());
+  }
+
+  std::unique_ptr<Agent> agent(new Agent);
+  agent->started_ = std::chrono::steady_clock::now();
+  agent->lock_ = std::move(*lock);
+  store::WriterOptions options;
+  options.maxBatchJobs = static_cast<size_t>(config.integer("store.batch_max_rows"));
+  options.maxBatchDelay = std::chrono::milliseconds(config.integer("store.batch_max_ms"));
+  agent->writer_ = std::make_unique<store::Writer>(std::move(opened->db), options);
+  agent->health_ = std::make_unique<HealthSampler>(
+      *agent->writer_, std::chrono::milliseconds(config.integer("health.interval_ms")),
+      config.integer("health.keep_samples"));
+  logger("agent").information("agent started, state directory " + paths.root);
+  return agent;
+}
+
+Agent::~Agent() { stop("destroyed"); }
+
+void Agent::audit(const std::string& actor, const std::string& action, Object::Ptr details) {
+  writer_->submit([actor, action, details](store::Database& db) {
+    return audit::append(db, actor, action, details).status();
+  });
+}
+
+void Agent::stop(const std::string& reason) {
+  if (stopped_) return;
+  stopped_ = true;
+  health_.reset();
+  Object::Ptr details = new Object;
+  details->set("reason", reason);
+  details->set("uptime_s", std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::steady_clock::now() - started_)
+                               .count());
+  audit("agent", "agent.stop", details);
+  writer_->stop();
+  const store::WriterStats stats = writer_->stats();
+  logger("agent").information("agent stopped (" + reason + "), " +
+                              std::to_string(stats.jobsCommitted) + " writes committed, " +
+                              std::to_string(stats.jobsFailed) + " failed");
+}
+
+}  // namespace tillid

@@ -1,0 +1,46 @@
+#pragma once
+// The running agent: owns the instance lock, the store's writer and every background
+// component, and writes its start, stop, configuration changes, migrations and store
+// recoveries to the security log.
+
+#include <memory>
+#include <string>
+
+#include "agent/core/config.h"
+#include "agent/service/health_sampler.h"
+#include "agent/service/state_paths.h"
+#include "agent/store/writer.h"
+#include "platform/instance_lock.h"
+
+namespace tillid {
+
+class Agent {
+ public:
+  // Takes the state directory's lock, opens and migrates the store and starts the
+  // background components. Fails without side effects on the store if another agent
+  // holds the lock.
+  static Result<std::unique_ptr<Agent>> start(const Config& config, const StatePaths& paths);
+
+  ~Agent();  // stops with reason "destroyed" if stop() was not called
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Stops the components, writes agent.stop and commits everything buffered.
+  void stop(const std::string& reason);
+
+  store::Writer& writer() { return *writer_; }
+  // Appends a security-log entry through the writer (committed with the next batch).
+  void audit(const std::string& actor, const std::string& action,
+             Poco::JSON::Object::Ptr details);
+
+ private:
+  Agent() = default;
+
+  std::unique_ptr<platform::InstanceLock> lock_;
+  std::unique_ptr<store::Writer> writer_;
+  std::unique_ptr<HealthSampler> health_;
+  std::chrono::steady_clock::time_point started_;
+  bool stopped_ = false;
+};
+
+}  // namespace tillid

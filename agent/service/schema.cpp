@@ -1,0 +1,12 @@
+#include "agent/service/schema.h"
+
+#include "agent/audit/audit_log.h"
+#include "agent/service/health_sampler.h"
+
+namespace tillid {
+
+std::vector<store::SchemaModule> agentSchemaModules() {
+  return {audit::auditSchema(), healthSchema()};
+}
+
+}  // namespace tillid

@@ -1,0 +1,97 @@
+#include "agent/store/store.h"
+
+#include <Poco/Exception.h>
+#include <Poco/File.h>
+
+#include "agent/core/time.h"
+
+namespace tillid::store {
+namespace {
+
+// Renames the database and its WAL and shared-memory files to "<path>.corrupt-<time>".
+Result<std::string> moveAside(const std::string& path) {
+  std::string stamp = formatTimestamp(WallClock::now());
+  for (char& c : stamp) {
+    if (c == ':') c = '-';
+  }
+  const std::string target = path + ".corrupt-" + stamp;
+  try {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      Poco::File file(path + suffix);
+      if (file.exists()) file.renameTo(target + suffix);
+    }
+  } catch (const Poco::Exception& e) {
+    return Status::error(ErrorCode::kIo, "moving damaged database aside: " + e.displayText());
+  }
+  return target;
+}
+
+}  // namespace
+
+SchemaModule storeSchema() {
+  return {"store",
+          {{"key/value facts about the store",
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"}}};
+}
+
+Status checkIntegrity(Database& db) {
+  auto stmt = db.prepare("PRAGMA integrity_check");
+  if (!stmt) return stmt.status();
+  std::string problems;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    const std::string line = stmt->text(0);
+    if (line != "ok") problems += (problems.empty() ? "" : "; ") + line;
+  }
+  if (!problems.empty()) return Status::error(ErrorCode::kCorrupt, problems);
+  return Status::ok();
+}
+
+Result<OpenedStore> openStore(const std::string& path, const std::vector<SchemaModule>& modules,
+                              int busyTimeoutMs) {
+  OpenedStore opened;
+  auto db = Database::open(path, OpenMode::kReadWriteCreate, busyTimeoutMs);
+  Status health = db ? checkIntegrity(*db) : db.status();
+  if (health.code() == ErrorCode::kCorrupt) {
+    if (db) *db = Database();  // close before renaming
+    auto moved = moveAside(path);
+    if (!moved) return moved.status();
+    opened.recovery = Recovery{health.message(), *moved};
+    db = Database::open(path, OpenMode::kReadWriteCreate, busyTimeoutMs);
+    health = db ? checkIntegrity(*db) : db.status();
+  }
+  if (!health.isOk()) return health.withContext("opening the store " + path);
+  std::vector<SchemaModule> all{storeSchema()};
+  all.insert(all.end(), modules.begin(), modules.end());
+  auto applied = migrate(*db, all);
+  if (!applied) return applied.status().withContext("migrating the store " + path);
+  opened.db = std::move(*db);
+  opened.migrations = std::move(*applied);
+  return opened;
+}
+
+}  // namespace tillid::store
+
+namespace tillid::store {
+
+Status setMeta(Database& db, const std::string& key, const std::string& value) {
+  auto stmt = db.prepare(
+      "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+      "ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+  if (!stmt) return stmt.status();
+  return stmt->bind(1, key).bind(2, value).run();
+}
+
+Result<std::optional<std::string>> getMeta(Database& db, const std::string& key) {
+  auto stmt = db.prepare("SELECT value FROM meta WHERE key=?1");
+  if (!stmt) return stmt.status();
+  stmt->bind(1, key);
+  auto row = stmt->step();
+  if (!row) return row.status();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt->text(0));
+}
+
+}  // namespace tillid::store

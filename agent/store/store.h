@@ -1,0 +1,45 @@
+#pragma once
+// Opening the agent's database: integrity check, recovery of a corrupt file (moved
+// aside, never deleted), and migrations. What happened is returned so that the caller
+// can write it to the security log.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/store/database.h"
+#include "agent/store/migrations.h"
+
+namespace tillid::store {
+
+struct Recovery {
+  std::string reason;   // what the integrity check or SQLite said
+  std::string movedTo;  // where the damaged file now is
+};
+
+struct OpenedStore {
+  Database db;
+  std::vector<AppliedMigration> migrations;
+  std::optional<Recovery> recovery;
+};
+
+// The store's own tables (meta: small key/value facts such as last_write). Always first.
+SchemaModule storeSchema();
+
+// Opens (creating if needed) the database at `path` and migrates storeSchema() and then
+// `modules` to their latest versions.
+Result<OpenedStore> openStore(const std::string& path, const std::vector<SchemaModule>& modules,
+                              int busyTimeoutMs = 5000);
+
+// Runs SQLite's integrity check; ok when the database is sound.
+Status checkIntegrity(Database& db);
+
+}  // namespace tillid::store
+
+namespace tillid::store {
+
+// Small facts in the meta table (last_write, last_recovery, config hash, ...).
+Status setMeta(Database& db, const std::string& key, const std::string& value);
+Result<std::optional<std::string>> getMeta(Database& db, const std::string& key);
+
+}  // namespace tillid::store

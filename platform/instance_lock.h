@@ -1,0 +1,25 @@
+#pragma once
+// One agent per state directory: the running agent holds an exclusive lock on a file
+// in it. Other processes (status, a second agent) can ask who holds it.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/core/result.h"
+
+namespace tillid::platform {
+
+class InstanceLock {
+ public:
+  virtual ~InstanceLock() = default;
+};
+
+// Takes the lock and records this process's id in the file. kConflict when another
+// process holds it (the message names its pid).
+Result<std::unique_ptr<InstanceLock>> acquireInstanceLock(const std::string& path);
+
+// The id of the process holding the lock, or nullopt when no process does.
+std::optional<int> instanceLockHolder(const std::string& path);
+
+}  // namespace tillid::platform
