@@ -58,7 +58,8 @@ void recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
 
 }  // namespace
 
-Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePaths& paths) {
+Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePaths& paths,
+                                            std::unique_ptr<platform::ServiceNotifier> notifier) {
   auto lock = platform::acquireInstanceLock(paths.lock());
   if (!lock) return lock.status();
 
@@ -78,6 +79,8 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
     details->set("version", TILLID_VERSION);
     details->set("state_dir", paths.root);
     TILLID_RETURN_IF_ERROR(audit::append(opened->db, "agent", "agent.start", details).status());
+    TILLID_RETURN_IF_ERROR(
+        store::setMeta(opened->db, "last_write", formatTimestamp(WallClock::now())));
     TILLID_RETURN_IF_ERROR(tx.commit());
   }
 
@@ -91,6 +94,11 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   agent->health_ = std::make_unique<HealthSampler>(
       *agent->writer_, std::chrono::milliseconds(config.integer("health.interval_ms")),
       config.integer("health.keep_samples"));
+  if (notifier) {
+    agent->notifier_ = std::move(notifier);
+    agent->watchdog_ = std::make_unique<ServiceWatchdog>(*agent->writer_, *agent->notifier_);
+    agent->notifier_->ready();
+  }
   logger("agent").information("agent started, state directory " + paths.root);
   return agent;
 }
@@ -106,6 +114,8 @@ void Agent::audit(const std::string& actor, const std::string& action, Object::P
 void Agent::stop(const std::string& reason) {
   if (stopped_) return;
   stopped_ = true;
+  if (notifier_) notifier_->stopping();
+  watchdog_.reset();
   health_.reset();
   Object::Ptr details = new Object;
   details->set("reason", reason);

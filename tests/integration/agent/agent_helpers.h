@@ -1,0 +1,48 @@
+#pragma once
+// Helpers for tests that run the real tillid-agent binary on a temporary state directory.
+
+#include <csignal>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/store/database.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace tillid::test {
+
+inline std::vector<std::string> withStateDir(const std::string& stateDir,
+                                             std::vector<std::string> args) {
+  args.insert(args.begin(), {"--state-dir", stateDir});
+  return args;
+}
+
+// Runs `tillid-agent --state-dir DIR args...` to completion.
+inline RunResult agentCommand(const std::string& stateDir, const std::vector<std::string>& args) {
+  return runProgram(TILLID_AGENT_BIN, withStateDir(stateDir, args));
+}
+
+// Starts `tillid-agent run` and waits until `status` reports it running.
+inline std::unique_ptr<ChildProcess> startAgent(const std::string& stateDir,
+                                                std::vector<std::string> extra = {}) {
+  extra.insert(extra.begin(), "run");
+  auto child = std::make_unique<ChildProcess>(TILLID_AGENT_BIN, withStateDir(stateDir, extra));
+  waitUntil([&] { return agentCommand(stateDir, {"status"}).exitCode == 0 || !child->running(); });
+  return child;
+}
+
+// A read-only connection to the agent's database, as a second process would have.
+inline store::Database openAgentDb(const std::string& stateDir) {
+  auto db = store::Database::open(stateDir + "/tillid.db", store::OpenMode::kReadOnly);
+  if (!db) throw std::runtime_error(db.status().message());
+  return std::move(*db);
+}
+
+inline std::string queryText(store::Database& db, const std::string& sql) {
+  auto text = db.queryText(sql);
+  if (!text) throw std::runtime_error(text.status().message());
+  return text->value_or("");
+}
+
+}  // namespace tillid::test
