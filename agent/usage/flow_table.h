@@ -86,15 +86,20 @@ class FlowTable final {
     uint32_t slot = kNoSlot;  // kNoSlot: the packet belongs to no flow (counted)
     bool created = false;
     bool fromClient = false;
+    bool ending = false;  // RST, or FIN seen from both sides: call endFlow() when done
+    FlowEndReason endReason = FlowEndReason::kClosed;
   };
 
   // Accounts one packet to its flow, creating the flow if needed. The client of a new
   // flow is the sender of a SYN (the receiver of a SYN-ACK); otherwise the side with the
   // well-known port (< 1024) is the server, and failing that the first sender is the
   // client. A TCP packet without payload and without SYN opens no flow: it is the tail
-  // of a conversation already ended. After RST, or FIN from both sides, the flow ends
-  // within this call (after it was counted; the returned slot is then free again).
+  // of a conversation already ended. After RST, or FIN from both sides, `ending` is set
+  // and the caller ends the flow with endFlow() once it has handled the packet.
   Touched touch(const ParsedPacket& packet, int64_t timeMicros, uint32_t wireBytes);
+
+  // Reports the flow to the sink and frees its slot. REQUIRES: slot is in use.
+  void endFlow(uint32_t slot, FlowEndReason reason, int64_t timeMicros);
 
   // Ends flows idle for longer than their protocol's timeout.
   void expire(int64_t nowMicros);
@@ -114,8 +119,9 @@ class FlowTable final {
   Lru& lruFor(uint32_t slot) { return records_[slot].key.protocol == kProtocolTcp ? tcp_ : other_; }
   void unlink(uint32_t slot);
   void append(uint32_t slot);
+  // Position of `key` in index_, or of the empty entry where it would go.
   size_t findIndex(const FlowKey& key, uint64_t hash) const;
-  void end(uint32_t slot, FlowEndReason reason, int64_t timeMicros);
+  void eraseIndex(uint32_t slot);
   uint32_t allocate();
 
   FlowTableOptions options_;
@@ -124,7 +130,7 @@ class FlowTable final {
   std::vector<uint32_t> prev_;
   std::vector<uint32_t> next_;
   std::vector<uint32_t> index_;  // open addressing, linear probing: slot or kNoSlot
-  std::vector<uint32_t> indexPosition_;  // slot -> its position in index_
+  std::vector<uint64_t> hashes_;  // slot -> hash of its key
   std::vector<uint32_t> free_;
   Lru tcp_;
   Lru other_;

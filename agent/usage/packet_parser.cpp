@@ -1,5 +1,6 @@
 #include "agent/usage/packet_parser.h"
 
+#include <cstdio>
 #include <cstring>
 
 namespace tillid::usage {
@@ -215,6 +216,49 @@ ParseOutcome parsePacket(LinkType linkType, const uint8_t* frame, size_t length,
       return parseByEtherType(be16(frame), frame + 20, length - 20, out);
   }
   return ParseOutcome::kUnknownLinkType;
+}
+
+}  // namespace tillid::usage
+
+namespace tillid::usage {
+
+std::string formatAddress(const std::array<uint8_t, 16>& address, uint8_t ipVersion) {
+  char buffer[48];
+  if (ipVersion == 4) {
+    std::snprintf(buffer, sizeof buffer, "%u.%u.%u.%u", address[0], address[1], address[2],
+                  address[3]);
+    return buffer;
+  }
+  uint16_t groups[8];
+  for (int i = 0; i < 8; ++i) groups[i] = be16(address.data() + 2 * i);
+  // RFC 5952: the longest run (at least two) of zero groups, the first if tied, becomes "::".
+  int bestStart = -1;
+  int bestLength = 1;
+  for (int i = 0; i < 8;) {
+    if (groups[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && groups[j] == 0) ++j;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  std::string text;
+  for (int i = 0; i < 8; ++i) {
+    if (i == bestStart) {
+      text += "::";
+      i += bestLength - 1;
+      continue;
+    }
+    if (!text.empty() && text.back() != ':') text += ':';
+    std::snprintf(buffer, sizeof buffer, "%x", groups[i]);
+    text += buffer;
+  }
+  return text;
 }
 
 }  // namespace tillid::usage

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace tillid::usage {
@@ -63,5 +64,13 @@ inline constexpr uint8_t kProtocolUdp = 17;
 // `frame` (valid as long as the frame is).
 ParseOutcome parsePacket(LinkType linkType, const uint8_t* frame, size_t length,
                          ParsedPacket& out);
+
+}  // namespace tillid::usage
+
+namespace tillid::usage {
+
+// Prints an address as ParsedPacket holds it: dotted IPv4, or IPv6 in RFC 5952 form
+// ("2001:db8::1").
+std::string formatAddress(const std::array<uint8_t, 16>& address, uint8_t ipVersion);
 
 }  // namespace tillid::usage

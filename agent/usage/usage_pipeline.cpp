@@ -1,0 +1,192 @@
+#include "agent/usage/usage_pipeline.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tillid::usage {
+namespace {
+
+constexpr int64_t kSecond = 1'000'000;
+// A longer gap in the capture time is not ticked second by second.
+constexpr int64_t kMaxTickedGap = 3600 * kSecond;
+constexpr uint16_t kDnsPort = 53;
+constexpr const char* kUnknown = "unknown";
+
+}  // namespace
+
+uint64_t UsagePipelineStats::skippedTotal() const {
+  uint64_t total = 0;
+  for (size_t i = 1; i < skipped.size(); ++i) total += skipped[i];
+  return total;
+}
+
+Result<std::unique_ptr<UsagePipeline>> UsagePipeline::create(
+    const UsagePipelineOptions& options, const PrivacyFilter& privacy,
+    platform::SocketOwnerResolver* resolver) {
+  auto classifier = NdpiClassifier::create();
+  if (!classifier) return classifier.status();
+  auto namer = DestinationNamer::create(options.dnsCacheEntries);
+  if (!namer) return namer.status();
+  return std::unique_ptr<UsagePipeline>(new UsagePipeline(
+      options, privacy, resolver, std::move(*classifier), std::move(*namer)));
+}
+
+UsagePipeline::UsagePipeline(const UsagePipelineOptions& options, const PrivacyFilter& privacy,
+                             platform::SocketOwnerResolver* resolver,
+                             std::unique_ptr<NdpiClassifier> classifier,
+                             std::unique_ptr<DestinationNamer> namer)
+    : options_(options),
+      privacy_(privacy),
+      resolver_(resolver),
+      classifier_(std::move(classifier)),
+      namer_(std::move(namer)),
+      table_(options.flows, *this),
+      states_(table_.capacity()) {}
+
+UsagePipeline::~UsagePipeline() {
+  // Give back inspection states of flows never finished (no observers are told).
+  for (FlowState& state : states_) {
+    if (state.inspection != nullptr) (void)classifier_->finish(state.inspection);
+  }
+}
+
+void UsagePipeline::setLocalAddresses(std::vector<platform::LocalAddress> addresses) {
+  localAddresses_ = std::move(addresses);
+}
+
+bool UsagePipeline::isLocal(const std::array<uint8_t, 16>& address, uint8_t ipVersion) const {
+  return std::any_of(localAddresses_.begin(), localAddresses_.end(), [&](const auto& local) {
+    return local.ipVersion == ipVersion && local.bytes == address;
+  });
+}
+
+void UsagePipeline::startFlow(FlowState& state, const FlowRecord& record) {
+  state = FlowState{};
+  FlowInfo& info = state.info;
+  info.ipVersion = record.key.ipVersion;
+  info.protocol = record.key.protocol;
+  const bool serverIsLocal = !localAddresses_.empty() &&
+                             !isLocal(record.clientAddress(), record.key.ipVersion) &&
+                             isLocal(record.serverAddress(), record.key.ipVersion);
+  const bool clientIsLocal =
+      localAddresses_.empty() || isLocal(record.clientAddress(), record.key.ipVersion);
+  info.direction = clientIsLocal   ? Direction::kOutbound
+                   : serverIsLocal ? Direction::kInbound
+                                   : Direction::kUnknown;
+  const bool deviceIsServer = info.direction == Direction::kInbound;
+  info.localAddress = formatAddress(deviceIsServer ? record.serverAddress() : record.clientAddress(),
+                                    info.ipVersion);
+  info.localPort = deviceIsServer ? record.serverPort() : record.clientPort();
+  info.remoteAddress = formatAddress(
+      deviceIsServer ? record.clientAddress() : record.serverAddress(), info.ipVersion);
+  info.remotePort = deviceIsServer ? record.clientPort() : record.serverPort();
+  info.application = kUnknown;
+  info.user = kUnknown;
+  if (resolver_ != nullptr) {
+    if (auto owner = resolver_->lookup(info)) {
+      if (!owner->application.empty()) info.application = owner->application;
+      if (!owner->user.empty()) info.user = owner->user;
+    }
+  }
+  state.inspection = classifier_->begin();
+}
+
+void UsagePipeline::settle(FlowState& state, const FlowRecord& record, int64_t timeMicros) {
+  const Classification classification = classifier_->finish(state.inspection);
+  state.inspection = nullptr;
+  state.settled = true;
+  FlowInfo& info = state.info;
+  info.service = classification.service.empty() ? kUnknown : classification.service;
+  info.category = classification.category.empty() ? kUnknown : classification.category;
+  const bool deviceIsServer = info.direction == Direction::kInbound;
+  info.destination = namer_->name(classification.hostName,
+                                  deviceIsServer ? record.clientAddress() : record.serverAddress(),
+                                  info.ipVersion, timeMicros);
+  privacy_.apply(info);
+  for (int fromDevice = 1; fromDevice >= 0; --fromDevice) {
+    if (state.pendingBytes[fromDevice] == 0) continue;
+    PacketEvent event;
+    event.timeMicros = timeMicros;
+    event.bytes = static_cast<uint32_t>(std::min<uint64_t>(state.pendingBytes[fromDevice], UINT32_MAX));
+    event.fromDevice = fromDevice == 1;
+    for (FlowObserver* observer : observers_) observer->onPacket(record.id, info, event);
+    state.pendingBytes[fromDevice] = 0;
+  }
+}
+
+void UsagePipeline::flowEnded(uint32_t slot, const FlowRecord& record, FlowEndReason /*reason*/,
+                              int64_t timeMicros) {
+  FlowState& state = states_[slot];
+  if (!state.settled) settle(state, record, timeMicros);
+  for (FlowObserver* observer : observers_) observer->onFlowEnd(record.id, state.info, timeMicros);
+}
+
+void UsagePipeline::tickUntil(int64_t nowMicros) {
+  if (nextTick_ == 0) {
+    nextTick_ = nowMicros - nowMicros % kSecond + kSecond;
+    return;
+  }
+  if (nowMicros - nextTick_ > kMaxTickedGap) nextTick_ = nowMicros - nowMicros % kSecond;
+  while (nextTick_ <= nowMicros) {
+    table_.expire(nextTick_);
+    for (FlowObserver* observer : observers_) observer->onTick(nextTick_);
+    nextTick_ += kSecond;
+  }
+}
+
+void UsagePipeline::advanceTime(int64_t nowMicros) {
+  if (nowMicros <= now_) return;
+  now_ = nowMicros;
+  tickUntil(nowMicros);
+}
+
+void UsagePipeline::processFrame(LinkType linkType, const uint8_t* frame, size_t captured,
+                                 uint32_t wireLength, int64_t timeMicros) {
+  ++stats_.frames;
+  advanceTime(timeMicros);
+  const int64_t time = std::max(timeMicros, now_);
+  ParsedPacket packet;
+  const ParseOutcome outcome = parsePacket(linkType, frame, captured, packet);
+  if (outcome != ParseOutcome::kOk) {
+    ++stats_.skipped[static_cast<size_t>(outcome)];
+    return;
+  }
+  if (packet.protocol == kProtocolUdp && packet.sourcePort == kDnsPort) {
+    namer_->observeDns(packet.payload, packet.payloadLength, time);
+  }
+  const FlowTable::Touched touched = table_.touch(packet, time, wireLength);
+  if (touched.slot == FlowTable::kNoSlot) return;
+  ++stats_.packets;
+  stats_.bytes += wireLength;
+  FlowState& state = states_[touched.slot];
+  const FlowRecord& record = table_.record(touched.slot);
+  if (touched.created) startFlow(state, record);
+
+  const bool fromDevice = touched.fromClient == (state.info.direction != Direction::kInbound);
+  const bool recording = privacy_.recording(time);
+  if (!recording) ++stats_.notRecorded;
+  if (!state.settled) {
+    if (recording) state.pendingBytes[fromDevice ? 1 : 0] += wireLength;
+    ++state.inspected;
+    const bool done = classifier_->inspect(state.inspection, packet.ip, packet.ipLength, time);
+    if (done || state.inspected >= options_.classifyMaxPackets) settle(state, record, time);
+  } else if (recording) {
+    const PacketEvent event{time, wireLength, fromDevice};
+    for (FlowObserver* observer : observers_) observer->onPacket(record.id, state.info, event);
+  }
+  if (touched.ending) table_.endFlow(touched.slot, touched.endReason, time);
+}
+
+void UsagePipeline::finish(int64_t nowMicros) {
+  advanceTime(nowMicros);
+  table_.drain(std::max(nowMicros, now_));
+}
+
+UsagePipelineStats UsagePipeline::stats() const {
+  UsagePipelineStats stats = stats_;
+  stats.flows = table_.stats();
+  stats.dns = namer_->stats();
+  return stats;
+}
+
+}  // namespace tillid::usage

@@ -1,0 +1,122 @@
+#pragma once
+// The packet path: frames -> packet parser -> flow table -> nDPI classifier (first
+// packets only) -> destination namer -> attribution (process and user) -> privacy filter
+// -> observers (the hourly aggregator, the Citrix tracker, ...).
+//
+// Observers see a flow only once its identity is settled: service, category and
+// destination are known (nDPI finished, its packet budget ran out, or the flow ended) and
+// the privacy filter has been applied, so no observer ever sees a protected name or a
+// flow whose destination later changes. The packets a flow carried before it settled are
+// handed over then, as one event per direction with their summed bytes. From then on
+// every packet is one onPacket call, and the flow is counters only (no inspection).
+//
+// Packets before monitoring.effective_from reach no observer. Frames that cannot be
+// decoded are counted by reason and skipped. Time is the capture's: onTick is called for
+// every second of capture time that passes, and idle flows expire by it.
+//
+// Not thread-safe: one thread (the capture loop or the replay command) drives it.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "agent/core/result.h"
+#include "agent/usage/destination_namer.h"
+#include "agent/usage/flow_observer.h"
+#include "agent/usage/flow_table.h"
+#include "agent/usage/ndpi_classifier.h"
+#include "agent/usage/packet_parser.h"
+#include "agent/usage/privacy_filter.h"
+#include "platform/packet_source.h"
+#include "platform/socket_owner_resolver.h"
+
+namespace tillid::usage {
+
+struct UsagePipelineOptions {
+  FlowTableOptions flows;
+  // Packets of a flow nDPI may inspect before it is settled with nDPI's best guess.
+  uint32_t classifyMaxPackets = 32;
+  size_t dnsCacheEntries = 16384;
+};
+
+struct UsagePipelineStats {
+  uint64_t frames = 0;    // every frame offered
+  uint64_t packets = 0;   // frames decoded and counted to a flow
+  uint64_t bytes = 0;     // wire bytes of those packets
+  uint64_t notRecorded = 0;  // packets before monitoring.effective_from
+  std::array<uint64_t, kParseOutcomeCount> skipped{};  // by ParseOutcome (kOk unused)
+  FlowTableStats flows;
+  DestinationNamerStats dns;
+  uint64_t skippedTotal() const;
+};
+
+class UsagePipeline final : private FlowEndSink {
+ public:
+  // `privacy` must outlive the pipeline. `resolver` may be null (replayed captures have
+  // no local processes): flows are then attributed to "unknown".
+  static Result<std::unique_ptr<UsagePipeline>> create(const UsagePipelineOptions& options,
+                                                       const PrivacyFilter& privacy,
+                                                       platform::SocketOwnerResolver* resolver);
+  ~UsagePipeline() override;
+  UsagePipeline(const UsagePipeline&) = delete;
+  UsagePipeline& operator=(const UsagePipeline&) = delete;
+
+  // REQUIRES: the observer outlives the pipeline (or finish() has been called).
+  void addObserver(FlowObserver* observer) { observers_.push_back(observer); }
+
+  // The device's own addresses (IPv4 in the first 4 bytes), which decide a flow's
+  // direction. Without them (a replayed capture) the client side is taken to be the
+  // device.
+  void setLocalAddresses(std::vector<platform::LocalAddress> addresses);
+
+  // One captured frame: `captured` bytes at `frame`, `wireLength` bytes on the wire.
+  void processFrame(LinkType linkType, const uint8_t* frame, size_t captured,
+                    uint32_t wireLength, int64_t timeMicros);
+
+  // Advances capture time without a packet (a live capture that is quiet): ticks and
+  // expiry. Time never goes backwards; earlier values are ignored.
+  void advanceTime(int64_t nowMicros);
+
+  // Ends every flow (end of the captures, or shutdown) and ticks a last time.
+  void finish(int64_t nowMicros);
+
+  UsagePipelineStats stats() const;
+  size_t liveFlows() const { return table_.size(); }
+
+ private:
+  struct FlowState {
+    FlowInfo info;
+    ndpi_flow_struct* inspection = nullptr;  // lent by the classifier until settled
+    uint32_t inspected = 0;
+    bool settled = false;
+    uint64_t pendingBytes[2] = {0, 0};  // [fromDevice], before the flow settled
+  };
+
+  UsagePipeline(const UsagePipelineOptions& options, const PrivacyFilter& privacy,
+                platform::SocketOwnerResolver* resolver,
+                std::unique_ptr<NdpiClassifier> classifier,
+                std::unique_ptr<DestinationNamer> namer);
+
+  void flowEnded(uint32_t slot, const FlowRecord& record, FlowEndReason reason,
+                 int64_t timeMicros) override;
+  void startFlow(FlowState& state, const FlowRecord& record);
+  void settle(FlowState& state, const FlowRecord& record, int64_t timeMicros);
+  bool isLocal(const std::array<uint8_t, 16>& address, uint8_t ipVersion) const;
+  void tickUntil(int64_t nowMicros);
+
+  UsagePipelineOptions options_;
+  const PrivacyFilter& privacy_;
+  platform::SocketOwnerResolver* resolver_;
+  std::unique_ptr<NdpiClassifier> classifier_;
+  std::unique_ptr<DestinationNamer> namer_;
+  FlowTable table_;
+  std::vector<FlowState> states_;  // parallel to the table's slots
+  std::vector<FlowObserver*> observers_;
+  std::vector<platform::LocalAddress> localAddresses_;
+  int64_t now_ = 0;       // latest capture time seen
+  int64_t nextTick_ = 0;  // 0: no packet seen yet
+  UsagePipelineStats stats_;
+};
+
+}  // namespace tillid::usage
