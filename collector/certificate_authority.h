@@ -1,0 +1,39 @@
+#pragma once
+// Signs device certificates at enrollment and renewal with the organisation's CA (or the
+// development CA from scripts/dev-pki). Only the public key of a request is used: the
+// subject is always the device id the collector assigned, so a device cannot choose a
+// name (for example an administrator's). Thread-safe after construction.
+
+#include <string>
+
+#include "agent/report/openssl_util.h"
+
+namespace tillid::collector {
+
+struct SignedCertificate {
+  std::string pem;
+  std::string serial;   // upper-case hex
+  std::string expires;  // formatTimestamp of notAfter
+};
+
+class CertificateAuthority {
+ public:
+  static Result<CertificateAuthority> load(const std::string& certificateFile,
+                                           const std::string& privateKeyFile);
+
+  // Verifies the request's self-signature and that its key is EC P-256, then issues a
+  // client-authentication certificate for CN=deviceId valid for `days`.
+  Result<SignedCertificate> sign(const std::string& requestPem, const std::string& deviceId,
+                                 int days) const;
+
+  const std::string& certificatePem() const { return certificatePem_; }
+
+ private:
+  CertificateAuthority() = default;
+
+  std::shared_ptr<X509> certificate_;
+  std::shared_ptr<EVP_PKEY> key_;
+  std::string certificatePem_;
+};
+
+}  // namespace tillid::collector

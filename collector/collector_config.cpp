@@ -1,0 +1,35 @@
+#include "collector/collector_config.h"
+
+namespace tillid::embedded {
+extern const char collector_default_json[];
+}
+
+namespace tillid::collector {
+
+namespace {
+
+std::vector<ConfigConstraint> collectorConfigConstraints() {
+  return {
+      oneOfConstraint("log.target", {"stderr", "syslog"}),
+      oneOfConstraint("log.level", {"trace", "debug", "information", "notice", "warning",
+                                    "error", "critical", "fatal"}),
+      rangeConstraint("listen.port", 0, 65535),
+      rangeConstraint("listen.max_threads", 1, 1024),
+      rangeConstraint("listen.max_queued", 1, 100000),
+      rangeConstraint("enrollment.certificate_days", 1, 3650),
+      rangeConstraint("limits.max_body_bytes", 1024, 1073741824),
+      rangeConstraint("limits.max_batch_bytes", 1024, 4294967296.0),
+      rangeConstraint("limits.max_batch_records", 1, 10000000),
+  };
+}
+
+}  // namespace
+
+Result<Config> loadCollectorConfig(const std::optional<std::string>& file,
+                                   const std::vector<std::string>& overrides) {
+  return Config::load(
+      {embedded::collector_default_json, "collector.default.json", file, overrides},
+      collectorConfigConstraints());
+}
+
+}  // namespace tillid::collector

@@ -1,0 +1,187 @@
+#include "collector/collector_server.h"
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include <mutex>
+
+#include "agent/core/logging.h"
+
+namespace tillid::collector {
+namespace {
+
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+// The verified client certificate's CN. The handshake already refused certificates that
+// do not chain to the CA, so a certificate present here is trusted.
+std::optional<std::string> clientCommonName(HTTPServerRequest& request) {
+  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+  if (impl == nullptr) return std::nullopt;
+  Poco::Net::SecureStreamSocket socket(impl->socket());
+  if (!socket.havePeerCertificate()) return std::nullopt;
+  return socket.peerCertificate().commonName();
+}
+
+enum class BodyRead { kOk, kTooLarge };
+
+BodyRead readBody(HTTPServerRequest& request, size_t maxBytes, std::string& body) {
+  const auto declared = request.getContentLength64();
+  if (declared != HTTPServerRequest::UNKNOWN_CONTENT_LENGTH &&
+      static_cast<uint64_t>(declared) > maxBytes) {
+    return BodyRead::kTooLarge;
+  }
+  std::istream& in = request.stream();
+  char buffer[16384];
+  while (in) {
+    in.read(buffer, sizeof buffer);
+    body.append(buffer, static_cast<size_t>(in.gcount()));
+    if (body.size() > maxBytes) return BodyRead::kTooLarge;
+  }
+  return BodyRead::kOk;
+}
+
+void send(HTTPServerResponse& response, const ApiResponse& api) {
+  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(api.status));
+  response.setContentType("application/json");
+  std::ostringstream body;
+  api.body->stringify(body);
+  body << "\n";
+  const std::string text = body.str();
+  response.sendBuffer(text.data(), text.size());
+}
+
+class ApiHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  ApiHandler(CollectorService& service, size_t maxBodyBytes)
+      : service_(service), maxBodyBytes_(maxBodyBytes) {}
+
+  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+    try {
+      ApiRequest api;
+      api.method = request.getMethod();
+      const Poco::URI uri(request.getURI());
+      api.path = uri.getPath();
+      api.query = uri.getRawQuery();
+      api.contentType = request.getContentType();
+      api.contentEncoding = request.get("Content-Encoding", "");
+      api.idempotencyKey = request.get("Idempotency-Key", "");
+      api.clientCommonName = clientCommonName(request);
+      if (readBody(request, maxBodyBytes_, api.body) == BodyRead::kTooLarge) {
+        response.setKeepAlive(false);
+        send(response, errorResponse(413, "payload_too_large",
+                                     "the body is larger than " + std::to_string(maxBodyBytes_) +
+                                         " bytes"));
+        return;
+      }
+      send(response, service_.handle(api));
+    } catch (const Poco::Exception& e) {
+      // Malformed HTTP (bad URI, broken chunking) is the client's fault; answer if we can.
+      if (!response.sent()) {
+        response.setKeepAlive(false);
+        send(response, errorResponse(400, "malformed", e.displayText()));
+      }
+    }
+  }
+
+ private:
+  CollectorService& service_;
+  const size_t maxBodyBytes_;
+};
+
+class ApiHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  ApiHandlerFactory(CollectorService& service, size_t maxBodyBytes)
+      : service_(service), maxBodyBytes_(maxBodyBytes) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
+    return new ApiHandler(service_, maxBodyBytes_);
+  }
+
+ private:
+  CollectorService& service_;
+  const size_t maxBodyBytes_;
+};
+
+Result<Poco::Net::Context::Ptr> serverContext(const Config& config) {
+  static std::once_flag sslInit;
+  std::call_once(sslInit, [] { Poco::Net::initializeSSL(); });
+  try {
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(
+        Poco::Net::Context::TLS_SERVER_USE, config.string("tls.private_key"),
+        config.string("tls.certificate"), config.string("tls.ca"),
+        Poco::Net::Context::VERIFY_RELAXED, 4, false, config.string("tls.ciphers"));
+    context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    context->enableExtendedCertificateVerification(false);
+    context->preferServerCiphers();
+    Poco::Net::SSLManager::instance().initializeServer(
+        nullptr, new Poco::Net::RejectCertificateHandler(true), context);
+    return context;
+  } catch (const Poco::Exception& e) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "TLS setup failed: " + e.displayText() +
+                             " (check tls.certificate, tls.private_key and tls.ca)");
+  }
+}
+
+}  // namespace
+
+struct CollectorServer::Parts {
+  std::unique_ptr<Poco::ThreadPool> pool;
+  std::unique_ptr<Poco::Net::HTTPServer> server;
+  bool stopped = false;
+};
+
+Result<std::unique_ptr<CollectorServer>> CollectorServer::start(const Config& config,
+                                                                CollectorService& service) {
+  auto context = serverContext(config);
+  if (!context) return context.status();
+  std::unique_ptr<CollectorServer> server(new CollectorServer);
+  server->parts_ = std::make_unique<Parts>();
+  try {
+    const Poco::Net::SocketAddress address(config.string("listen.address"),
+                                           static_cast<uint16_t>(config.integer("listen.port")));
+    Poco::Net::SecureServerSocket socket(address, 128, *context);
+    server->port_ = socket.address().port();
+    auto* params = new Poco::Net::HTTPServerParams;
+    const int threads = static_cast<int>(config.integer("listen.max_threads"));
+    params->setMaxThreads(threads);
+    params->setMaxQueued(static_cast<int>(config.integer("listen.max_queued")));
+    params->setKeepAlive(config.boolean("listen.keep_alive"));
+    params->setTimeout(Poco::Timespan(30, 0));
+    params->setServerName("tillid-collector");
+    server->parts_->pool = std::make_unique<Poco::ThreadPool>(2, threads + 1);
+    server->parts_->server = std::make_unique<Poco::Net::HTTPServer>(
+        new ApiHandlerFactory(service, static_cast<size_t>(config.integer("limits.max_body_bytes"))),
+        *server->parts_->pool, socket, params);
+    server->parts_->server->start();
+  } catch (const Poco::Exception& e) {
+    return Status::error(ErrorCode::kUnavailable,
+                         "cannot listen on " + config.string("listen.address") + ":" +
+                             std::to_string(config.integer("listen.port")) + ": " +
+                             e.displayText());
+  }
+  return server;
+}
+
+CollectorServer::~CollectorServer() { stop(); }
+
+void CollectorServer::stop() {
+  if (!parts_ || parts_->stopped) return;
+  parts_->stopped = true;
+  parts_->server->stopAll(false);
+  parts_->pool->joinAll();
+}
+
+}  // namespace tillid::collector

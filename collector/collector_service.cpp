@@ -1,0 +1,324 @@
+#include "collector/collector_service.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/NumberParser.h>
+#include <Poco/SHA2Engine.h>
+#include <Poco/StringTokenizer.h>
+#include <Poco/UUIDGenerator.h>
+
+#include <algorithm>
+
+#include "agent/core/canonical_json.h"
+#include "agent/core/logging.h"
+#include "agent/report/gzip.h"
+#include "collector/batch_parser.h"
+
+namespace tillid::collector {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+constexpr const char* kJson = "application/json";
+
+ApiResponse ok(int status, Object::Ptr body) { return {status, std::move(body)}; }
+
+// "application/json; charset=utf-8" -> "application/json"
+std::string mediaType(const std::string& contentType) {
+  std::string type = contentType.substr(0, contentType.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  std::transform(type.begin(), type.end(), type.begin(), ::tolower);
+  return type;
+}
+
+std::optional<ApiResponse> refuseUnlessJson(const ApiRequest& request) {
+  if (mediaType(request.contentType) != kJson) {
+    return errorResponse(415, "unsupported_media_type",
+                         "Content-Type must be application/json (got '" + request.contentType +
+                             "')");
+  }
+  return std::nullopt;
+}
+
+Result<Object::Ptr> jsonBody(const std::string& body) {
+  auto parsed = parseJsonObject(body);
+  if (!parsed) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "the body is not a JSON object: " + parsed.status().message());
+  }
+  return parsed;
+}
+
+std::string sha256Hex(const std::string& text) {
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  sha.update(text);
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+std::string newDeviceId() {
+  std::string uuid = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  uuid.erase(std::remove(uuid.begin(), uuid.end(), '-'), uuid.end());
+  return "d-" + uuid.substr(0, 20);
+}
+
+Object::Ptr deviceJson(const Device& d) {
+  Object::Ptr o = new Object;
+  o->set("id", d.id);
+  o->set("hostname", d.hostname);
+  o->set("enrolled_at", d.enrolledAt);
+  o->set("certificate_serial", d.certificateSerial);
+  o->set("certificate_expires", d.certificateExpires);
+  o->set("last_seen", d.lastSeen);
+  o->set("batches", d.batches);
+  o->set("records", d.records);
+  return o;
+}
+
+Object::Ptr usageJson(const UsageRecord& u) {
+  Object::Ptr o = new Object;
+  o->set("hour", u.hour);
+  o->set("user", u.user);
+  o->set("application", u.application);
+  o->set("destination", u.destination);
+  o->set("service", u.service);
+  o->set("category", u.category);
+  o->set("connections", u.connections);
+  o->set("bytes_in", u.bytesIn);
+  o->set("bytes_out", u.bytesOut);
+  o->set("active_seconds", u.activeSeconds);
+  return o;
+}
+
+ApiResponse storageFailure(const Status& status) {
+  logger("collector").error("storage: " + status.message());
+  return errorResponse(503, "storage_unavailable", "the collector cannot store right now");
+}
+
+}  // namespace
+
+ApiResponse errorResponse(int status, const std::string& code, const std::string& message) {
+  Object::Ptr error = new Object;
+  error->set("code", code);
+  error->set("message", message);
+  Object::Ptr body = new Object;
+  body->set("error", error);
+  return {status, body};
+}
+
+CollectorService::CollectorService(Storage& storage, const CertificateAuthority& ca,
+                                   ServiceSettings settings)
+    : storage_(storage), ca_(ca), settings_(std::move(settings)) {}
+
+ApiResponse CollectorService::handle(const ApiRequest& request) const {
+  const std::string& path = request.path;
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST";
+  if (path == "/v1/health") {
+    return get ? health() : errorResponse(405, "method_not_allowed", "use GET");
+  }
+  if (path == "/v1/enroll") {
+    return post ? enroll(request) : errorResponse(405, "method_not_allowed", "use POST");
+  }
+  if (path.rfind("/v1/admin/", 0) == 0) {
+    return get ? admin(request) : errorResponse(405, "method_not_allowed", "use GET");
+  }
+  const bool deviceEndpoint = path == "/v1/reports" || path == "/v1/certificates" ||
+                              path == "/v1/renew";
+  if (!deviceEndpoint) return errorResponse(404, "not_found", "no endpoint " + path);
+  if (!post) return errorResponse(405, "method_not_allowed", "use POST");
+  if (auto refusal = refuseUnlessDevice(request)) return *refusal;
+  const std::string& deviceId = *request.clientCommonName;
+  if (path == "/v1/reports") return reports(request, deviceId);
+  if (path == "/v1/certificates") return certificate(request, deviceId);
+  return renew(request, deviceId);
+}
+
+std::optional<ApiResponse> CollectorService::refuseUnlessDevice(const ApiRequest& request) const {
+  if (!request.clientCommonName) {
+    return errorResponse(401, "client_certificate_required",
+                         "this endpoint needs the device's client certificate (enroll first)");
+  }
+  auto device = storage_.device(*request.clientCommonName);
+  if (!device) return storageFailure(device.status());
+  if (!device->has_value()) {
+    return errorResponse(403, "unknown_device",
+                         "the client certificate does not belong to an enrolled device");
+  }
+  return std::nullopt;
+}
+
+ApiResponse CollectorService::health() const {
+  Object::Ptr body = new Object;
+  body->set("status", "ok");
+  body->set("version", TILLID_VERSION);
+  return ok(200, body);
+}
+
+ApiResponse CollectorService::enroll(const ApiRequest& request) const {
+  if (auto refusal = refuseUnlessJson(request)) return *refusal;
+  auto body = jsonBody(request.body);
+  if (!body) return errorResponse(400, "malformed", body.status().message());
+  const Object& in = **body;
+  if (!in.has("token") || !in.get("token").isString() || !in.has("csr") ||
+      !in.get("csr").isString()) {
+    return errorResponse(400, "malformed", "'token' and 'csr' must be strings");
+  }
+  const std::string hostname =
+      in.has("hostname") && in.get("hostname").isString() ? in.getValue<std::string>("hostname")
+                                                          : "";
+  const std::string deviceId = newDeviceId();
+  auto signedCert = ca_.sign(in.getValue<std::string>("csr"), deviceId, settings_.certificateDays);
+  if (!signedCert) return errorResponse(400, "bad_csr", signedCert.status().message());
+
+  const TimePoint now = WallClock::now();
+  Device device;
+  device.id = deviceId;
+  device.hostname = hostname.substr(0, 255);
+  device.enrolledAt = formatTimestamp(now);
+  device.certificateSerial = signedCert->serial;
+  device.certificateExpires = signedCert->expires;
+  auto outcome = storage_.enrollDevice(sha256Hex(in.getValue<std::string>("token")), now, device);
+  if (!outcome) return storageFailure(outcome.status());
+  switch (*outcome) {
+    case EnrollOutcome::kUnknownToken:
+      return errorResponse(403, "invalid_token", "the enrollment token is not known");
+    case EnrollOutcome::kTokenExhausted:
+      return errorResponse(403, "token_used_up", "the enrollment token has no uses left");
+    case EnrollOutcome::kTokenExpired:
+      return errorResponse(403, "token_expired", "the enrollment token has expired");
+    case EnrollOutcome::kEnrolled:
+      break;
+  }
+  logger("collector").information("enrolled device " + deviceId + " (" + device.hostname + ")");
+  Object::Ptr out = new Object;
+  out->set("device_id", deviceId);
+  out->set("certificate", signedCert->pem);
+  out->set("certificate_expires", signedCert->expires);
+  out->set("ca_certificate", ca_.certificatePem());
+  return ok(201, out);
+}
+
+ApiResponse CollectorService::renew(const ApiRequest& request, const std::string& deviceId) const {
+  if (auto refusal = refuseUnlessJson(request)) return *refusal;
+  auto body = jsonBody(request.body);
+  if (!body) return errorResponse(400, "malformed", body.status().message());
+  if (!(*body)->has("csr") || !(*body)->get("csr").isString()) {
+    return errorResponse(400, "malformed", "'csr' must be a string");
+  }
+  auto signedCert =
+      ca_.sign((*body)->getValue<std::string>("csr"), deviceId, settings_.certificateDays);
+  if (!signedCert) return errorResponse(400, "bad_csr", signedCert.status().message());
+  Status renewed = storage_.renewDevice(deviceId, signedCert->serial, signedCert->expires);
+  if (!renewed) return storageFailure(renewed);
+  Object::Ptr out = new Object;
+  out->set("device_id", deviceId);
+  out->set("certificate", signedCert->pem);
+  out->set("certificate_expires", signedCert->expires);
+  return ok(200, out);
+}
+
+ApiResponse CollectorService::reports(const ApiRequest& request, const std::string& deviceId) const {
+  if (auto refusal = refuseUnlessJson(request)) return *refusal;
+  if (request.contentEncoding != "gzip") {
+    return errorResponse(415, "unsupported_encoding", "Content-Encoding must be gzip");
+  }
+  if (!isValidIdentifier(request.idempotencyKey)) {
+    return errorResponse(400, "bad_idempotency_key",
+                         "Idempotency-Key must be 1..128 of [A-Za-z0-9._:-]");
+  }
+  auto json = report::gzipDecompress(request.body, settings_.maxBatchBytes);
+  if (!json) return errorResponse(400, "bad_gzip", json.status().message());
+  auto batch = parseBatch(*json, settings_.maxBatchRecords);
+  if (!batch) return errorResponse(400, "malformed", batch.status().message());
+  if (batch->deviceId != deviceId) {
+    return errorResponse(403, "device_mismatch",
+                         "the batch's device_id is not the client certificate's device");
+  }
+  if (batch->idempotencyKey != request.idempotencyKey) {
+    return errorResponse(400, "bad_idempotency_key",
+                         "Idempotency-Key differs from the batch's batch_id");
+  }
+  auto outcome = storage_.storeBatch(*batch, WallClock::now());
+  if (!outcome) return storageFailure(outcome.status());
+  if (*outcome == BatchOutcome::kConflict) {
+    return errorResponse(409, "idempotency_conflict",
+                         "this Idempotency-Key was used before for a different batch");
+  }
+  Object::Ptr out = new Object;
+  out->set("status", *outcome == BatchOutcome::kStored ? "stored" : "duplicate");
+  out->set("records", static_cast<int64_t>(batch->records.size()));
+  return ok(200, out);
+}
+
+ApiResponse CollectorService::certificate(const ApiRequest& request,
+                                          const std::string& deviceId) const {
+  if (auto refusal = refuseUnlessJson(request)) return *refusal;
+  auto body = jsonBody(request.body);
+  if (!body) return errorResponse(400, "malformed", body.status().message());
+  const Object::Ptr certificate = (*body)->getObject("certificate");
+  if (!(*body)->has("id") || !(*body)->get("id").isString() || !certificate ||
+      !isValidIdentifier((*body)->getValue<std::string>("id"))) {
+    return errorResponse(400, "malformed", "expected {\"id\": ..., \"certificate\": {...}}");
+  }
+  const std::string id = (*body)->getValue<std::string>("id");
+  ReportBatch batch;
+  batch.deviceId = deviceId;
+  batch.idempotencyKey = "certificate:" + id;
+  batch.sha256 = sha256Hex(canonicalJson(certificate));
+  batch.records.push_back(
+      {"certificate:" + id, "certificate", formatTimestamp(WallClock::now()),
+       canonicalJson(certificate), std::nullopt});
+  auto outcome = storage_.storeBatch(batch, WallClock::now());
+  if (!outcome) return storageFailure(outcome.status());
+  if (*outcome == BatchOutcome::kConflict) {
+    return errorResponse(409, "idempotency_conflict", "certificate " + id + " differs");
+  }
+  Object::Ptr out = new Object;
+  out->set("status", *outcome == BatchOutcome::kStored ? "stored" : "duplicate");
+  return ok(200, out);
+}
+
+ApiResponse CollectorService::admin(const ApiRequest& request) const {
+  const auto& names = settings_.adminCommonNames;
+  if (!request.clientCommonName) {
+    return errorResponse(401, "client_certificate_required",
+                         "administrators present their client certificate");
+  }
+  if (std::find(names.begin(), names.end(), *request.clientCommonName) == names.end()) {
+    return errorResponse(403, "not_administrator",
+                         "the client certificate is not an administrator's");
+  }
+  Poco::StringTokenizer parts(request.path, "/", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  // parts: v1 admin devices [ID usage]
+  if (parts.count() == 3 && parts[2] == "devices") {
+    auto devices = storage_.devices();
+    if (!devices) return storageFailure(devices.status());
+    Array::Ptr list = new Array;
+    for (const auto& d : *devices) list->add(deviceJson(d));
+    Object::Ptr out = new Object;
+    out->set("devices", list);
+    return ok(200, out);
+  }
+  if (parts.count() == 5 && parts[2] == "devices" && parts[4] == "usage") {
+    const std::string deviceId = parts[3];
+    auto device = storage_.device(deviceId);
+    if (!device) return storageFailure(device.status());
+    if (!device->has_value()) return errorResponse(404, "unknown_device", "no device " + deviceId);
+    int64_t limit = 1000;
+    if (request.query.rfind("limit=", 0) == 0 &&
+        !Poco::NumberParser::tryParse64(request.query.substr(6), limit)) {
+      return errorResponse(400, "malformed", "limit must be an integer");
+    }
+    auto usage = storage_.usage(deviceId, std::clamp<int64_t>(limit, 1, 100000));
+    if (!usage) return storageFailure(usage.status());
+    Array::Ptr rows = new Array;
+    for (const auto& u : *usage) rows->add(usageJson(u));
+    Object::Ptr out = new Object;
+    out->set("device_id", deviceId);
+    out->set("usage", rows);
+    return ok(200, out);
+  }
+  return errorResponse(404, "not_found", "no endpoint " + request.path);
+}
+
+}  // namespace tillid::collector

@@ -1,0 +1,68 @@
+#pragma once
+// The collector's API (docs/protocol.md) independent of the HTTP server: a request with
+// its already-read body and the client certificate's verified common name goes in, a
+// status and a JSON body come out. Every refusal is a 4xx with
+// {"error": {"code": ..., "message": ...}} and changes nothing in storage.
+// Thread-safe: handle() is called from every server thread at once.
+
+#include <Poco/JSON/Object.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector/certificate_authority.h"
+#include "collector/storage.h"
+
+namespace tillid::collector {
+
+struct ApiRequest {
+  std::string method;
+  std::string path;   // without the query string
+  std::string query;  // after '?', or ""
+  std::string contentType;
+  std::string contentEncoding;
+  std::string idempotencyKey;
+  std::string body;
+  // CN of the client certificate the TLS layer verified against the CA; empty: none.
+  std::optional<std::string> clientCommonName;
+};
+
+struct ApiResponse {
+  int status = 200;
+  Poco::JSON::Object::Ptr body;
+};
+
+struct ServiceSettings {
+  size_t maxBatchBytes = 32 << 20;
+  size_t maxBatchRecords = 20000;
+  int certificateDays = 90;
+  std::vector<std::string> adminCommonNames;
+};
+
+// A JSON error response.
+ApiResponse errorResponse(int status, const std::string& code, const std::string& message);
+
+class CollectorService {
+ public:
+  // `storage` and `ca` must outlive the service.
+  CollectorService(Storage& storage, const CertificateAuthority& ca, ServiceSettings settings);
+
+  ApiResponse handle(const ApiRequest& request) const;
+
+ private:
+  ApiResponse health() const;
+  ApiResponse enroll(const ApiRequest& request) const;
+  ApiResponse renew(const ApiRequest& request, const std::string& deviceId) const;
+  ApiResponse reports(const ApiRequest& request, const std::string& deviceId) const;
+  ApiResponse certificate(const ApiRequest& request, const std::string& deviceId) const;
+  ApiResponse admin(const ApiRequest& request) const;
+  // The device behind the client certificate, or the refusal to send.
+  std::optional<ApiResponse> refuseUnlessDevice(const ApiRequest& request) const;
+
+  Storage& storage_;
+  const CertificateAuthority& ca_;
+  const ServiceSettings settings_;
+};
+
+}  // namespace tillid::collector

@@ -1,0 +1,294 @@
+#include "collector/sqlite_storage.h"
+
+#include <mutex>
+
+#include "agent/store/store.h"
+
+namespace tillid::collector {
+namespace {
+
+using store::Database;
+using store::Statement;
+using store::Transaction;
+
+store::SchemaModule collectorSchema() {
+  return {"collector",
+          {{"tokens, devices, batches, records and usage",
+            R"sql(
+CREATE TABLE enrollment_tokens (
+  sha256 TEXT PRIMARY KEY,
+  max_uses INTEGER NOT NULL,
+  uses INTEGER NOT NULL DEFAULT 0,
+  expires TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  hostname TEXT NOT NULL,
+  enrolled_at TEXT NOT NULL,
+  certificate_serial TEXT NOT NULL,
+  certificate_expires TEXT NOT NULL,
+  last_seen TEXT NOT NULL DEFAULT '',
+  batches INTEGER NOT NULL DEFAULT 0,
+  records INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE batches (
+  device_id TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  received TEXT NOT NULL,
+  records INTEGER NOT NULL,
+  PRIMARY KEY (device_id, idempotency_key)
+);
+CREATE TABLE records (
+  device_id TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  time TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  received TEXT NOT NULL,
+  PRIMARY KEY (device_id, record_id)
+);
+CREATE INDEX records_by_kind ON records(device_id, kind);
+CREATE TABLE usage (
+  device_id TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  hour TEXT NOT NULL,
+  user TEXT NOT NULL,
+  application TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  service TEXT NOT NULL,
+  category TEXT NOT NULL,
+  connections INTEGER NOT NULL,
+  bytes_in INTEGER NOT NULL,
+  bytes_out INTEGER NOT NULL,
+  active_seconds INTEGER NOT NULL,
+  PRIMARY KEY (device_id, record_id)
+);
+CREATE INDEX usage_by_hour ON usage(device_id, hour);
+)sql"}}};
+}
+
+Device readDevice(const Statement& s) {
+  Device d;
+  d.id = s.text(0);
+  d.hostname = s.text(1);
+  d.enrolledAt = s.text(2);
+  d.certificateSerial = s.text(3);
+  d.certificateExpires = s.text(4);
+  d.lastSeen = s.text(5);
+  d.batches = s.int64(6);
+  d.records = s.int64(7);
+  return d;
+}
+
+constexpr const char* kDeviceColumns =
+    "id, hostname, enrolled_at, certificate_serial, certificate_expires, last_seen, batches, "
+    "records";
+
+class SqliteStorage final : public Storage {
+ public:
+  explicit SqliteStorage(Database db) : db_(std::move(db)) {}
+
+  Status importTokens(const std::vector<EnrollmentToken>& tokens) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    TILLID_RETURN_IF_ERROR(tx.begun());
+    auto insert = db_.prepare(
+        "INSERT OR IGNORE INTO enrollment_tokens (sha256, max_uses, expires) VALUES (?, ?, ?)");
+    if (!insert) return insert.status();
+    for (const auto& t : tokens) {
+      insert->reset();
+      insert->bind(1, t.sha256).bind(2, t.maxUses).bind(
+          3, t.expires ? formatTimestamp(*t.expires) : std::string());
+      TILLID_RETURN_IF_ERROR(insert->run());
+    }
+    return tx.commit();
+  }
+
+  Result<EnrollOutcome> enrollDevice(const std::string& tokenSha256, TimePoint now,
+                                     const Device& device) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    TILLID_RETURN_IF_ERROR(tx.begun());
+    auto token =
+        db_.prepare("SELECT max_uses, uses, expires FROM enrollment_tokens WHERE sha256 = ?");
+    if (!token) return token.status();
+    token->bind(1, tokenSha256);
+    auto row = token->step();
+    if (!row) return row.status();
+    if (!*row) return EnrollOutcome::kUnknownToken;
+    if (token->int64(1) >= token->int64(0)) return EnrollOutcome::kTokenExhausted;
+    const std::string expires = token->text(2);
+    if (!expires.empty() && expires <= formatTimestamp(now)) return EnrollOutcome::kTokenExpired;
+
+    auto use = db_.prepare("UPDATE enrollment_tokens SET uses = uses + 1 WHERE sha256 = ?");
+    if (!use) return use.status();
+    TILLID_RETURN_IF_ERROR(use->bind(1, tokenSha256).run());
+    auto insert = db_.prepare(
+        "INSERT INTO devices (id, hostname, enrolled_at, certificate_serial, "
+        "certificate_expires) VALUES (?, ?, ?, ?, ?)");
+    if (!insert) return insert.status();
+    TILLID_RETURN_IF_ERROR(insert->bind(1, device.id)
+                               .bind(2, device.hostname)
+                               .bind(3, device.enrolledAt)
+                               .bind(4, device.certificateSerial)
+                               .bind(5, device.certificateExpires)
+                               .run());
+    TILLID_RETURN_IF_ERROR(tx.commit());
+    return EnrollOutcome::kEnrolled;
+  }
+
+  Status renewDevice(const std::string& deviceId, const std::string& serial,
+                     const std::string& expires) override {
+    std::lock_guard lock(mutex_);
+    auto update = db_.prepare(
+        "UPDATE devices SET certificate_serial = ?, certificate_expires = ? WHERE id = ?");
+    if (!update) return update.status();
+    TILLID_RETURN_IF_ERROR(update->bind(1, serial).bind(2, expires).bind(3, deviceId).run());
+    if (db_.changes() == 0) {
+      return Status::error(ErrorCode::kNotFound, "unknown device " + deviceId);
+    }
+    return Status::ok();
+  }
+
+  Result<std::optional<Device>> device(const std::string& deviceId) override {
+    std::lock_guard lock(mutex_);
+    auto select = db_.prepare(std::string("SELECT ") + kDeviceColumns +
+                              " FROM devices WHERE id = ?");
+    if (!select) return select.status();
+    select->bind(1, deviceId);
+    auto row = select->step();
+    if (!row) return row.status();
+    if (!*row) return std::optional<Device>();
+    return std::optional<Device>(readDevice(*select));
+  }
+
+  Result<std::vector<Device>> devices() override {
+    std::lock_guard lock(mutex_);
+    auto select = db_.prepare(std::string("SELECT ") + kDeviceColumns + " FROM devices ORDER BY id");
+    if (!select) return select.status();
+    std::vector<Device> out;
+    while (true) {
+      auto row = select->step();
+      if (!row) return row.status();
+      if (!*row) break;
+      out.push_back(readDevice(*select));
+    }
+    return out;
+  }
+
+  Result<BatchOutcome> storeBatch(const ReportBatch& batch, TimePoint now) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    TILLID_RETURN_IF_ERROR(tx.begun());
+    auto known = db_.prepare(
+        "SELECT sha256 FROM batches WHERE device_id = ? AND idempotency_key = ?");
+    if (!known) return known.status();
+    known->bind(1, batch.deviceId).bind(2, batch.idempotencyKey);
+    auto row = known->step();
+    if (!row) return row.status();
+    if (*row) {
+      return known->text(0) == batch.sha256 ? BatchOutcome::kDuplicate : BatchOutcome::kConflict;
+    }
+    const std::string received = formatTimestamp(now);
+    auto insertRecord = db_.prepare(
+        "INSERT OR IGNORE INTO records (device_id, record_id, kind, time, payload, received) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    auto insertUsage = db_.prepare(
+        "INSERT OR IGNORE INTO usage (device_id, record_id, hour, user, application, "
+        "destination, service, category, connections, bytes_in, bytes_out, active_seconds) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!insertRecord) return insertRecord.status();
+    if (!insertUsage) return insertUsage.status();
+    int64_t added = 0;
+    for (const auto& r : batch.records) {
+      insertRecord->reset();
+      TILLID_RETURN_IF_ERROR(insertRecord->bind(1, batch.deviceId)
+                                 .bind(2, r.id)
+                                 .bind(3, r.kind)
+                                 .bind(4, r.time)
+                                 .bind(5, r.payload)
+                                 .bind(6, received)
+                                 .run());
+      if (db_.changes() == 0) continue;  // delivered before in another batch
+      ++added;
+      if (!r.usage) continue;
+      const UsageRecord& u = *r.usage;
+      insertUsage->reset();
+      TILLID_RETURN_IF_ERROR(insertUsage->bind(1, batch.deviceId)
+                                 .bind(2, r.id)
+                                 .bind(3, u.hour)
+                                 .bind(4, u.user)
+                                 .bind(5, u.application)
+                                 .bind(6, u.destination)
+                                 .bind(7, u.service)
+                                 .bind(8, u.category)
+                                 .bind(9, u.connections)
+                                 .bind(10, u.bytesIn)
+                                 .bind(11, u.bytesOut)
+                                 .bind(12, u.activeSeconds)
+                                 .run());
+    }
+    auto insertBatch = db_.prepare(
+        "INSERT INTO batches (device_id, idempotency_key, sha256, received, records) "
+        "VALUES (?, ?, ?, ?, ?)");
+    if (!insertBatch) return insertBatch.status();
+    TILLID_RETURN_IF_ERROR(insertBatch->bind(1, batch.deviceId)
+                               .bind(2, batch.idempotencyKey)
+                               .bind(3, batch.sha256)
+                               .bind(4, received)
+                               .bind(5, static_cast<int64_t>(batch.records.size()))
+                               .run());
+    auto seen = db_.prepare(
+        "UPDATE devices SET last_seen = ?, batches = batches + 1, records = records + ? "
+        "WHERE id = ?");
+    if (!seen) return seen.status();
+    TILLID_RETURN_IF_ERROR(seen->bind(1, received).bind(2, added).bind(3, batch.deviceId).run());
+    TILLID_RETURN_IF_ERROR(tx.commit());
+    return BatchOutcome::kStored;
+  }
+
+  Result<std::vector<UsageRecord>> usage(const std::string& deviceId, int64_t limit) override {
+    std::lock_guard lock(mutex_);
+    auto select = db_.prepare(
+        "SELECT hour, user, application, destination, service, category, connections, "
+        "bytes_in, bytes_out, active_seconds FROM usage WHERE device_id = ? "
+        "ORDER BY hour DESC, bytes_in + bytes_out DESC LIMIT ?");
+    if (!select) return select.status();
+    select->bind(1, deviceId).bind(2, limit);
+    std::vector<UsageRecord> out;
+    while (true) {
+      auto row = select->step();
+      if (!row) return row.status();
+      if (!*row) break;
+      out.push_back({select->text(0), select->text(1), select->text(2), select->text(3),
+                     select->text(4), select->text(5), select->int64(6), select->int64(7),
+                     select->int64(8), select->int64(9)});
+    }
+    return out;
+  }
+
+  Result<int64_t> recordCount(const std::string& deviceId, const std::string& kind) override {
+    std::lock_guard lock(mutex_);
+    auto select = db_.prepare("SELECT COUNT(*) FROM records WHERE device_id = ? AND kind = ?");
+    if (!select) return select.status();
+    select->bind(1, deviceId).bind(2, kind);
+    auto row = select->step();
+    if (!row) return row.status();
+    return select->int64(0);
+  }
+
+ private:
+  std::mutex mutex_;
+  Database db_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Storage>> openSqliteStorage(const std::string& path) {
+  auto opened = store::openStore(path, {collectorSchema()});
+  if (!opened) return opened.status();
+  return std::unique_ptr<Storage>(std::make_unique<SqliteStorage>(std::move(opened->db)));
+}
+
+}  // namespace tillid::collector

@@ -1,0 +1,100 @@
+#pragma once
+// The collector's storage, behind one interface so that backends can be swapped: SQLite
+// (sqlite_storage.h, one machine) now, PostgreSQL (several stateless collectors) later.
+// Every method is one atomic transaction. Implementations are thread-safe: request
+// handlers call them from many threads at once.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/core/result.h"
+#include "agent/core/time.h"
+
+namespace tillid::collector {
+
+struct EnrollmentToken {
+  std::string sha256;              // hex of the token; the token itself is never stored
+  int64_t maxUses = 1;
+  std::optional<TimePoint> expires;
+};
+
+struct Device {
+  std::string id;
+  std::string hostname;           // as the agent reported it at enrollment
+  std::string enrolledAt;         // formatTimestamp
+  std::string certificateSerial;  // of the current certificate
+  std::string certificateExpires;
+  std::string lastSeen;           // last accepted batch; "" before the first
+  int64_t batches = 0;
+  int64_t records = 0;
+};
+
+// One hour of one user's use of one destination, as the agent summarises it.
+struct UsageRecord {
+  std::string hour;  // UTC hour start, formatTimestamp
+  std::string user;
+  std::string application;
+  std::string destination;
+  std::string service;
+  std::string category;
+  int64_t connections = 0;
+  int64_t bytesIn = 0;
+  int64_t bytesOut = 0;
+  int64_t activeSeconds = 0;
+};
+
+struct ReportRecord {
+  std::string id;       // unique per device, chosen by the agent
+  std::string kind;     // "usage", "flag", "anchor", "certificate"
+  std::string time;     // when the agent recorded it
+  std::string payload;  // canonical JSON object
+  std::optional<UsageRecord> usage;  // set for kind "usage"
+};
+
+struct ReportBatch {
+  std::string deviceId;
+  std::string idempotencyKey;
+  std::string sha256;  // of the decompressed body: a reused key with other content is refused
+  std::vector<ReportRecord> records;
+};
+
+enum class BatchOutcome {
+  kStored,     // first time: every record stored (records already present are skipped)
+  kDuplicate,  // the same batch again: nothing changed
+  kConflict,   // the key was used before for different content: nothing changed
+};
+
+enum class EnrollOutcome { kEnrolled, kUnknownToken, kTokenExhausted, kTokenExpired };
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Adds tokens not yet known (by sha256); known tokens keep their use counts.
+  virtual Status importTokens(const std::vector<EnrollmentToken>& tokens) = 0;
+
+  // Consumes one use of the token and registers the device, atomically. Nothing changes
+  // unless the outcome is kEnrolled.
+  virtual Result<EnrollOutcome> enrollDevice(const std::string& tokenSha256, TimePoint now,
+                                             const Device& device) = 0;
+
+  // Records a renewed certificate. kNotFound when the device is unknown.
+  virtual Status renewDevice(const std::string& deviceId, const std::string& serial,
+                             const std::string& expires) = 0;
+
+  virtual Result<std::optional<Device>> device(const std::string& deviceId) = 0;
+  virtual Result<std::vector<Device>> devices() = 0;
+
+  // Stores a batch exactly once per (device, idempotency key).
+  virtual Result<BatchOutcome> storeBatch(const ReportBatch& batch, TimePoint now) = 0;
+
+  // The device's usage records, newest hour first, at most `limit`.
+  virtual Result<std::vector<UsageRecord>> usage(const std::string& deviceId, int64_t limit) = 0;
+  // How many records of `kind` the device has delivered.
+  virtual Result<int64_t> recordCount(const std::string& deviceId, const std::string& kind) = 0;
+};
+
+}  // namespace tillid::collector
