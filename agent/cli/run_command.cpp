@@ -1,15 +1,16 @@
 // `tillid-agent run`: the service itself, in the foreground or as a daemon, on Poco's
 // ServerApplication (which handles --daemon and waits for SIGTERM/SIGINT).
 
-#include <Poco/File.h>
 #include <Poco/Util/ServerApplication.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
 #include "agent/core/logging.h"
 #include "agent/service/agent.h"
+#include "platform/termination_signals.h"
 
 namespace tillid::cli {
 namespace {
@@ -22,7 +23,11 @@ class AgentServerApp final : public Poco::Util::ServerApplication {
   int main(const std::vector<std::string>&) override {
     setupLogging(context_.config.string("log.target"), context_.config.string("log.level"),
                  kProgram);
-    auto agent = Agent::start(context_.config, context_.paths);
+    // Before any thread starts: a stop request during start-up then waits for
+    // waitForTerminationRequest() instead of killing the agent half started.
+    platform::holdTerminationRequests();
+    auto agent =
+        Agent::start(context_.config, context_.paths, platform::makeServiceNotifier());
     if (!agent) {
       tillid::logger("agent").critical("cannot start: " + agent.status().message());
       std::cerr << kProgram << ": cannot start: " << agent.status().message() << "\n";
@@ -37,15 +42,33 @@ class AgentServerApp final : public Poco::Util::ServerApplication {
   AgentContext context_;
 };
 
+// The state directory holds the database and the device's keys: only its owner (root,
+// for the service) may enter it. A shared directory such as /tmp (sticky bit) is refused
+// rather than closed to everybody else.
+Status prepareStateDirectory(const std::string& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::create_directories(root, ec)) {
+    fs::permissions(root, fs::perms::owner_all, fs::perm_options::replace, ec);
+  } else if (!ec) {
+    const fs::perms current = fs::status(root, ec).permissions();
+    if (!ec && (current & fs::perms::sticky_bit) != fs::perms::none) {
+      return Status::error(ErrorCode::kInvalidArgument,
+                           root + " is a shared directory; give the agent one of its own");
+    }
+    if (!ec) fs::permissions(root, fs::perms::group_all | fs::perms::others_all,
+                             fs::perm_options::remove, ec);
+  }
+  if (ec) return Status::error(ErrorCode::kIo, ec.message());
+  return Status::ok();
+}
+
 int run(const ParsedArgs& args) {
   auto context = loadAgentContext(args);
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
-  try {
-    Poco::File(context->paths.root).createDirectories();
-    Poco::File(context->paths.root).setExecutable(true);
-  } catch (const Poco::Exception& e) {
-    return fail(kProgram, "cannot create the state directory " + context->paths.root + ": " +
-                              e.displayText() + " (choose another with --state-dir)");
+  if (Status prepared = prepareStateDirectory(context->paths.root); !prepared.isOk()) {
+    return fail(kProgram, "cannot use the state directory " + context->paths.root + ": " +
+                              prepared.message() + " (choose another with --state-dir)");
   }
   // Poco parses its own options (--daemon, --pidfile) from this argument list.
   std::vector<std::string> serverArgs{kProgram};

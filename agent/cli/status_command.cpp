@@ -4,6 +4,8 @@
 #include <Poco/File.h>
 #include <Poco/JSON/Object.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include "agent/audit/audit_log.h"
@@ -11,6 +13,7 @@
 #include "agent/cli/commands.h"
 #include "agent/store/store.h"
 #include "platform/instance_lock.h"
+#include "platform/process_list.h"
 
 namespace tillid::cli {
 namespace {
@@ -88,10 +91,61 @@ void printText(const Poco::JSON::Object& s) {
   if (s.has("store_error")) line("store error:", s.getValue<std::string>("store_error"));
 }
 
+// True when the caller may not enter the state directory: an ordinary user on a device
+// where the service keeps it readable by root only.
+bool stateDirectoryClosed(const std::string& root) {
+  std::error_code ec;
+  std::filesystem::directory_iterator probe(root, ec);
+  return ec == std::errc::permission_denied;
+}
+
+// The state directory an agent process was started with: its --state-dir, else the
+// default (a --config file naming another one is out of an ordinary user's sight).
+std::string stateDirectoryOf(const std::vector<std::string>& args,
+                             const std::string& defaultDir) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--state-dir" && i + 1 < args.size()) return args[i + 1];
+    if (args[i].rfind("--state-dir=", 0) == 0) return args[i].substr(12);
+  }
+  return defaultDir;
+}
+
+// What any user may know without the state directory: whether an agent runs on it (seen
+// among the processes, since the lock is out of reach) and this program's version.
+int publicStatus(const AgentContext& context, bool json) {
+  const StatePaths& paths = context.paths;
+  std::optional<int> pid;
+  for (const auto& process : platform::processesNamed(kProgram)) {
+    const auto& args = process.args;
+    if (std::find(args.begin(), args.end(), "run") != args.end() &&
+        stateDirectoryOf(args, context.config.string("state_dir")) == paths.root) {
+      pid = process.pid;
+      break;
+    }
+  }
+  const std::string details = "need root (" + paths.root + " is readable by root only)";
+  if (json) {
+    Poco::JSON::Object s;
+    s.set("running", pid.has_value());
+    if (pid) s.set("pid", *pid);
+    s.set("version", TILLID_VERSION);
+    s.set("state_dir", paths.root);
+    s.set("details", details);
+    s.stringify(std::cout);
+    std::cout << "\n";
+  } else {
+    std::cout << "running:       " << (pid ? "yes (pid " + std::to_string(*pid) + ")" : "no")
+              << "\nversion:       " << TILLID_VERSION << "\nstate dir:     " << paths.root
+              << "\ndetails:       " << details << "\n";
+  }
+  return pid ? kExitOk : kExitNotRunning;
+}
+
 int status(const ParsedArgs& args) {
   auto context = loadAgentContext(args);
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
   const StatePaths& paths = context->paths;
+  if (stateDirectoryClosed(paths.root)) return publicStatus(*context, args.has("json"));
 
   Poco::JSON::Object s;
   const auto holder = platform::instanceLockHolder(paths.lock());

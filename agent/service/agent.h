@@ -8,9 +8,11 @@
 
 #include "agent/core/config.h"
 #include "agent/service/health_sampler.h"
+#include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
 #include "agent/store/writer.h"
 #include "platform/instance_lock.h"
+#include "platform/service_notifier.h"
 
 namespace tillid {
 
@@ -18,8 +20,11 @@ class Agent {
  public:
   // Takes the state directory's lock, opens and migrates the store and starts the
   // background components. Fails without side effects on the store if another agent
-  // holds the lock.
-  static Result<std::unique_ptr<Agent>> start(const Config& config, const StatePaths& paths);
+  // holds the lock. A notifier, when given, hears ready() once started, watchdog pings
+  // while the store's writer makes progress, and stopping() when stop() begins.
+  static Result<std::unique_ptr<Agent>> start(
+      const Config& config, const StatePaths& paths,
+      std::unique_ptr<platform::ServiceNotifier> notifier = nullptr);
 
   ~Agent();  // stops with reason "destroyed" if stop() was not called
   Agent(const Agent&) = delete;
@@ -39,6 +44,8 @@ class Agent {
   std::unique_ptr<platform::InstanceLock> lock_;
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<HealthSampler> health_;
+  std::unique_ptr<platform::ServiceNotifier> notifier_;
+  std::unique_ptr<ServiceWatchdog> watchdog_;  // after notifier_: destroyed before it
   std::chrono::steady_clock::time_point started_;
   bool stopped_ = false;
 };

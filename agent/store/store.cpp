@@ -3,6 +3,8 @@
 #include <Poco/Exception.h>
 #include <Poco/File.h>
 
+#include <filesystem>
+
 #include "agent/core/time.h"
 
 namespace tillid::store {
@@ -24,6 +26,18 @@ Result<std::string> moveAside(const std::string& path) {
     return Status::error(ErrorCode::kIo, "moving damaged database aside: " + e.displayText());
   }
   return target;
+}
+
+// The store holds the security log and usage records: its owner (root, for the service)
+// alone may read it. SQLite creates the -wal and -shm files with the database's mode;
+// they are tightened too in case an older version left them open.
+void restrictToOwner(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ignored;  // a missing -wal is normal
+    std::filesystem::permissions(
+        path + suffix, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace, ignored);
+  }
 }
 
 }  // namespace
@@ -63,6 +77,7 @@ Result<OpenedStore> openStore(const std::string& path, const std::vector<SchemaM
     health = db ? checkIntegrity(*db) : db.status();
   }
   if (!health.isOk()) return health.withContext("opening the store " + path);
+  restrictToOwner(path);
   std::vector<SchemaModule> all{storeSchema()};
   all.insert(all.end(), modules.begin(), modules.end());
   auto applied = migrate(*db, all);
