@@ -1,5 +1,6 @@
 #include "agent/cli/agent_context.h"
 
+#include <Poco/File.h>
 #include <Poco/Path.h>
 
 #include "agent/core/agent_config.h"
@@ -29,6 +30,14 @@ Result<AgentContext> loadAgentContext(const ParsedArgs& args) {
   std::string root = path.toString();
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   return AgentContext{std::move(*config), StatePaths{root}};
+}
+
+Result<store::Database> openStateDatabase(const StatePaths& paths) {
+  if (!Poco::File(paths.database()).exists()) {
+    return Status::error(ErrorCode::kNotFound, "no database in " + paths.root +
+                                                   " (has an agent run with this --state-dir?)");
+  }
+  return store::Database::open(paths.database(), store::OpenMode::kReadOnly);
 }
 
 }  // namespace tillid::cli

@@ -5,6 +5,7 @@
 #include "agent/core/command_line.h"
 #include "agent/core/config.h"
 #include "agent/service/state_paths.h"
+#include "agent/store/database.h"
 
 namespace tillid::cli {
 
@@ -18,5 +19,9 @@ struct AgentContext {
 std::vector<OptionSpec> agentGlobalOptions();
 
 Result<AgentContext> loadAgentContext(const ParsedArgs& args);
+
+// Opens the state directory's database read-only (for commands that show what is stored);
+// a clear error when no agent has created it yet.
+Result<store::Database> openStateDatabase(const StatePaths& paths);
 
 }  // namespace tillid::cli

@@ -1,6 +1,5 @@
 // `tillid-agent audit verify|show`: check the security log's hash chain, or list it.
 
-#include <Poco/File.h>
 #include <Poco/JSON/Object.h>
 
 #include <iostream>
@@ -12,14 +11,6 @@
 
 namespace tillid::cli {
 namespace {
-
-Result<store::Database> openReadOnly(const StatePaths& paths) {
-  if (!Poco::File(paths.database()).exists()) {
-    return Status::error(ErrorCode::kNotFound, "no database in " + paths.root +
-                                                   " (has an agent run with this --state-dir?)");
-  }
-  return store::Database::open(paths.database(), store::OpenMode::kReadOnly);
-}
 
 int verify(store::Database& db, bool json) {
   auto result = audit::verify(db);
@@ -65,7 +56,7 @@ int auditMain(const ParsedArgs& args) {
   }
   auto context = loadAgentContext(args);
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
-  auto db = openReadOnly(context->paths);
+  auto db = openStateDatabase(context->paths);
   if (!db) return fail(kProgram, db.status().message());
   return sub == "verify" ? verify(*db, args.has("json")) : show(*db);
 }

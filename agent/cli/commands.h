@@ -8,5 +8,7 @@ namespace tillid::cli {
 Command runCommand();
 Command statusCommand();
 Command auditCommand();
+Command flagsCommand();
+Command sessionsCommand();
 
 }  // namespace tillid::cli

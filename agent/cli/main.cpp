@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
       "Tillid endpoint agent: records internet-usage metadata (never content) in a local,\n"
       "tamper-evident security log and reports to the central collector.",
       cli::agentGlobalOptions(),
-      {cli::runCommand(), cli::statusCommand(), cli::auditCommand()}};
+      {cli::runCommand(), cli::statusCommand(), cli::auditCommand(),
+       cli::flagsCommand(), cli::sessionsCommand()}};
   return runCli(program, argc, argv);
 }

@@ -1,5 +1,7 @@
 #include "agent/core/agent_config.h"
 
+#include <Poco/JSON/Array.h>
+
 namespace tillid {
 namespace embedded {
 extern const char agent_default_json[];
@@ -17,6 +19,33 @@ std::vector<ConfigConstraint> agentConfigConstraints() {
       rangeConstraint("store.busy_timeout_ms", 0, 600000),
       rangeConstraint("health.interval_ms", 0, 86400000),
       rangeConstraint("health.keep_samples", 1, 10000000),
+      oneOfConstraint("citrix.mode", {"client", "server"}),
+      rangeConstraint("citrix.process_poll_seconds", 0, 3600),
+      rangeConstraint("citrix.session_end_grace_seconds", 1, 86400),
+      rangeConstraint("citrix.window_seconds", 1, 3600),
+      rangeConstraint("citrix.gap_merge_seconds", 0, 86400),
+      rangeConstraint("citrix.evidence_max_minutes", 1, 100000),
+      {"citrix.ica_ports",
+       [](const Poco::Dynamic::Var& ports) -> std::optional<std::string> {
+         for (const auto& port : *ports.extract<Poco::JSON::Array::Ptr>()) {
+           if (port.convert<int64_t>() < 1 || port.convert<int64_t>() > 65535) {
+             return "ports are from 1 to 65535";
+           }
+         }
+         return std::nullopt;
+       }},
+      rangeConstraint("citrix.ica_video.start_mbps", 0.001, 100000),
+      rangeConstraint("citrix.ica_video.stop_mbps", 0, 100000),
+      rangeConstraint("citrix.ica_video.min_duration_seconds", 1, 86400),
+      rangeConstraint("citrix.ica_video.max_up_ratio", 0, 1000),
+      rangeConstraint("citrix.streaming_service.start_mbps", 0.001, 100000),
+      rangeConstraint("citrix.streaming_service.stop_mbps", 0, 100000),
+      rangeConstraint("citrix.streaming_service.min_duration_seconds", 1, 86400),
+      rangeConstraint("citrix.streaming_service.max_up_ratio", 0, 1000),
+      rangeConstraint("citrix.music.start_mbps", 0.001, 100000),
+      rangeConstraint("citrix.music.stop_mbps", 0, 100000),
+      rangeConstraint("citrix.music.min_duration_seconds", 1, 86400),
+      rangeConstraint("citrix.music.max_up_ratio", 0, 1000),
   };
 }
 

@@ -1,0 +1,64 @@
+#pragma once
+// Flags heavy streaming during Citrix sessions (docs/streaming-detection.md):
+//  - ica-video: the session's ICA traffic towards the user is a sustained one-way stream;
+//  - streaming-service: during a session, the flows to one streaming (or, by volume, music)
+//    service add up to a sustained one-way stream.
+// Video meetings are never candidates: meeting services are skipped by name, and a two-way
+// pattern (upload above max_up_ratio of download) stops any stream. Flows outside every
+// session are not looked at.
+//
+// Bytes are summed per second into candidate streams (one per session for ICA, one per
+// session and service otherwise); each candidate is a StreamWindow. Runs on the pipeline's
+// thread after the SessionTracker (register the tracker first); not thread-safe.
+
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include "agent/citrix/citrix_records.h"
+#include "agent/citrix/session_tracker.h"
+#include "agent/citrix/stream_window.h"
+#include "agent/usage/flow_observer.h"
+
+namespace tillid::citrix {
+
+class StreamingDetector final : public usage::FlowObserver {
+ public:
+  // `sessions` and `sink` must outlive this object.
+  StreamingDetector(const Settings& settings, const SessionTracker& sessions, CitrixSink& sink);
+
+  void onPacket(uint64_t flowId, const usage::FlowInfo& info,
+                const usage::PacketEvent& packet) override;
+  void onFlowEnd(uint64_t flowId, const usage::FlowInfo& info, int64_t timeMicros) override;
+  void onTick(int64_t timeMicros) override;
+
+  // Closes every second up to `timeMicros` and ends all running streams (agent stop, end
+  // of a replay). Call before SessionTracker::finish.
+  void finish(int64_t timeMicros);
+
+ private:
+  struct Candidate {
+    FlagKind kind;
+    std::string service;
+    std::string sessionId;
+    std::string user;
+    StreamWindow window;
+    uint64_t secondDown = 0;  // bytes of the second being filled
+    uint64_t secondUp = 0;
+    Flag flag;                // valid once the window qualified
+  };
+
+  Candidate* candidateFor(const usage::FlowInfo& info, const Session& session);
+  void advanceTo(int64_t timeMicros);
+  void closeSecond(int64_t second);
+  Flag figures(const Candidate& c) const;
+  void endStream(Candidate& c);
+
+  const Settings settings_;
+  const SessionTracker& sessions_;
+  CitrixSink& sink_;
+  std::map<std::string, Candidate> candidates_;  // "ica|<session>" or "svc|<session>|<service>"
+  int64_t currentSecond_ = -1;                   // the second being filled
+};
+
+}  // namespace tillid::citrix
