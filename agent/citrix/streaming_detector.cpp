@@ -140,11 +140,12 @@ void StreamingDetector::closeSecond(int64_t second) {
 
 void StreamingDetector::finish(int64_t timeMicros) {
   advanceTo(timeMicros);
-  closeSecond(currentSecond_++);
+  closeSecond(currentSecond_);
   for (auto& [key, c] : candidates_) {
     if (c.window.finish()) endStream(c);
   }
   candidates_.clear();
+  currentSecond_ = -1;  // the next packet starts a new timeline (the next capture file)
 }
 
 }  // namespace tillid::citrix

@@ -33,7 +33,8 @@ class StreamingDetector final : public usage::FlowObserver {
   void onTick(int64_t timeMicros) override;
 
   // Closes every second up to `timeMicros` and ends all running streams (agent stop, end
-  // of a replay). Call before SessionTracker::finish.
+  // of a replay). Call before SessionTracker::finish. The next packet starts a new
+  // timeline, which may lie before this one (capture files need not follow in time).
   void finish(int64_t timeMicros);
 
  private:
