@@ -6,6 +6,8 @@
 #include <Poco/Exception.h>
 #include <Poco/Timestamp.h>
 
+#include <regex>
+
 namespace tillid {
 
 int64_t toMicros(TimePoint t) {
@@ -24,6 +26,14 @@ std::string formatTimestamp(TimePoint t) {
 Result<TimePoint> parseTimestamp(const std::string& text) {
   static const char* const kFormats[] = {"%Y-%m-%dT%H:%M:%S.%FZ", "%Y-%m-%dT%H:%M:%SZ",
                                          "%Y-%m-%d"};
+  // Poco's parser is lenient (it accepts words such as "soon"), so the shape is checked
+  // first: digits where the formats have digits.
+  static const std::regex kShape(R"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z)?)");
+  if (!std::regex_match(text, kShape)) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "'" + text + "' is not a UTC time (expected YYYY-MM-DD or "
+                         "YYYY-MM-DDTHH:MM:SSZ)");
+  }
   for (const char* format : kFormats) {
     Poco::DateTime parsed;
     int tzd = 0;

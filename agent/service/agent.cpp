@@ -94,6 +94,8 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   agent->health_ = std::make_unique<HealthSampler>(
       *agent->writer_, std::chrono::milliseconds(config.integer("health.interval_ms")),
       config.integer("health.keep_samples"));
+  agent->retention_ = std::make_unique<usage::RetentionScheduler>(
+      *agent->writer_, usage::retentionRules(config));
   if (notifier) {
     agent->notifier_ = std::move(notifier);
     agent->watchdog_ = std::make_unique<ServiceWatchdog>(*agent->writer_, *agent->notifier_);
@@ -117,6 +119,7 @@ void Agent::stop(const std::string& reason) {
   if (notifier_) notifier_->stopping();
   watchdog_.reset();
   health_.reset();
+  retention_.reset();
   Object::Ptr details = new Object;
   details->set("reason", reason);
   details->set("uptime_s", std::chrono::duration_cast<std::chrono::seconds>(

@@ -11,6 +11,7 @@
 #include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
 #include "agent/store/writer.h"
+#include "agent/usage/retention.h"
 #include "platform/instance_lock.h"
 #include "platform/service_notifier.h"
 
@@ -44,6 +45,7 @@ class Agent {
   std::unique_ptr<platform::InstanceLock> lock_;
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<HealthSampler> health_;
+  std::unique_ptr<usage::RetentionScheduler> retention_;
   std::unique_ptr<platform::ServiceNotifier> notifier_;
   std::unique_ptr<ServiceWatchdog> watchdog_;  // after notifier_: destroyed before it
   std::chrono::steady_clock::time_point started_;
