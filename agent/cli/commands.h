@@ -6,6 +6,7 @@
 namespace tillid::cli {
 
 Command runCommand();
+Command replayCommand();
 Command statusCommand();
 Command auditCommand();
 Command flagsCommand();

@@ -22,7 +22,9 @@ bool isIpv6Family(uint32_t family) {
   return family == 10 || family == 24 || family == 28 || family == 30;
 }
 
-ParseOutcome parseTransport(const uint8_t* p, size_t length, ParsedPacket& out) {
+// `length`: bytes captured of the IP payload; `declared`: its length by the IP header.
+ParseOutcome parseTransport(const uint8_t* p, size_t length, size_t declared,
+                            ParsedPacket& out) {
   if (out.protocol == kProtocolTcp) {
     if (length < 20) return ParseOutcome::kTruncated;
     const size_t headerLength = static_cast<size_t>(p[12] >> 4) * 4;
@@ -35,6 +37,11 @@ ParseOutcome parseTransport(const uint8_t* p, size_t length, ParsedPacket& out) 
     out.payloadLength = length - headerLength;
   } else if (out.protocol == kProtocolUdp) {
     if (length < 8) return ParseOutcome::kTruncated;
+    const size_t udpLength = be16(p + 4);
+    // Zero is allowed for IPv6 jumbograms; otherwise the UDP length must fit the IP one.
+    if ((udpLength != 0 && udpLength < 8) || udpLength > declared) {
+      return ParseOutcome::kMalformed;
+    }
     out.sourcePort = be16(p);
     out.destinationPort = be16(p + 2);
     out.payload = p + 8;
@@ -49,7 +56,10 @@ ParseOutcome parseTransport(const uint8_t* p, size_t length, ParsedPacket& out) 
 ParseOutcome parseIpv4(const uint8_t* p, size_t length, ParsedPacket& out) {
   if (length < 20) return ParseOutcome::kTruncated;
   const size_t headerLength = static_cast<size_t>(p[0] & 0x0F) * 4;
-  const size_t totalLength = be16(p + 2);
+  size_t totalLength = be16(p + 2);
+  // Zero: a segmentation-offloaded packet captured on the sending host before the NIC
+  // split it; its size is what was captured.
+  if (totalLength == 0) totalLength = length;
   if (headerLength < 20 || totalLength < headerLength) return ParseOutcome::kMalformed;
   if (length < headerLength) return ParseOutcome::kTruncated;
   out.ipVersion = 4;
@@ -63,7 +73,8 @@ ParseOutcome parseIpv4(const uint8_t* p, size_t length, ParsedPacket& out) {
   out.ipLength = available;
   const uint16_t fragment = be16(p + 6);
   if ((fragment & 0x1FFF) != 0) return ParseOutcome::kFragment;
-  return parseTransport(p + headerLength, available - headerLength, out);
+  return parseTransport(p + headerLength, available - headerLength, totalLength - headerLength,
+                        out);
 }
 
 ParseOutcome parseIpv6(const uint8_t* p, size_t length, ParsedPacket& out) {
@@ -103,7 +114,8 @@ ParseOutcome parseIpv6(const uint8_t* p, size_t length, ParsedPacket& out) {
       default:
         if (available < offset) return ParseOutcome::kTruncated;
         out.protocol = next;
-        return parseTransport(p + offset, available - offset, out);
+        if (40 + payloadLength < offset) return ParseOutcome::kMalformed;
+        return parseTransport(p + offset, available - offset, 40 + payloadLength - offset, out);
     }
   }
   return ParseOutcome::kMalformed;  // a chain of extension headers longer than any real one

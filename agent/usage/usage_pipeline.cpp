@@ -14,6 +14,16 @@ constexpr const char* kUnknown = "unknown";
 
 }  // namespace
 
+UsagePipelineOptions usagePipelineOptions(const Config& config) {
+  UsagePipelineOptions options;
+  options.flows.maxFlows = static_cast<uint32_t>(config.integer("capture.flow_table_max"));
+  options.flows.tcpIdleMicros = config.integer("capture.tcp_idle_seconds") * kSecond;
+  options.flows.udpIdleMicros = config.integer("capture.udp_idle_seconds") * kSecond;
+  options.classifyMaxPackets = static_cast<uint32_t>(config.integer("capture.classify_max_packets"));
+  options.dnsCacheEntries = static_cast<size_t>(config.integer("capture.dns_cache_entries"));
+  return options;
+}
+
 uint64_t UsagePipelineStats::skippedTotal() const {
   uint64_t total = 0;
   for (size_t i = 1; i < skipped.size(); ++i) total += skipped[i];
@@ -111,6 +121,7 @@ void UsagePipeline::settle(FlowState& state, const FlowRecord& record, int64_t t
     event.fromDevice = fromDevice == 1;
     for (FlowObserver* observer : observers_) observer->onPacket(record.id, info, event);
     state.pendingBytes[fromDevice] = 0;
+    state.reported = true;
   }
 }
 
@@ -118,6 +129,7 @@ void UsagePipeline::flowEnded(uint32_t slot, const FlowRecord& record, FlowEndRe
                               int64_t timeMicros) {
   FlowState& state = states_[slot];
   if (!state.settled) settle(state, record, timeMicros);
+  if (!state.reported) return;  // nothing of it was recorded (before the effective date)
   for (FlowObserver* observer : observers_) observer->onFlowEnd(record.id, state.info, timeMicros);
 }
 
@@ -173,6 +185,7 @@ void UsagePipeline::processFrame(LinkType linkType, const uint8_t* frame, size_t
   } else if (recording) {
     const PacketEvent event{time, wireLength, fromDevice};
     for (FlowObserver* observer : observers_) observer->onPacket(record.id, state.info, event);
+    state.reported = true;
   }
   if (touched.ending) table_.endFlow(touched.slot, touched.endReason, time);
 }
@@ -180,6 +193,9 @@ void UsagePipeline::processFrame(LinkType linkType, const uint8_t* frame, size_t
 void UsagePipeline::finish(int64_t nowMicros) {
   advanceTime(nowMicros);
   table_.drain(std::max(nowMicros, now_));
+  for (FlowObserver* observer : observers_) observer->onTick(std::max(nowMicros, now_));
+  now_ = 0;
+  nextTick_ = 0;
 }
 
 UsagePipelineStats UsagePipeline::stats() const {

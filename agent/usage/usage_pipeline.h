@@ -21,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+#include "agent/core/config.h"
 #include "agent/core/result.h"
 #include "agent/usage/destination_namer.h"
 #include "agent/usage/flow_observer.h"
@@ -51,7 +52,10 @@ struct UsagePipelineStats {
   uint64_t skippedTotal() const;
 };
 
-class UsagePipeline final : private FlowEndSink {
+// capture.* of the agent's configuration.
+UsagePipelineOptions usagePipelineOptions(const Config& config);
+
+class UsagePipeline final : public platform::FrameSink, private FlowEndSink {
  public:
   // `privacy` must outlive the pipeline. `resolver` may be null (replayed captures have
   // no local processes): flows are then attributed to "unknown".
@@ -74,11 +78,18 @@ class UsagePipeline final : private FlowEndSink {
   void processFrame(LinkType linkType, const uint8_t* frame, size_t captured,
                     uint32_t wireLength, int64_t timeMicros);
 
+  // The same, for a frame from a platform packet source.
+  void onFrame(const platform::CapturedFrame& frame) override {
+    processFrame(static_cast<LinkType>(frame.linkType), frame.data, frame.capturedLength,
+                 frame.wireLength, frame.timeMicros);
+  }
+
   // Advances capture time without a packet (a live capture that is quiet): ticks and
   // expiry. Time never goes backwards; earlier values are ignored.
   void advanceTime(int64_t nowMicros);
 
-  // Ends every flow (end of the captures, or shutdown) and ticks a last time.
+  // Ends every flow (end of a capture file, or shutdown) and ticks a last time. The next
+  // frame starts a new timeline (capture files need not follow each other in time).
   void finish(int64_t nowMicros);
 
   UsagePipelineStats stats() const;
@@ -90,6 +101,7 @@ class UsagePipeline final : private FlowEndSink {
     ndpi_flow_struct* inspection = nullptr;  // lent by the classifier until settled
     uint32_t inspected = 0;
     bool settled = false;
+    bool reported = false;  // an observer has seen a packet of it (so it is told of the end)
     uint64_t pendingBytes[2] = {0, 0};  // [fromDevice], before the flow settled
   };
 
