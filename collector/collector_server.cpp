@@ -14,6 +14,7 @@
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
+#include <openssl/ssl.h>
 
 #include <mutex>
 
@@ -125,6 +126,11 @@ Result<Poco::Net::Context::Ptr> serverContext(const Config& config) {
     context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
     context->enableExtendedCertificateVerification(false);
     context->preferServerCiphers();
+    // Clients resume TLS sessions (libcurl does); with client verification on, OpenSSL
+    // refuses to resume without a session id context and aborts the handshake.
+    static const unsigned char kSessionContext[] = "tillid-collector";
+    SSL_CTX_set_session_id_context(context->sslContext(), kSessionContext,
+                                   sizeof kSessionContext - 1);
     Poco::Net::SSLManager::instance().initializeServer(
         nullptr, new Poco::Net::RejectCertificateHandler(true), context);
     return context;

@@ -11,5 +11,6 @@ Command statusCommand();
 Command auditCommand();
 Command flagsCommand();
 Command sessionsCommand();
+Command enrollCommand();
 
 }  // namespace tillid::cli

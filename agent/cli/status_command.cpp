@@ -11,6 +11,7 @@
 #include "agent/audit/audit_log.h"
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
+#include "agent/report/report_status.h"
 #include "agent/store/store.h"
 #include "platform/instance_lock.h"
 #include "platform/process_list.h"
@@ -61,6 +62,7 @@ Status readStoreFacts(const StatePaths& paths, Poco::JSON::Object& out) {
       out.set("cpu_us", health->int64(2));
     }
   }
+  report::addReportFacts(paths.root, *db, out);
   return Status::ok();
 }
 
@@ -88,6 +90,7 @@ void printText(const Poco::JSON::Object& s) {
   }
   line("last recovery:",
        s.has("last_recovery") ? s.getValue<std::string>("last_recovery") : "none");
+  for (const auto& [label, value] : report::describeReportFacts(s)) line(label, value);
   if (s.has("store_error")) line("store error:", s.getValue<std::string>("store_error"));
 }
 

@@ -53,6 +53,15 @@ int64_t secondsUntilExpiry(X509* cert) {
   return static_cast<int64_t>(days) * 86400 + seconds;
 }
 
+int64_t lifetimeSeconds(X509* cert) {
+  int days = 0;
+  int seconds = 0;
+  if (ASN1_TIME_diff(&days, &seconds, X509_get0_notBefore(cert), X509_get0_notAfter(cert)) != 1) {
+    return 0;
+  }
+  return static_cast<int64_t>(days) * 86400 + seconds;
+}
+
 std::string commonName(X509* cert) {
   X509_NAME* name = X509_get_subject_name(cert);
   const int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);

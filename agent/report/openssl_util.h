@@ -37,6 +37,8 @@ std::string certificatePem(X509* cert);
 
 // Seconds from now until the certificate's notAfter (negative once it has expired).
 int64_t secondsUntilExpiry(X509* cert);
+// notAfter - notBefore in seconds.
+int64_t lifetimeSeconds(X509* cert);
 // The certificate's subject common name, or "" when it has none.
 std::string commonName(X509* cert);
 // The serial number as upper-case hex.

@@ -96,6 +96,24 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
       config.integer("health.keep_samples"));
   agent->retention_ = std::make_unique<usage::RetentionScheduler>(
       *agent->writer_, usage::retentionRules(config));
+  if (config.boolean("capture.enabled")) {
+    auto capture = UsageCapture::start(config, *agent->writer_, {});
+    if (capture) {
+      agent->capture_ = std::move(*capture);
+    } else {
+      // The agent's other duties (reporting, offboarding) go on; the gap is on record.
+      logger("agent").error("not capturing: " + capture.status().message());
+      Object::Ptr details = new Object;
+      details->set("reason", capture.status().message());
+      agent->audit("agent", "capture.failed", details);
+    }
+  }
+  auto uploader = report::startUploaderIfEnrolled(config, paths.root, *agent->writer_);
+  if (uploader) {
+    agent->uploader_ = std::move(*uploader);
+  } else {
+    logger("agent").error("not uploading: " + uploader.status().message());
+  }
   if (notifier) {
     agent->notifier_ = std::move(notifier);
     agent->watchdog_ = std::make_unique<ServiceWatchdog>(*agent->writer_, *agent->notifier_);
@@ -116,10 +134,12 @@ void Agent::audit(const std::string& actor, const std::string& action, Object::P
 void Agent::stop(const std::string& reason) {
   if (stopped_) return;
   stopped_ = true;
+  capture_.reset();  // first: it hands its last usage to the writer
   if (notifier_) notifier_->stopping();
   watchdog_.reset();
   health_.reset();
   retention_.reset();
+  uploader_.reset();
   Object::Ptr details = new Object;
   details->set("reason", reason);
   details->set("uptime_s", std::chrono::duration_cast<std::chrono::seconds>(

@@ -10,6 +10,8 @@
 #include "agent/service/health_sampler.h"
 #include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
+#include "agent/service/usage_capture.h"
+#include "agent/report/uploader.h"
 #include "agent/store/writer.h"
 #include "agent/usage/retention.h"
 #include "platform/instance_lock.h"
@@ -46,6 +48,8 @@ class Agent {
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<HealthSampler> health_;
   std::unique_ptr<usage::RetentionScheduler> retention_;
+  std::unique_ptr<UsageCapture> capture_;  // live capture when capture.enabled
+  std::unique_ptr<report::Uploader> uploader_;  // null when not enrolled
   std::unique_ptr<platform::ServiceNotifier> notifier_;
   std::unique_ptr<ServiceWatchdog> watchdog_;  // after notifier_: destroyed before it
   std::chrono::steady_clock::time_point started_;

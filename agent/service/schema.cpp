@@ -2,13 +2,15 @@
 
 #include "agent/audit/audit_log.h"
 #include "agent/citrix/citrix_store.h"
+#include "agent/report/outbox.h"
 #include "agent/service/health_sampler.h"
 #include "agent/usage/usage_aggregator.h"
 
 namespace tillid {
 
 std::vector<store::SchemaModule> agentSchemaModules() {
-  return {audit::auditSchema(), healthSchema(), usage::usageSchema(), citrix::citrixSchema()};
+  return {audit::auditSchema(), healthSchema(), usage::usageSchema(),
+          citrix::citrixSchema(), report::reportSchema()};
 }
 
 }  // namespace tillid

@@ -1,0 +1,270 @@
+#include "agent/report/uploader.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <algorithm>
+
+#include "agent/audit/audit_log.h"
+#include "agent/core/canonical_json.h"
+#include "agent/core/logging.h"
+#include "agent/report/curl_transport.h"
+#include "agent/report/gzip.h"
+#include "agent/store/store.h"
+
+namespace tillid::report {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// "YYYY-MM-DDTHH:00:00Z", the format of usage_hourly.hour.
+std::string hourStart(TimePoint t) { return formatTimestamp(t).substr(0, 13) + ":00:00Z"; }
+
+// Runs `fn` as a writer job and waits for its commit; its value is returned.
+template <typename T>
+Result<T> inWriter(store::Writer& writer, std::function<Result<T>(store::Database&)> fn) {
+  auto result = std::make_shared<std::optional<Result<T>>>();
+  writer.submit([fn, result](store::Database& db) {
+    *result = fn(db);
+    return (**result).status();
+  });
+  Status flushed = writer.flush();
+  if (!result->has_value()) {
+    return flushed.isOk() ? Status::error(ErrorCode::kUnavailable, "the store is stopping")
+                          : flushed;
+  }
+  if (!flushed.isOk()) return flushed;
+  return std::move(**result);
+}
+
+// Closed hours of usage_hourly not yet in the outbox, tracked by a watermark in meta.
+Status enqueueClosedUsage(store::Database& db, TimePoint closedBefore) {
+  auto watermark = store::getMeta(db, "report.usage_through");
+  if (!watermark) return watermark.status();
+  auto select = db.prepare(
+      "SELECT hour, user, application, destination, service, category, connections, bytes_in,"
+      " bytes_out, active_seconds FROM usage_hourly WHERE hour > ? AND hour < ? ORDER BY hour");
+  if (!select) return select.status();
+  select->bind(1, watermark->value_or("")).bind(2, hourStart(closedBefore));
+  std::string last;
+  std::vector<std::string> payloads;
+  while (true) {
+    auto row = select->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    Poco::JSON::Object::Ptr p = new Poco::JSON::Object;
+    const char* texts[] = {"hour", "user", "application", "destination", "service", "category"};
+    for (int i = 0; i < 6; ++i) p->set(texts[i], select->text(i));
+    const char* counts[] = {"connections", "bytes_in", "bytes_out", "active_seconds"};
+    for (int i = 0; i < 4; ++i) p->set(counts[i], select->int64(6 + i));
+    payloads.push_back(canonicalJson(p));
+    last = select->text(0);
+  }
+  select->reset();
+  for (const auto& payload : payloads) {
+    TILLID_RETURN_IF_ERROR(
+        Outbox::enqueue(db, RecordKind::kUsage, defaultPriority(RecordKind::kUsage), payload));
+  }
+  if (!last.empty()) TILLID_RETURN_IF_ERROR(store::setMeta(db, "report.usage_through", last));
+  return Status::ok();
+}
+
+// The security log's head, when it moved since the last anchor.
+Status enqueueAnchor(store::Database& db) {
+  auto head = audit::head(db);
+  if (!head) return head.status();
+  if (!head->has_value()) return Status::ok();
+  auto anchored = store::getMeta(db, "report.anchor_seq");
+  if (!anchored) return anchored.status();
+  const std::string seq = std::to_string((*head)->seq);
+  if (anchored->value_or("") == seq) return Status::ok();
+  Poco::JSON::Object::Ptr p = new Poco::JSON::Object;
+  p->set("seq", (*head)->seq);
+  p->set("hash", (*head)->hash);
+  TILLID_RETURN_IF_ERROR(Outbox::enqueue(db, RecordKind::kAnchor,
+                                         defaultPriority(RecordKind::kAnchor), canonicalJson(p)));
+  return store::setMeta(db, "report.anchor_seq", seq);
+}
+
+Status enforceBudget(store::Database& db, int64_t budgetBytes) {
+  auto outcome = Outbox::enforceBudget(db, budgetBytes);
+  if (!outcome) return outcome.status();
+  if (outcome->droppedRows == 0) return Status::ok();
+  auto total = store::getMeta(db, "report.dropped_rows");
+  if (!total) return total.status();
+  const int64_t dropped = std::stoll(total->value_or("0")) + outcome->droppedRows;
+  TILLID_RETURN_IF_ERROR(store::setMeta(db, "report.dropped_rows", std::to_string(dropped)));
+  Poco::JSON::Object::Ptr details = new Poco::JSON::Object;
+  details->set("kind", "usage");
+  details->set("rows", outcome->droppedRows);
+  details->set("bytes", outcome->droppedBytes);
+  details->set("budget_bytes", budgetBytes);
+  logger("report").warning("outbox over its budget: dropped the " +
+                           std::to_string(outcome->droppedRows) + " oldest usage summaries");
+  return audit::append(db, "agent", "report.dropped", details).status();
+}
+
+}  // namespace
+
+UploaderSettings uploaderSettings(const Config& config) {
+  UploaderSettings s;
+  s.interval = milliseconds(config.integer("report.interval_ms"));
+  s.drainInterval = milliseconds(config.integer("report.drain_interval_ms"));
+  s.batchMaxRecords = config.integer("report.batch_max_records");
+  s.batchMaxBytes = config.integer("report.batch_max_bytes");
+  s.budgetBytes = config.integer("report.budget_bytes");
+  s.anchorInterval = seconds(config.integer("report.anchor_interval_seconds"));
+  s.usageCloseDelay = seconds(config.integer("report.usage_close_delay_seconds"));
+  s.backoffMin = milliseconds(config.integer("report.backoff_min_ms"));
+  s.backoffMax = milliseconds(config.integer("report.backoff_max_ms"));
+  s.renewFraction = config.number("report.renew_fraction");
+  s.pinnedPublicKeys = config.string("report.pinned_public_keys");
+  s.proxy = config.string("report.proxy");
+  return s;
+}
+
+Uploader::Uploader(store::Writer& writer, EnrollmentFiles files, Enrollment enrollment,
+                   UploaderSettings settings, std::unique_ptr<Transport> transport)
+    : writer_(writer),
+      files_(std::move(files)),
+      enrollment_(std::move(enrollment)),
+      settings_(std::move(settings)),
+      transport_(std::move(transport)),
+      batchMaxRecords_(settings_.batchMaxRecords),
+      random_(std::random_device{}()) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+Uploader::~Uploader() { stop(); }
+
+void Uploader::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Uploader::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    const milliseconds wait = step();
+    lock.lock();
+    wake_.wait_for(lock, wait, [this] { return stopping_; });
+  }
+}
+
+milliseconds Uploader::backoff(std::optional<seconds> retryAfter) {
+  const int exponent = std::min(failures_, 20);
+  ++failures_;
+  const double base = std::min(static_cast<double>(settings_.backoffMax.count()),
+                               static_cast<double>(settings_.backoffMin.count()) *
+                                   static_cast<double>(int64_t{1} << exponent));
+  // Full jitter over the upper half, so that agents that failed together spread out.
+  std::uniform_real_distribution<double> jitter(0.5, 1.0);
+  milliseconds wait(static_cast<int64_t>(base * jitter(random_)));
+  if (retryAfter) wait = std::max<milliseconds>(wait, *retryAfter);
+  return wait;
+}
+
+void Uploader::recordFailure(const std::string& message) {
+  logger("report").warning("upload failed: " + message);
+  const std::string value = formatTimestamp(WallClock::now()) + " " + message;
+  writer_.submit([value](store::Database& db) {
+    return store::setMeta(db, "report.last_error", value);
+  });
+}
+
+Status Uploader::prepareOutbox() {
+  const auto now = std::chrono::steady_clock::now();
+  const bool anchorDue = now >= nextAnchor_;
+  if (anchorDue) nextAnchor_ = now + settings_.anchorInterval;
+  const TimePoint closedBefore = WallClock::now() - settings_.usageCloseDelay;
+  const int64_t budget = settings_.budgetBytes;
+  return inWriter<bool>(writer_, [=](store::Database& db) -> Result<bool> {
+           TILLID_RETURN_IF_ERROR(enqueueClosedUsage(db, closedBefore));
+           if (anchorDue) TILLID_RETURN_IF_ERROR(enqueueAnchor(db));
+           TILLID_RETURN_IF_ERROR(enforceBudget(db, budget));
+           return true;
+         })
+      .status();
+}
+
+milliseconds Uploader::step() {
+  Status prepared = prepareOutbox();
+  if (!prepared) {
+    recordFailure("preparing the outbox: " + prepared.message());
+    return backoff(std::nullopt);
+  }
+  if (std::chrono::steady_clock::now() >= nextRenewCheck_) {
+    nextRenewCheck_ = std::chrono::steady_clock::now() + std::chrono::hours(1);
+    auto renewed = renewIfDue(*transport_, files_, enrollment_, settings_.renewFraction);
+    if (!renewed) {
+      recordFailure("certificate renewal: " + renewed.status().message());
+      nextRenewCheck_ = std::chrono::steady_clock::now() + backoff(std::nullopt);
+    } else if (*renewed) {
+      logger("report").information("device certificate renewed, valid until " +
+                                   enrollment_.certificateExpires);
+    }
+  }
+  const std::string deviceId = enrollment_.deviceId;
+  const int64_t maxRecords = batchMaxRecords_;
+  const int64_t maxBytes = settings_.batchMaxBytes;
+  auto batch = inWriter<PendingBatch>(writer_, [=](store::Database& db) {
+    return Outbox::takeBatch(db, deviceId, maxRecords, maxBytes);
+  });
+  if (!batch) {
+    recordFailure("reading the outbox: " + batch.status().message());
+    return backoff(std::nullopt);
+  }
+  if (batch->batchId.empty()) return settings_.interval;
+
+  HttpRequest request{"POST",
+                      "/v1/reports",
+                      "application/json",
+                      {{"Content-Encoding", "gzip"}, {"Idempotency-Key", batch->batchId}},
+                      gzipCompress(batch->json)};
+  auto response = transport_->send(request);
+  if (!response) {
+    recordFailure(response.status().message());
+    return backoff(std::nullopt);
+  }
+  const std::string batchId = batch->batchId;
+  if (response->status == 200) {
+    failures_ = 0;
+    const std::string now = formatTimestamp(WallClock::now());
+    auto acked = inWriter<bool>(writer_, [=](store::Database& db) -> Result<bool> {
+      TILLID_RETURN_IF_ERROR(Outbox::acknowledge(db, batchId));
+      TILLID_RETURN_IF_ERROR(store::setMeta(db, "report.last_upload", now));
+      return true;
+    });
+    if (!acked) recordFailure("acknowledging: " + acked.status().message());
+    return settings_.drainInterval;
+  }
+  if (response->status == 413 && batch->records > 1) {
+    batchMaxRecords_ = std::max<int64_t>(1, batch->records / 2);
+    writer_.submit([batchId](store::Database& db) { return Outbox::release(db, batchId); });
+    return settings_.drainInterval;
+  }
+  recordFailure("the collector answered HTTP " + std::to_string(response->status) + ": " +
+                response->body.substr(0, 300));
+  return backoff(response->retryAfter);
+}
+
+Result<std::unique_ptr<Uploader>> startUploaderIfEnrolled(const Config& config,
+                                                          const std::string& stateDir,
+                                                          store::Writer& writer) {
+  EnrollmentFiles files{stateDir};
+  auto enrollment = loadEnrollment(files);
+  if (!enrollment) return enrollment.status();
+  if (!enrollment->has_value()) return std::unique_ptr<Uploader>();
+  UploaderSettings settings = uploaderSettings(config);
+  auto transport = std::make_unique<CurlTransport>(
+      deviceTlsOptions(**enrollment, files, settings.pinnedPublicKeys, settings.proxy));
+  return std::make_unique<Uploader>(writer, files, **enrollment, std::move(settings),
+                                    std::move(transport));
+}
+
+}  // namespace tillid::report
