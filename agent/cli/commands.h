@@ -9,6 +9,8 @@ Command runCommand();
 Command replayCommand();
 Command statusCommand();
 Command auditCommand();
+Command usageCommand();
+Command noticeCommand();
 Command flagsCommand();
 Command sessionsCommand();
 Command enrollCommand();

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
       "tamper-evident security log and reports to the central collector.",
       cli::agentGlobalOptions(),
       {cli::runCommand(), cli::statusCommand(), cli::auditCommand(),
+       cli::usageCommand(), cli::noticeCommand(),
        cli::flagsCommand(), cli::sessionsCommand(), cli::replayCommand(), cli::enrollCommand()}};
   return runCli(program, argc, argv);
 }
