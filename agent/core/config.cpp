@@ -53,7 +53,7 @@ Status keyError(const std::string& where, const std::string& path, const std::st
 Var clone(const Var& v) {
   if (isObject(v)) {
     Object::Ptr copy = new Object;
-    const Object::Ptr source = v.extract<Object::Ptr>();
+    const Object::Ptr& source = v.extract<Object::Ptr>();
     for (const auto& [key, child] : *source) copy->set(key, clone(child));
     return copy;
   }
@@ -79,7 +79,7 @@ Status mergeValue(Object& target, const std::string& key, const Var& defaultValu
                                      describe(value));
   }
   if (isObject(value) && !isFreeForm(defaultValue)) {
-    const Object::Ptr defaults = defaultValue.extract<Object::Ptr>();
+    const Object::Ptr& defaults = defaultValue.extract<Object::Ptr>();
     Object::Ptr merged = target.getObject(key);
     for (const auto& [childKey, childValue] : *value.extract<Object::Ptr>()) {
       const std::string childPath = path + "." + childKey;
@@ -96,9 +96,9 @@ Status mergeValue(Object& target, const std::string& key, const Var& defaultValu
     return Status::ok();
   }
   if (isArray(value)) {
-    const Array::Ptr defaults = defaultValue.extract<Array::Ptr>();
+    const Array::Ptr& defaults = defaultValue.extract<Array::Ptr>();
     const std::string elementType = defaults->size() > 0 ? typeName(defaults->get(0)) : "string";
-    const Array::Ptr items = value.extract<Array::Ptr>();
+    const Array::Ptr& items = value.extract<Array::Ptr>();
     for (unsigned i = 0; i < items->size(); ++i) {
       if (!typeMatches(elementType, items->get(i))) {
         return keyError(where, path + "[" + std::to_string(i) + "]",
@@ -136,7 +136,7 @@ Result<Object::Ptr> overrideDocument(const std::string& assignment) {
     // Poco's parser wants an object or array at the top, so scalars are wrapped.
     Poco::JSON::Parser parser;
     const Var wrapped = parser.parse("[" + text + "]");
-    const Array::Ptr items = wrapped.extract<Array::Ptr>();
+    const Array::Ptr& items = wrapped.extract<Array::Ptr>();
     if (items->size() == 1) value = items->get(0);
   } catch (const Poco::Exception&) {
     value = text;

@@ -98,25 +98,33 @@ TEST_CASE("validation names the source, the key path and the reason", "[config]"
 }
 
 TEST_CASE("every key of the default file is documented by a comment", "[config]") {
-  // A comment must appear between the previous key and each leaf key.
+  // A key is documented by a comment above it or above the group of adjacent keys it
+  // belongs to (no blank line between), or by the comment above its enclosing object.
+  // Section names themselves need no comment: their keys carry the documentation.
   std::istringstream lines(agentDefaultConfigText());
   std::string line;
-  bool commentSinceLastKey = false;
-  const std::regex leafKey("^\\s*\"([a-z_0-9]+)\"\\s*:\\s*[^{\\s]");
-  const std::regex anyKey("^\\s*\"([a-z_0-9]+)\"\\s*:");
+  const std::regex objectKey("^\\s*\"([a-z_0-9]+)\"\\s*:\\s*\\{\\s*(\\})?");
+  const std::regex leafKey("^\\s*\"([a-z_0-9]+)\"\\s*:");
+  const std::regex blank("^\\s*$");
+  const std::regex comment("^\\s*(//|/\\*)");
+  std::vector<bool> objectDocumented{false};
+  bool groupDocumented = false;
   std::vector<std::string> undocumented;
   while (std::getline(lines, line)) {
-    if (line.find("//") != std::string::npos && line.find("\"") > line.find("//")) {
-      commentSinceLastKey = true;
-      continue;
-    }
     std::smatch m;
-    if (std::regex_search(line, m, leafKey)) {
-      if (!commentSinceLastKey) undocumented.push_back(m[1]);
-      // Keys in one documented group may share a comment only if adjacent lines say so.
-      commentSinceLastKey = line.find("//") != std::string::npos;
-    } else if (std::regex_search(line, m, anyKey)) {
-      commentSinceLastKey = false;
+    if (std::regex_search(line, blank)) {
+      groupDocumented = false;
+    } else if (std::regex_search(line, comment)) {
+      groupDocumented = true;
+    } else if (std::regex_search(line, m, objectKey)) {
+      const bool documented = groupDocumented || objectDocumented.back();
+      if (!m[2].matched) objectDocumented.push_back(documented);
+      groupDocumented = false;
+    } else if (std::regex_search(line, m, leafKey)) {
+      if (!groupDocumented && !objectDocumented.back()) undocumented.push_back(m[1]);
+    } else if (line.find('}') != std::string::npos && objectDocumented.size() > 1) {
+      objectDocumented.pop_back();
+      groupDocumented = false;
     }
   }
   INFO("undocumented keys: " << undocumented.size());
