@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "agent/audit/audit_log.h"
+#include "agent/core/canonical_json.h"
 #include "agent/core/time.h"
+#include "agent/report/outbox.h"
 
 namespace tillid::citrix {
 namespace {
@@ -159,7 +161,13 @@ void CitrixStore::saveFlag(const Flag& flag, const char* auditAction) {
                                .bind(13, timestamp(flag.raisedMicros))
                                .bind(14, flag.open ? "open" : "closed")
                                .run());
-    return audit::append(db, "agent", action, flagJson(flag)).status();
+    const Poco::JSON::Object::Ptr json = flagJson(flag);
+    TILLID_RETURN_IF_ERROR(audit::append(db, "agent", action, json).status());
+    // Both the raised and the final state go to the collector, most urgent after
+    // certificates; the flag's id ties them together.
+    return report::Outbox::enqueue(db, report::RecordKind::kFlag,
+                                   report::defaultPriority(report::RecordKind::kFlag),
+                                   canonicalJson(json));
   });
 }
 

@@ -22,7 +22,8 @@ Poco::JSON::Object::Ptr flagJson(const Flag& flag);
 Poco::JSON::Object::Ptr sessionJson(const Session& session);
 
 // Writes each event as one writer job (never blocks the packet thread). Raising and ending
-// a flag each append a security-log entry ("citrix.flag.raised", "citrix.flag.ended").
+// a flag each append a security-log entry ("citrix.flag.raised", "citrix.flag.ended") and
+// queue the flag for upload (report::Outbox, kind "flag") in the same transaction.
 class CitrixStore final : public CitrixSink {
  public:
   // `writer` must outlive this object.

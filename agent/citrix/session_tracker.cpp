@@ -103,6 +103,7 @@ void SessionTracker::closeSecond(Tracked& t) {
 
 void SessionTracker::onPacket(uint64_t flowId, const usage::FlowInfo& info,
                               const usage::PacketEvent& packet) {
+  latestMicros_ = std::max(latestMicros_, packet.timeMicros);
   const std::string source = sourceOf(info);
   if (source.empty()) return;
   // The server: what the client connects to (client mode), or this host (server mode).
@@ -128,6 +129,7 @@ void SessionTracker::onPacket(uint64_t flowId, const usage::FlowInfo& info,
 
 void SessionTracker::onFlowEnd(uint64_t flowId, const usage::FlowInfo& /*info*/,
                                int64_t timeMicros) {
+  latestMicros_ = std::max(latestMicros_, timeMicros);
   auto flow = icaFlowKeys_.find(flowId);
   if (flow == icaFlowKeys_.end()) return;
   auto it = sessions_.find(flow->second);
@@ -160,6 +162,7 @@ void SessionTracker::pollProcesses(int64_t timeMicros) {
 }
 
 void SessionTracker::onTick(int64_t timeMicros) {
+  latestMicros_ = std::max(latestMicros_, timeMicros);
   pollProcesses(timeMicros);
   const int64_t grace = settings_.sessionEndGraceSeconds * kMicros;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
@@ -186,14 +189,17 @@ void SessionTracker::end(std::map<std::string, Tracked>::iterator it, int64_t en
   sessions_.erase(it);
 }
 
-void SessionTracker::finish(int64_t timeMicros) {
+void SessionTracker::finish() {
   while (!sessions_.empty()) {
     auto it = sessions_.begin();
     const int64_t last = it->second.liveIcaFlows.empty() && !it->second.processRunning
                              ? it->second.lastEvidenceMicros
-                             : timeMicros;
+                             : latestMicros_;
     end(it, last);
   }
+  // The next event may start a new timeline (the next capture file).
+  latestMicros_ = 0;
+  nextPollMicros_ = 0;
 }
 
 }  // namespace tillid::citrix

@@ -34,8 +34,8 @@ class SessionTracker final : public usage::FlowObserver {
   void onFlowEnd(uint64_t flowId, const usage::FlowInfo& info, int64_t timeMicros) override;
   void onTick(int64_t timeMicros) override;
 
-  // Ends every open session at `timeMicros` (agent stop, end of a replay).
-  void finish(int64_t timeMicros);
+  // Ends every open session at the latest time seen (agent stop, end of a replayed file).
+  void finish();
 
   // Whether the flow carries the Citrix session itself (ICA, CGP, gateway TLS).
   bool isIcaFlow(const usage::FlowInfo& info) const;
@@ -72,6 +72,7 @@ class SessionTracker final : public usage::FlowObserver {
   std::map<std::string, Tracked> sessions_;      // by key: "" in client mode, user in server mode
   std::map<uint64_t, std::string> icaFlowKeys_;  // live ICA flow -> session key
   int64_t nextPollMicros_ = 0;
+  int64_t latestMicros_ = 0;  // capture time of the latest event
 };
 
 }  // namespace tillid::citrix

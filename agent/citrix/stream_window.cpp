@@ -35,6 +35,16 @@ bool StreamWindow::oneWayAndCapped(double avgMbps) const {
   return thresholds_.maxMbps <= 0 || avgMbps <= thresholds_.maxMbps;
 }
 
+double StreamWindow::edgeMbps(size_t lastIndex) const {
+  // The average over the kEdgeSeconds ending at window_[lastIndex]: short enough to place
+  // a stream's start and end to within seconds, long enough that a single burst of office
+  // work next to the stream does not move them.
+  const size_t n = std::min<size_t>(kEdgeSeconds, lastIndex + 1);
+  uint64_t sum = 0;
+  for (size_t i = lastIndex + 1 - n; i <= lastIndex; ++i) sum += window_[i].down;
+  return secondMbps(sum) / static_cast<double>(std::min<int64_t>(kEdgeSeconds, windowSeconds_));
+}
+
 void StreamWindow::addToEpisode(const Second& s) {
   episode_.bytesDown += s.down;
   episode_.bytesUp += s.up;
@@ -43,9 +53,14 @@ void StreamWindow::addToEpisode(const Second& s) {
     if (episode_.minuteBytesDown.size() <= minute) episode_.minuteBytesDown.resize(minute + 1);
     episode_.minuteBytesDown[minute] += s.down;
   }
-  // A second at or above the stop rate is stream traffic: the episode reaches this far.
-  if (secondMbps(s.down) >= thresholds_.stopMbps && s.down > 0) {
-    episode_.endSecond = s.second + 1;
+  if (secondMbps(s.down) >= thresholds_.stopMbps && s.down > 0) lastStrongSecond_ = s.second;
+}
+
+void StreamWindow::markEnd() {
+  // While the recent average is at or above the stop rate, the stream reaches its last
+  // second at or above that rate.
+  if (edgeMbps(window_.size() - 1) >= thresholds_.stopMbps) {
+    episode_.endSecond = std::max(episode_.endSecond, lastStrongSecond_ + 1);
     bytesDownAtEnd_ = episode_.bytesDown;
     bytesUpAtEnd_ = episode_.bytesUp;
   }
@@ -67,21 +82,31 @@ StreamWindow::Event StreamWindow::addSecond(int64_t second, uint64_t bytesDown,
 
   if (!streaming_) {
     if (avg < thresholds_.startMbps || !oneWayAndCapped(avg)) return Event::kNone;
-    // The stream began with the window's first second carrying traffic above stop.
+    // The stream began with the first second at or above the stop rate in the earliest
+    // stretch of the window whose short average reaches that rate.
     streaming_ = true;
     qualified_ = false;
     episode_ = Episode{};
     bytesDownAtEnd_ = bytesUpAtEnd_ = 0;
-    auto first = std::find_if(window_.begin(), window_.end(), [&](const Second& s) {
-      return s.down > 0 && secondMbps(s.down) >= thresholds_.stopMbps;
-    });
-    if (first == window_.end()) first = window_.begin();
-    episode_.startSecond = first->second;
-    episode_.endSecond = first->second + 1;
-    for (auto it = first; it != window_.end(); ++it) addToEpisode(*it);
+    size_t first = window_.size() - 1;
+    for (size_t i = 0; i < window_.size(); ++i) {
+      if (edgeMbps(i) >= thresholds_.stopMbps) {
+        first = i + 1 - std::min<size_t>(kEdgeSeconds, i + 1);
+        break;
+      }
+    }
+    while (first + 1 < window_.size() && secondMbps(window_[first].down) < thresholds_.stopMbps) {
+      ++first;
+    }
+    episode_.startSecond = window_[first].second;
+    episode_.endSecond = episode_.startSecond + 1;
+    lastStrongSecond_ = episode_.startSecond;
+    for (size_t i = first; i < window_.size(); ++i) addToEpisode(window_[i]);
+    markEnd();
     lastSustainedSecond_ = second;
   } else {
     addToEpisode(now);
+    markEnd();
     if (avg >= thresholds_.stopMbps && oneWayAndCapped(avg)) {
       lastSustainedSecond_ = second;
     } else if (second - lastSustainedSecond_ > gapMergeSeconds_) {

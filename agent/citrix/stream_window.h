@@ -20,7 +20,7 @@ namespace tillid::citrix {
 // The figures of one episode, in whole seconds of capture time.
 struct Episode {
   int64_t startSecond = 0;
-  int64_t endSecond = 0;  // exclusive: one past the last second with traffic above stop
+  int64_t endSecond = 0;  // exclusive: one past the stream's last second
   uint64_t bytesDown = 0;
   uint64_t bytesUp = 0;
   double peakMbps = 0;  // highest window average
@@ -59,8 +59,12 @@ class StreamWindow {
     uint64_t down;
     uint64_t up;
   };
+  static constexpr int64_t kEdgeSeconds = 10;
+
   bool oneWayAndCapped(double avgMbps) const;
+  double edgeMbps(size_t lastIndex) const;
   void addToEpisode(const Second& s);
+  void markEnd();
   double secondMbps(uint64_t bytes) const { return static_cast<double>(bytes) * 8.0 / 1e6; }
 
   const StreamThresholds thresholds_;
@@ -75,6 +79,7 @@ class StreamWindow {
   bool streaming_ = false;
   bool qualified_ = false;
   int64_t lastSustainedSecond_ = 0;  // last second the window met the stop condition
+  int64_t lastStrongSecond_ = 0;     // last second of the episode at or above stop
   Episode episode_;
   // Figures as of the last second above stop, so a trailing gap is not counted.
   uint64_t bytesDownAtEnd_ = 0;

@@ -138,8 +138,8 @@ void StreamingDetector::closeSecond(int64_t second) {
   }
 }
 
-void StreamingDetector::finish(int64_t timeMicros) {
-  advanceTo(timeMicros);
+void StreamingDetector::finish() {
+  if (currentSecond_ < 0) return;  // nothing seen since the last finish
   closeSecond(currentSecond_);
   for (auto& [key, c] : candidates_) {
     if (c.window.finish()) endStream(c);

@@ -32,10 +32,10 @@ class StreamingDetector final : public usage::FlowObserver {
   void onFlowEnd(uint64_t flowId, const usage::FlowInfo& info, int64_t timeMicros) override;
   void onTick(int64_t timeMicros) override;
 
-  // Closes every second up to `timeMicros` and ends all running streams (agent stop, end
-  // of a replay). Call before SessionTracker::finish. The next packet starts a new
+  // Closes the last second seen and ends all running streams (agent stop, end of a
+  // replayed file). Call before SessionTracker::finish. The next packet starts a new
   // timeline, which may lie before this one (capture files need not follow in time).
-  void finish(int64_t timeMicros);
+  void finish();
 
  private:
   struct Candidate {

@@ -109,7 +109,8 @@ Result<Scenario> parseScenario(const std::string& json) {
         const Object::Ptr e = item.extract<Object::Ptr>();
         s.expect.push_back({e->getValue<std::string>("kind"),
                             e->optValue<std::string>("service", ""),
-                            e->getValue<double>("start_s"), e->getValue<double>("end_s")});
+                            e->getValue<double>("start_s"), e->getValue<double>("end_s"),
+                            e->optValue<bool>("by_volume", false)});
       }
     }
     return s;

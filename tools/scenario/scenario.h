@@ -43,6 +43,7 @@ struct ExpectedFlag {
   std::string service;  // empty: any
   double startS = 0;
   double endS = 0;
+  bool byVolume = false;  // flagged by volume (music): no delay target
 };
 
 struct Scenario {

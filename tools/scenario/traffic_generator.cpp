@@ -36,8 +36,9 @@ class FlowWriter {
         continue;
       }
       const auto [down, up] = bytesOf(seg, s - static_cast<int64_t>(seg.startS));
-      data(true, down, base + 20000, segmentBytes, out);
-      data(false, up, base + 30000, segmentBytes, out);
+      // The client's packets first: over UDP the first sender is taken to be the client.
+      data(false, up, base + 20000, segmentBytes, out);
+      data(true, down, base + 30000, segmentBytes, out);
     }
     if (s == last) close(base + 990000, out);
   }
@@ -89,7 +90,11 @@ class FlowWriter {
     }
     std::vector<std::pair<bool, Bytes>> opening;
     switch (spec_.kind) {
-      case FlowKind::kIca: opening = icaOpening(); break;
+      case FlowKind::kIca:
+        opening = icaOpening();
+        // Over UDP (EDT) the client speaks first: it is what makes it the client.
+        if (spec_.udp) opening.erase(opening.begin());
+        break;
       case FlowKind::kCgp: opening = cgpOpening(); break;
       case FlowKind::kTls:
         opening = {{false, tlsClientHelloRecord(spec_.sni, seed_)},

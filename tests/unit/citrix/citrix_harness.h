@@ -100,8 +100,8 @@ class CitrixHarness {
   }
   void finish(int64_t s) {
     at(s);
-    detector.finish((kT0 + s) * 1000000);
-    tracker.finish((kT0 + s) * 1000000);
+    detector.finish();
+    tracker.finish();
   }
 
   RecordingSink sink;

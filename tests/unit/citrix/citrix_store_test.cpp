@@ -4,6 +4,7 @@
 
 #include "agent/audit/audit_log.h"
 #include "agent/citrix/citrix_store.h"
+#include "agent/report/outbox.h"
 #include "agent/store/store.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/citrix/citrix_harness.h"
@@ -15,7 +16,8 @@ TEST_CASE("sessions and flags are stored, read back and written to the security 
   TempDir dir;
   const std::string path = dir.file("agent.db");
   {
-    auto opened = store::openStore(path, {audit::auditSchema(), citrix::citrixSchema()});
+    auto opened = store::openStore(
+        path, {audit::auditSchema(), report::reportSchema(), citrix::citrixSchema()});
     REQUIRE(opened.isOk());
     store::Writer writer(std::move(opened->db), {});
     citrix::CitrixStore sink(writer);
@@ -33,8 +35,8 @@ TEST_CASE("sessions and flags are stored, read back and written to the security 
         detector.onPacket(7, ica, p);
       }
     }
-    detector.finish((kT0 + 900) * 1000000);
-    tracker.finish((kT0 + 900) * 1000000);
+    detector.finish();
+    tracker.finish();
     REQUIRE(writer.flush().isOk());
     CHECK(writer.stats().jobsFailed == 0);
   }
@@ -68,6 +70,18 @@ TEST_CASE("sessions and flags are stored, read back and written to the security 
     CHECK(e.details.find(f.id) != std::string::npos);
   }
   CHECK(actions == std::vector<std::string>{"citrix.flag.raised", "citrix.flag.ended"});
+  // Queued for upload: the raised and the final state, as flag records.
+  auto queued = db->prepare("SELECT kind, payload FROM outbox ORDER BY id");
+  REQUIRE(queued.isOk());
+  std::vector<std::string> states;
+  while (*queued->step()) {
+    CHECK(queued->text(0) == "flag");
+    CHECK(queued->text(1).find(f.id) != std::string::npos);
+    states.push_back(queued->text(1).find("\"state\":\"open\"") != std::string::npos ? "open"
+                                                                                   : "closed");
+  }
+  CHECK(states == std::vector<std::string>{"open", "closed"});
+
   auto intact = audit::verify(*db);
   REQUIRE(intact.isOk());
   CHECK_FALSE(intact->firstProblem.has_value());
