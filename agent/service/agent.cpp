@@ -108,6 +108,18 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
       agent->audit("agent", "capture.failed", details);
     }
   }
+  if (config.boolean("capture.enabled")) {
+    auto capture = UsageCapture::start(config, *agent->writer_, {});
+    if (capture) {
+      agent->capture_ = std::move(*capture);
+    } else {
+      // The agent's other duties (reporting, offboarding) go on; the gap is on record.
+      logger("agent").error("not capturing: " + capture.status().message());
+      Object::Ptr details = new Object;
+      details->set("reason", capture.status().message());
+      agent->audit("agent", "capture.failed", details);
+    }
+  }
   auto uploader = report::startUploaderIfEnrolled(config, paths.root, *agent->writer_);
   if (uploader) {
     agent->uploader_ = std::move(*uploader);
@@ -134,6 +146,7 @@ void Agent::audit(const std::string& actor, const std::string& action, Object::P
 void Agent::stop(const std::string& reason) {
   if (stopped_) return;
   stopped_ = true;
+  capture_.reset();  // first: it hands its last usage to the writer
   capture_.reset();  // first: it hands its last usage to the writer
   if (notifier_) notifier_->stopping();
   watchdog_.reset();

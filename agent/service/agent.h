@@ -11,6 +11,7 @@
 #include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
 #include "agent/service/usage_capture.h"
+#include "agent/service/usage_capture.h"
 #include "agent/report/uploader.h"
 #include "agent/store/writer.h"
 #include "agent/usage/retention.h"
@@ -48,6 +49,7 @@ class Agent {
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<HealthSampler> health_;
   std::unique_ptr<usage::RetentionScheduler> retention_;
+  std::unique_ptr<UsageCapture> capture_;  // live capture when capture.enabled
   std::unique_ptr<UsageCapture> capture_;  // live capture when capture.enabled
   std::unique_ptr<report::Uploader> uploader_;  // null when not enrolled
   std::unique_ptr<platform::ServiceNotifier> notifier_;

@@ -18,7 +18,11 @@ namespace {
 
 // Only IP reaches the pipeline, and loopback traffic is the device talking to itself
 // (and would be seen twice on "any"): the kernel drops the rest before copying it.
+// VLAN-tagged frames pass too where the link layer can carry them (Ethernet).
 constexpr const char* kFilter =
+    "(ip and not src net 127.0.0.0/8 and not dst net 127.0.0.0/8) or "
+    "(ip6 and not src host ::1 and not dst host ::1)";
+constexpr const char* kEthernetFilter =
     "(ip and not src net 127.0.0.0/8 and not dst net 127.0.0.0/8) or "
     "(ip6 and not src host ::1 and not dst host ::1) or vlan";
 // Not immediate mode: libpcap then uses TPACKET_V3, whose kernel ring hands over whole
@@ -118,7 +122,8 @@ Result<PcapLiveSource::Capture> openDevice(const std::string& device,
                                         : ""));
   }
   bpf_program program{};
-  if (pcap_compile(h, &program, kFilter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+  const char* filter = pcap_datalink(h) == DLT_EN10MB ? kEthernetFilter : kFilter;
+  if (pcap_compile(h, &program, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
     return pcapError(h, device, "compiling the filter");
   }
   const int set = pcap_setfilter(h, &program);
