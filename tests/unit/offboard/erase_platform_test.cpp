@@ -1,0 +1,301 @@
+// The destructive platform primitives on what the tests create: a temporary root with its
+// own etc/ and home directories, and image files. Each primitive is shown to do its job
+// and to refuse everything outside its explicit target list.
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "platform/account_manager.h"
+#include "platform/block_overwriter.h"
+#include "platform/file_eraser.h"
+#include "platform/session_terminator.h"
+#include "platform/target_list.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace tillid::platform {
+namespace {
+
+namespace fs = std::filesystem;
+using test::readFile;
+using test::TempDir;
+using test::writeFile;
+
+TargetList targets(const std::vector<std::string>& paths) {
+  auto list = TargetList::create(paths);
+  REQUIRE(list.isOk());
+  return *list;
+}
+
+void writeImage(const std::string& path, uint64_t bytes, char fill) {
+  std::ofstream out(path, std::ios::binary);
+  const std::string chunk(1 << 16, fill);
+  for (uint64_t done = 0; done < bytes; done += chunk.size()) {
+    out.write(chunk.data(),
+              static_cast<std::streamsize>(std::min<uint64_t>(chunk.size(), bytes - done)));
+  }
+}
+
+TEST_CASE("target lists refuse system roots and paths outside them", "[offboard]") {
+  TempDir dir;
+  for (const char* root : {"/", "/home", "/etc", "/usr", "/home/", "/home/../etc", "/var"}) {
+    INFO(root);
+    CHECK(TargetList::create({root}).status().code() == ErrorCode::kInvalidArgument);
+  }
+  CHECK(!TargetList::create({"relative/path"}).isOk());
+  fs::create_directories(dir.file("home/alice"));
+  fs::create_directories(dir.file("home/bob"));
+  auto list = targets({dir.file("home/alice")});
+  CHECK(list.permits(dir.file("home/alice")).isOk());
+  CHECK(list.permits(dir.file("home/alice/.ssh/id_ed25519")).isOk());
+  CHECK(list.permits(dir.file("home/bob")).code() == ErrorCode::kPermission);
+  CHECK(list.permits(dir.file("home/alice/../bob")).code() == ErrorCode::kPermission);
+  CHECK(list.permits(dir.file("home/alicex")).code() == ErrorCode::kPermission);
+  CHECK(list.permitsExactly(dir.file("home/alice/x")).code() == ErrorCode::kPermission);
+  // A symlink inside the target that leads outside it is not inside the target.
+  fs::create_directory_symlink(dir.file("home/bob"), dir.file("home/alice/escape"));
+  CHECK(list.permits(dir.file("home/alice/escape/file")).code() == ErrorCode::kPermission);
+}
+
+TEST_CASE("eraseTree overwrites, verifies and removes a home without following links",
+          "[offboard]") {
+  TempDir dir;
+  const std::string home = dir.file("root/home/alice");
+  fs::create_directories(home + "/.ssh");
+  fs::create_directories(home + "/.mozilla/firefox/abc.default/cache");
+  writeFile(home + "/.ssh/id_ed25519", std::string(5000, 'k'));
+  writeFile(home + "/.mozilla/firefox/abc.default/cookies.sqlite", std::string(300000, 'c'));
+  writeFile(home + "/empty", "");
+  // Outside the target: must survive, though links inside the home point at them.
+  const std::string outside = dir.file("outside.txt");
+  writeFile(outside, "keep me");
+  fs::create_directories(dir.file("outside-dir"));
+  writeFile(dir.file("outside-dir/data"), "keep this too");
+  fs::create_symlink(outside, home + "/link-to-file");
+  fs::create_directory_symlink(dir.file("outside-dir"), home + "/link-to-dir");
+  // A hard link to an outside file: unlinked, never overwritten.
+  const std::string hardOutside = dir.file("hard-outside");
+  writeFile(hardOutside, "shared content");
+  fs::create_hard_link(hardOutside, home + "/hardlink");
+
+  auto report = eraseTree(home, targets({home}));
+  REQUIRE(report.isOk());
+  CHECK(report->files == 3);
+  CHECK(report->bytesOverwritten == 305000);
+  CHECK(report->symlinks == 2);
+  CHECK(report->hardLinkedFiles == 1);
+  CHECK(report->directories == 6);
+  CHECK(verifyErased(home).isOk());
+  CHECK(readFile(outside) == "keep me");
+  CHECK(readFile(dir.file("outside-dir/data")) == "keep this too");
+  CHECK(readFile(hardOutside) == "shared content");
+  CHECK(fs::exists(dir.file("root/home")));
+
+  // Running it again (a resumed step) finds nothing and succeeds.
+  auto again = eraseTree(home, targets({home}));
+  REQUIRE(again.isOk());
+  CHECK(again->files == 0);
+}
+
+TEST_CASE("eraseTree overwrites file content before unlinking it", "[offboard]") {
+  TempDir dir;
+  const std::string file = dir.file("secret");
+  writeFile(file, std::string(10000, 's'));
+  // A second open descriptor sees the inode after the unlink: its content must be zeros.
+  std::ifstream held(file, std::ios::binary);
+  REQUIRE(eraseTree(file, targets({file})).isOk());
+  std::string content((std::istreambuf_iterator<char>(held)), std::istreambuf_iterator<char>());
+  CHECK(content == std::string(10000, '\0'));
+  CHECK(verifyErased(file).isOk());
+}
+
+TEST_CASE("eraseTree refuses targets outside its list and symlinked targets", "[offboard]") {
+  TempDir dir;
+  fs::create_directories(dir.file("home/alice"));
+  fs::create_directories(dir.file("home/bob"));
+  writeFile(dir.file("home/bob/file"), "bob");
+  CHECK(eraseTree(dir.file("home/bob"), targets({dir.file("home/alice")})).status().code() ==
+        ErrorCode::kPermission);
+  // A target that is a symlink to somewhere else, listed or reached through the link.
+  fs::create_directory_symlink(dir.file("home/bob"), dir.file("home/carol"));
+  CHECK(TargetList::create({dir.file("home/carol")}).status().code() == ErrorCode::kPermission);
+  CHECK(TargetList::create({dir.file("home/carol/x")}).status().code() == ErrorCode::kPermission);
+  CHECK(eraseTree(dir.file("home/carol"), targets({dir.file("home/bob")})).status().code() ==
+        ErrorCode::kPermission);
+  CHECK(readFile(dir.file("home/bob/file")) == "bob");
+  CHECK(verifyErased(dir.file("home/bob")).code() == ErrorCode::kCorrupt);
+}
+
+void writeEtc(const TempDir& dir) {
+  fs::create_directories(dir.file("etc"));
+  writeFile(dir.file("etc/passwd"),
+            "root:x:0:0:root:/root:/bin/bash\n"
+            "it-admin:x:1000:1000:IT:/home/it-admin:/bin/bash\n"
+            "alice:x:1001:1001:Alice:/home/alice:/bin/bash\n"
+            "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+  writeFile(dir.file("etc/shadow"),
+            "root:$y$root:19000:0:99999:7:::\n"
+            "it-admin:$y$it:19000:0:99999:7:::\n"
+            "alice:$y$alice:19000:0:99999:7:::\n"
+            "nobody:*:19000:0:99999:7:::\n");
+  writeFile(dir.file("etc/group"),
+            "root:x:0:\nsudo:x:27:it-admin,alice\nit-admin:x:1000:\nalice:x:1001:\n");
+  writeFile(dir.file("etc/gshadow"), "sudo:!:alice:it-admin,alice\nalice:!::\n");
+  ::chmod(dir.file("etc/shadow").c_str(), 0640);
+}
+
+TEST_CASE("accounts: list, lock and remove only listed people", "[offboard]") {
+  TempDir dir;
+  writeEtc(dir);
+  auto manager = makeAccountManager(dir.path(), {"alice"});
+  auto accounts = manager->list();
+  REQUIRE(accounts.isOk());
+  REQUIRE(accounts->size() == 4);
+  CHECK(isPersonAccount((*accounts)[1]));
+  CHECK(!isPersonAccount((*accounts)[0]));
+  CHECK(!isPersonAccount((*accounts)[3]));
+
+  CHECK(manager->lock("it-admin").code() == ErrorCode::kPermission);
+  CHECK(manager->remove("root").code() == ErrorCode::kPermission);
+  REQUIRE(manager->lock("alice").isOk());
+  REQUIRE(manager->lock("alice").isOk());  // idempotent
+  CHECK(readFile(dir.file("etc/shadow")).find("alice:!$y$alice:19000:0:99999:7::1:") !=
+        std::string::npos);
+  accounts = manager->list();
+  REQUIRE(accounts.isOk());
+  CHECK((*accounts)[2].locked);
+
+  REQUIRE(manager->remove("alice").isOk());
+  REQUIRE(manager->remove("alice").isOk());  // idempotent
+  CHECK(readFile(dir.file("etc/passwd")).find("alice") == std::string::npos);
+  CHECK(readFile(dir.file("etc/shadow")).find("alice") == std::string::npos);
+  CHECK(readFile(dir.file("etc/group")) == "root:x:0:\nsudo:x:27:it-admin\nit-admin:x:1000:\n");
+  CHECK(readFile(dir.file("etc/gshadow")) == "sudo:!::it-admin\n");
+  CHECK((fs::status(dir.file("etc/shadow")).permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
+  CHECK(readFile(dir.file("etc/passwd")).find("it-admin:x:1000") != std::string::npos);
+}
+
+TEST_CASE("sessions: the listed users' processes are killed, nobody else's", "[offboard]") {
+  TempDir dir;
+  CHECK(!makeSessionTerminator(dir.path(), {0}).isOk());
+  CHECK(!makeSessionTerminator(dir.path(), {::getuid()}).isOk());
+  // A proc directory the test builds: a real child process presented as uid 4242, and
+  // another presented as uid 4343.
+  test::ChildProcess victim("/bin/sleep", {"600"});
+  test::ChildProcess bystander("/bin/sleep", {"600"});
+  fs::create_directories(dir.file(std::to_string(victim.pid())));
+  fs::create_directories(dir.file(std::to_string(bystander.pid())));
+  writeFile(dir.file(std::to_string(victim.pid()) + "/status"),
+            "Name:\tsleep\nState:\tS (sleeping)\nUid:\t4242\t4242\t4242\t4242\n");
+  writeFile(dir.file(std::to_string(bystander.pid()) + "/status"),
+            "Name:\tsleep\nState:\tS (sleeping)\nUid:\t4343\t4343\t4343\t4343\n");
+  auto terminator = makeSessionTerminator(dir.path(), {4242});
+  REQUIRE(terminator.isOk());
+  CHECK((*terminator)->remaining().value() == 1);
+  CHECK((*terminator)->terminate().value() == 1);
+  CHECK(victim.wait() == 128 + SIGKILL);
+  CHECK(bystander.running());
+  // The test's proc entry stays; mark it as the zombie-free gone state a real proc has.
+  fs::remove_all(dir.file(std::to_string(victim.pid())));
+  CHECK((*terminator)->remaining().value() == 0);
+}
+
+TEST_CASE("block overwrite: zeros and random patterns verified in full and by sampling",
+          "[offboard]") {
+  TempDir dir;
+  const std::string image = dir.file("disk.img");
+  const uint64_t size = 96ull << 20;          // large enough for 1,000 sampled subsections
+  writeImage(image, size + 4096 + 512, 'x');  // an odd tail beyond the aligned part
+  const auto list = targets({image});
+  for (const auto pattern : {OverwritePattern::kZeros, OverwritePattern::kRandom}) {
+    INFO(overwritePatternName(pattern));
+    OverwriteSpec spec;
+    spec.path = image;
+    spec.pattern = pattern;
+    spec.key.fill(7);
+    spec.bufferBytes = 1 << 20;
+    uint64_t lastDone = 0;
+    auto written = overwriteMedium(spec, list, 0, [&](uint64_t done, uint64_t total) {
+      CHECK(done > lastDone);
+      CHECK(total == size + 4608);
+      lastDone = done;
+    });
+    REQUIRE(written.isOk());
+    CHECK(written->bytesWritten == size + 4608);
+    CHECK(lastDone == size + 4608);
+    auto full = verifyMedium(spec, list, VerificationMode::kFull, 1, nullptr);
+    REQUIRE(full.isOk());
+    CHECK(full->passed);
+    CHECK(full->bytesRead == size + 4608);
+    auto sample = verifyMedium(spec, list, VerificationMode::kSample, 1, nullptr);
+    REQUIRE(sample.isOk());
+    CHECK(sample->passed);
+    CHECK(sample->mode == VerificationMode::kSample);
+    CHECK(sample->subsections >= 1000);
+    CHECK(sample->bytesRead >= size / 10);
+    CHECK(sample->bytesRead < size / 5);
+  }
+  const std::string content = readFile(image);
+  CHECK(content.find(std::string(64, 'x')) == std::string::npos);
+}
+
+TEST_CASE("block verification finds what the overwrite missed", "[offboard]") {
+  TempDir dir;
+  const std::string image = dir.file("disk.img");
+  writeImage(image, 4 << 20, 'x');
+  const auto list = targets({image});
+  OverwriteSpec spec;
+  spec.path = image;
+  spec.bufferBytes = 1 << 20;
+  REQUIRE(overwriteMedium(spec, list, 0, nullptr).isOk());
+  {
+    std::fstream poke(image, std::ios::in | std::ios::out | std::ios::binary);
+    poke.seekp(3 << 20);
+    poke.write("left", 4);
+  }
+  auto full = verifyMedium(spec, list, VerificationMode::kFull, 1, nullptr);
+  REQUIRE(full.isOk());
+  CHECK(!full->passed);
+  CHECK(full->detail.find(std::to_string(3 << 20)) != std::string::npos);
+  // The last block is always sampled, and a small medium is read in full anyway.
+  auto sample = verifyMedium(spec, list, VerificationMode::kSample, 1, nullptr);
+  REQUIRE(sample.isOk());
+  CHECK(!sample->passed);
+}
+
+TEST_CASE("block overwrite resumes from a checkpoint and refuses unlisted media", "[offboard]") {
+  TempDir dir;
+  const std::string image = dir.file("disk.img");
+  const std::string other = dir.file("other.img");
+  writeImage(image, 8 << 20, 'x');
+  writeImage(other, 1 << 20, 'o');
+  OverwriteSpec spec;
+  spec.path = image;
+  spec.pattern = OverwritePattern::kRandom;
+  spec.key.fill(3);
+  spec.bufferBytes = 1 << 20;
+  const auto list = targets({image});
+  auto resumed = overwriteMedium(spec, list, (5 << 20) + 100, nullptr);
+  REQUIRE(resumed.isOk());
+  CHECK(resumed->bytesWritten == 3u << 20);
+  auto partial = verifyMedium(spec, list, VerificationMode::kFull, 1, nullptr);
+  REQUIRE(partial.isOk());
+  CHECK(!partial->passed);  // the first 5 MiB still hold the old data
+  REQUIRE(overwriteMedium(spec, list, 0, nullptr).isOk());
+  CHECK(verifyMedium(spec, list, VerificationMode::kFull, 1, nullptr)->passed);
+
+  OverwriteSpec wrong = spec;
+  wrong.path = other;
+  CHECK(overwriteMedium(wrong, list, 0, nullptr).status().code() == ErrorCode::kPermission);
+  CHECK(readFile(other) == std::string(1 << 20, 'o'));
+  CHECK(TargetList::create({dir.path()})->permitsExactly(image).code() == ErrorCode::kPermission);
+}
+
+}  // namespace
+}  // namespace tillid::platform

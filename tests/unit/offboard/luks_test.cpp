@@ -1,0 +1,154 @@
+// LUKS crypto-erase on LUKS2 containers the test formats in image files, and block
+// overwrite of a loop device the test attaches itself (and always detaches).
+
+#include "platform/luks.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "platform/block_overwriter.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace tillid::platform {
+namespace {
+
+using test::runProgram;
+using test::TempDir;
+
+constexpr const char* kCryptsetup = "/usr/sbin/cryptsetup";
+constexpr const char* kLosetup = "/usr/sbin/losetup";
+
+void makeImage(const std::string& path, uint64_t bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.seekp(static_cast<std::streamoff>(bytes - 1));
+  out.put('\0');
+}
+
+// Formats a LUKS2 container in `image` with a fast PBKDF and two keyslots.
+void formatLuks(const TempDir& dir, const std::string& image) {
+  test::writeFile(dir.file("key1"), "first key");
+  test::writeFile(dir.file("key2"), "second key");
+  auto format = runProgram(
+      kCryptsetup, {"luksFormat", "--batch-mode", "--type", "luks2", "--pbkdf", "pbkdf2",
+                    "--pbkdf-force-iterations", "1000", "--key-file", dir.file("key1"), image});
+  REQUIRE(format.exitCode == 0);
+  auto add = runProgram(
+      kCryptsetup, {"luksAddKey", "--batch-mode", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations",
+                    "1000", "--key-file", dir.file("key1"), image, dir.file("key2")});
+  REQUIRE(add.exitCode == 0);
+}
+
+TargetList targets(const std::vector<std::string>& paths) {
+  auto list = TargetList::create(paths);
+  REQUIRE(list.isOk());
+  return *list;
+}
+
+TEST_CASE("LUKS crypto-erase destroys every keyslot and the header, verified", "[root]") {
+  TempDir dir;
+  const std::string image = dir.file("luks.img");
+  makeImage(image, 32 << 20);
+  formatLuks(dir, image);
+  auto info = inspectLuks(image);
+  REQUIRE(info.isOk());
+  CHECK(info->type == "LUKS2");
+  CHECK(info->activeKeyslots == 2);
+  CHECK(info->headerBytes == 16u << 20);
+
+  OverwriteSpec spec;
+  spec.path = image;
+  spec.pattern = OverwritePattern::kRandom;
+  spec.key.fill(9);
+  const auto list = targets({image});
+  auto before = verifyCryptoErased(spec, info->headerBytes, list);
+  REQUIRE(before.isOk());
+  CHECK(!before->passed);
+
+  auto erased = cryptoEraseLuks(spec, info->headerBytes, list);
+  REQUIRE(erased.isOk());
+  CHECK(erased->keyslotsDestroyed == 2);
+  CHECK(erased->headerBytesOverwritten == info->headerBytes);
+  CHECK(erased->sampledBlocks == 64);
+  CHECK(erased->changedBlocks == 64);
+  auto verified = verifyCryptoErased(spec, info->headerBytes, list);
+  REQUIRE(verified.isOk());
+  CHECK(verified->passed);
+  CHECK(inspectLuks(image).status().code() == ErrorCode::kNotFound);
+  // cryptsetup itself no longer sees a LUKS volume, and neither key opens anything.
+  CHECK(runProgram(kCryptsetup, {"isLuks", image}).exitCode != 0);
+  CHECK(runProgram(kCryptsetup, {"luksDump", image}).exitCode != 0);
+
+  // A resumed erase (the header no longer loads) still covers the header area.
+  auto again = cryptoEraseLuks(spec, info->headerBytes, list);
+  REQUIRE(again.isOk());
+  CHECK(again->keyslotsDestroyed == 0);
+  CHECK(verifyCryptoErased(spec, info->headerBytes, list)->passed);
+}
+
+TEST_CASE("LUKS crypto-erase refuses an unlisted volume", "[root]") {
+  TempDir dir;
+  const std::string image = dir.file("luks.img");
+  makeImage(image, 32 << 20);
+  formatLuks(dir, image);
+  OverwriteSpec spec;
+  spec.path = image;
+  auto refused = cryptoEraseLuks(spec, 16 << 20, targets({dir.file("other.img")}));
+  CHECK(refused.status().code() == ErrorCode::kPermission);
+  CHECK(inspectLuks(image)->activeKeyslots == 2);
+}
+
+// A loop device attached for the test's lifetime and detached in every case.
+class LoopDevice {
+ public:
+  explicit LoopDevice(const std::string& image) {
+    auto attach = runProgram(kLosetup, {"--find", "--show", image});
+    if (attach.exitCode == 0) path_ = attach.out.substr(0, attach.out.find('\n'));
+  }
+  ~LoopDevice() {
+    if (!path_.empty()) runProgram(kLosetup, {"--detach", path_});
+  }
+  LoopDevice(const LoopDevice&) = delete;
+  LoopDevice& operator=(const LoopDevice&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST_CASE("block overwrite of a loop device with direct I/O, verified", "[root]") {
+  TempDir dir;
+  const std::string image = dir.file("disk.img");
+  {
+    std::ofstream out(image, std::ios::binary);
+    const std::string chunk(1 << 20, 'd');
+    for (int i = 0; i < 24; ++i)
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+  }
+  LoopDevice loop(image);
+  REQUIRE(!loop.path().empty());
+  auto medium = describeMedium(loop.path());
+  REQUIRE(medium.isOk());
+  CHECK(medium->blockDevice);
+  CHECK(medium->sizeBytes == 24u << 20);
+  OverwriteSpec spec;
+  spec.path = loop.path();
+  spec.pattern = OverwritePattern::kRandom;
+  spec.key.fill(5);
+  spec.bufferBytes = 4 << 20;
+  CHECK(overwriteMedium(spec, targets({image}), 0, nullptr).status().code() ==
+        ErrorCode::kPermission);
+  auto written = overwriteMedium(spec, targets({loop.path()}), 0, nullptr);
+  REQUIRE(written.isOk());
+  CHECK(written->directIo);
+  auto verified = verifyMedium(spec, targets({loop.path()}), VerificationMode::kFull, 2, nullptr);
+  REQUIRE(verified.isOk());
+  CHECK(verified->passed);
+  // The image behind the device holds the pattern too.
+  OverwriteSpec onImage = spec;
+  onImage.path = image;
+  CHECK(verifyMedium(onImage, targets({image}), VerificationMode::kFull, 2, nullptr)->passed);
+}
+
+}  // namespace
+}  // namespace tillid::platform
