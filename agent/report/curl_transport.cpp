@@ -28,6 +28,10 @@ Status curlError(CURLcode code, const char* detail) {
   }
 }
 
+int abortIfAsked(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
+}
+
 }  // namespace
 
 struct CurlTransport::Handle {
@@ -53,6 +57,11 @@ void applyTlsOptions(void* curlEasy, const TlsClientOptions& options) {
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
+  if (options.abort != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, abortIfAsked);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, options.abort);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
 }
 
 CurlTransport::CurlTransport(TlsClientOptions options)

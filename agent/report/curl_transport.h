@@ -4,6 +4,7 @@
 // device's client certificate, and the configured or environment proxy.
 // Not thread-safe: one CurlTransport per thread (it reuses its connection).
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,9 @@ struct TlsClientOptions {
   std::string pinnedPublicKeys;  // "sha256//BASE64;sha256//BASE64" or empty
   std::string proxy;             // empty: libcurl's environment (https_proxy, no_proxy)
   std::chrono::seconds timeout{60};
+  // When set, a transfer in progress ends (kUnavailable) soon after *abort turns true:
+  // long polls use it to stop promptly. The flag must outlive the transport.
+  const std::atomic<bool>* abort = nullptr;
 };
 
 class CurlTransport final : public Transport {

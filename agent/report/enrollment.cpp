@@ -120,6 +120,9 @@ Result<Enrollment> enroll(const EnrollRequest& request, const EnrollmentFiles& f
   TILLID_RETURN_IF_ERROR(writePrivateFile(files.key(), keys->privateKeyPem));
   TILLID_RETURN_IF_ERROR(writePrivateFile(files.certificate(), *certificate));
   TILLID_RETURN_IF_ERROR(writePrivateFile(files.ca(), *ca));
+  if (const auto orderKeys = (*answer)->getObject("order_keys")) {
+    TILLID_RETURN_IF_ERROR(writePrivateFile(files.orderKeys(), canonicalJson(orderKeys) + "\n"));
+  }
   TILLID_RETURN_IF_ERROR(saveInfo(files, enrollment));
   return enrollment;
 }

@@ -18,6 +18,8 @@ struct EnrollmentFiles {
   std::string certificate() const { return root + "/agent.crt"; }
   std::string ca() const { return root + "/collector-ca.pem"; }
   std::string info() const { return root + "/enrollment.json"; }
+  // The administrators' order-signing keys (agent/tasks/trusted_keys.h), as delivered.
+  std::string orderKeys() const { return root + "/order-keys.json"; }
 };
 
 struct Enrollment {

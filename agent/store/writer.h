@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -67,5 +69,24 @@ class Writer {
   std::chrono::steady_clock::time_point oldest_;  // GUARDED_BY(mutex_)
   std::thread thread_;
 };
+
+// Runs `fn` as a writer job and waits for its commit: the job's own result, or why
+// there is none (the store is stopping, the commit failed). Blocks the calling thread.
+// REQUIRES: not called on the writer's thread.
+template <typename T>
+Result<T> runInWriter(Writer& writer, std::function<Result<T>(Database&)> fn) {
+  auto result = std::make_shared<std::optional<Result<T>>>();
+  writer.submit([fn, result](Database& db) {
+    *result = fn(db);
+    return (**result).status();
+  });
+  Status flushed = writer.flush();
+  if (!result->has_value()) {
+    return flushed.isOk() ? Status::error(ErrorCode::kUnavailable, "the store is stopping")
+                          : flushed;
+  }
+  if (!flushed.isOk()) return flushed;
+  return std::move(**result);
+}
 
 }  // namespace tillid::store
