@@ -1,0 +1,114 @@
+#include "tests/integration/collector/fleet.h"
+
+#include <catch2/catch.hpp>
+
+#include <Poco/File.h>
+
+#include "agent/core/canonical_json.h"
+#include "agent/store/database.h"
+
+namespace tillid::test {
+
+std::string DevPki::token() const {
+  std::string text = readFile(file("enrollment-token"));
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+DevPki makeDevPki(const std::string& dir, const std::vector<std::string>& extra) {
+  std::vector<std::string> args{dir};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const RunResult made = runProgram(std::string(TILLID_SOURCE_DIR) + "/scripts/dev-pki", args);
+  INFO(made.err);
+  REQUIRE(made.exitCode == 0);
+  return DevPki{dir};
+}
+
+CollectorProcess::CollectorProcess(const DevPki& pki, std::string stateDir, int port,
+                                   std::vector<std::string> sets)
+    : stateDir_(std::move(stateDir)) {
+  std::vector<std::string> args{"--config", pki.file("collector.json"), "--state-dir", stateDir_,
+                                "--set", "listen.port=" + std::to_string(port)};
+  for (const auto& s : sets) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  args.push_back("run");
+  const std::string portFile = stateDir_ + "/collector.port";
+  if (Poco::File(portFile).exists()) Poco::File(portFile).remove();
+  child_ = std::make_unique<ChildProcess>(TILLID_COLLECTOR_BIN, args);
+  REQUIRE(waitUntil([&] { return Poco::File(portFile).exists() || !child_->running(); }));
+  INFO(child_->err());
+  REQUIRE(child_->running());
+  port_ = std::stoi(readFile(portFile));
+}
+
+CollectorProcess::~CollectorProcess() {
+  if (child_ && child_->running()) stop();
+}
+
+int CollectorProcess::stop() {
+  child_->signal(SIGTERM);
+  return child_->wait();
+}
+
+int64_t CollectorProcess::count(const std::string& sql) const {
+  auto db = store::Database::open(stateDir_ + "/collector.db", store::OpenMode::kReadOnly);
+  if (!db) throw std::runtime_error(db.status().message());
+  auto text = db->queryText(sql);
+  if (!text) throw std::runtime_error(text.status().message());
+  return std::stoll(text->value_or("0"));
+}
+
+std::string enrollAgent(const std::string& stateDir, const CollectorProcess& collector,
+                        const DevPki& pki) {
+  const RunResult enrolled = agentCommand(
+      stateDir, {"enroll", "--server", collector.url(), "--token", pki.token(), "--ca",
+                 pki.file("ca.pem")});
+  INFO(enrolled.err);
+  REQUIRE(enrolled.exitCode == 0);
+  auto enrollment = report::loadEnrollment(report::EnrollmentFiles{stateDir});
+  REQUIRE(enrollment);
+  REQUIRE(enrollment->has_value());
+  return (*enrollment)->deviceId;
+}
+
+std::vector<std::string> fastReporting() {
+  return {"--set", "report.interval_ms=100",       "--set", "report.drain_interval_ms=20",
+          "--set", "report.backoff_min_ms=100",    "--set", "report.backoff_max_ms=400",
+          "--set", "report.anchor_interval_seconds=1", "--set", "store.batch_max_ms=20"};
+}
+
+void addUsageHours(const std::string& stateDir, const std::vector<std::string>& hours) {
+  auto db = store::Database::open(stateDir + "/tillid.db", store::OpenMode::kReadWriteCreate);
+  REQUIRE(db);
+  for (const auto& hour : hours) {
+    auto insert = db->prepare(
+        "INSERT INTO usage_hourly (hour, user, application, destination, service, category,"
+        " connections, bytes_in, bytes_out, active_seconds)"
+        " VALUES (?, 'alice', 'firefox', 'example.org', 'TLS', 'Web', 2, 5000, 700, 42)");
+    REQUIRE(insert);
+    REQUIRE(insert->bind(1, hour).run());
+  }
+}
+
+report::TlsClientOptions deviceTls(const std::string& stateDir, const std::string& url) {
+  const report::EnrollmentFiles files{stateDir};
+  report::TlsClientOptions tls;
+  tls.serverUrl = url;
+  tls.caFile = files.ca();
+  tls.certificateFile = files.certificate();
+  tls.privateKeyFile = files.key();
+  tls.timeout = std::chrono::seconds(20);
+  return tls;
+}
+
+Poco::JSON::Object::Ptr agentStatus(const std::string& stateDir) {
+  const RunResult status = agentCommand(stateDir, {"status", "--json"});
+  auto parsed = parseJsonObject(status.out);
+  INFO(status.out << status.err);
+  REQUIRE(parsed);
+  return *parsed;
+}
+
+}  // namespace tillid::test

@@ -1,0 +1,68 @@
+#pragma once
+// Helpers for tests that run the real collector, agent and admin CLI on loopback: a dev
+// PKI made by scripts/dev-pki, a collector process on a free port (bound to 0 and read
+// from its port file), enrolled agents, and direct reads of the collector's database.
+
+#include <Poco/JSON/Object.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/report/curl_transport.h"
+#include "agent/report/enrollment.h"
+#include "tests/integration/agent/agent_helpers.h"
+
+namespace tillid::test {
+
+struct DevPki {
+  std::string dir;
+  std::string file(const std::string& name) const { return dir + "/" + name; }
+  std::string token() const;
+};
+
+// Runs scripts/dev-pki DIR with extra arguments; REQUIREs success.
+DevPki makeDevPki(const std::string& dir, const std::vector<std::string>& extra = {});
+
+class CollectorProcess {
+ public:
+  // Starts tillid-collector with `pki`'s collector.json on `port` (0: any free port) and
+  // waits until it answers. Extra --set overrides in `sets`.
+  CollectorProcess(const DevPki& pki, std::string stateDir, int port = 0,
+                   std::vector<std::string> sets = {});
+  ~CollectorProcess();
+
+  int port() const { return port_; }
+  std::string url() const { return "https://localhost:" + std::to_string(port_); }
+  bool running() { return child_ && child_->running(); }
+  // SIGTERM and wait; returns the exit code.
+  int stop();
+  // Number of rows of the collector's `sql` (a COUNT query), read from its database.
+  int64_t count(const std::string& sql) const;
+  const std::string& stateDir() const { return stateDir_; }
+  std::string err() const { return child_ ? child_->err() : ""; }
+
+ private:
+  std::string stateDir_;
+  int port_ = 0;
+  std::unique_ptr<ChildProcess> child_;
+};
+
+// `tillid-agent enroll` against the collector; REQUIREs success, returns the device id.
+std::string enrollAgent(const std::string& stateDir, const CollectorProcess& collector,
+                        const DevPki& pki);
+
+// Overrides that make the uploader quick for tests.
+std::vector<std::string> fastReporting();
+
+// Inserts one usage_hourly row per hour label into the agent's database (as the usage
+// aggregator would), while the agent may be running.
+void addUsageHours(const std::string& stateDir, const std::vector<std::string>& hours);
+
+// TLS options of the enrolled device in `stateDir` for talking to `url` directly.
+report::TlsClientOptions deviceTls(const std::string& stateDir, const std::string& url);
+
+// `tillid-agent status --json` parsed.
+Poco::JSON::Object::Ptr agentStatus(const std::string& stateDir);
+
+}  // namespace tillid::test

@@ -1,0 +1,240 @@
+// The agent's reporting end to end: real tillid-agent and tillid-collector processes over
+// mutual TLS on loopback. Records arrive exactly once across collector outages, and every
+// refused connection (a man in the middle, an expired client certificate, a wrong host
+// name, TLS 1.1) leaves the agent's outbox intact.
+
+#include <catch2/catch.hpp>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/Net/ServerSocket.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "agent/core/canonical_json.h"
+#include "agent/report/certificate_request.h"
+#include "collector/certificate_authority.h"
+#include "tests/integration/collector/fleet.h"
+
+using namespace tillid;
+using namespace tillid::test;
+
+namespace {
+
+std::vector<std::string> hours(int first, int count) {
+  std::vector<std::string> out;
+  for (int h = first; h < first + count; ++h) {
+    char label[32];
+    std::snprintf(label, sizeof label, "2026-11-%02dT%02d:00:00Z", 10 + h / 24, h % 24);
+    out.emplace_back(label);
+  }
+  return out;
+}
+
+int64_t outboxRows(const std::string& stateDir) {
+  auto s = agentStatus(stateDir);
+  return s->has("outbox_rows") ? s->getValue<int64_t>("outbox_rows") : -1;
+}
+
+// Points the enrolled agent at another server URL (as a DNS hijack would).
+void setServer(const std::string& stateDir, const std::string& url) {
+  const std::string path = stateDir + "/enrollment.json";
+  auto info = parseJsonObject(readFile(path));
+  REQUIRE(info);
+  (*info)->set("server", url);
+  writeFile(path, canonicalJson(*info));
+}
+
+int freePort() {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  return socket.address().port();
+}
+
+std::unique_ptr<ChildProcess> startAgentReporting(const std::string& stateDir) {
+  return startAgent(stateDir, fastReporting());
+}
+
+}  // namespace
+
+TEST_CASE("an enrolled agent uploads its usage; tillid-admin shows it", "[report][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess collector(pki, dir.file("collector"));
+  const std::string agentDir = dir.file("agent");
+  const std::string device = enrollAgent(agentDir, collector, pki);
+  CHECK((std::filesystem::status(agentDir + "/agent.key").permissions() &
+         std::filesystem::perms::mask) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+
+  auto agent = startAgentReporting(agentDir);
+  addUsageHours(agentDir, hours(0, 3));
+  REQUIRE(waitUntil([&] { return collector.count("SELECT COUNT(*) FROM usage") == 3; }));
+  REQUIRE(waitUntil([&] {
+    return collector.count("SELECT COUNT(*) FROM records WHERE kind = 'anchor'") >= 1;
+  }));
+  REQUIRE(waitUntil([&] { return outboxRows(agentDir) == 0; }));
+  auto status = agentStatus(agentDir);
+  CHECK(status->getValue<bool>("enrolled"));
+  CHECK(status->getValue<std::string>("device_id") == device);
+  CHECK(status->has("last_upload"));
+
+  const std::vector<std::string> admin = {"--server", collector.url(),
+                                          "--cert",   pki.file("admin.pem"),
+                                          "--key",    pki.file("admin.key"),
+                                          "--ca",     pki.file("ca.pem")};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), admin.begin(), admin.end());
+    return runProgram(TILLID_ADMIN_BIN, args);
+  };
+  const RunResult devices = with({"devices", "--json"});
+  INFO(devices.err);
+  REQUIRE(devices.exitCode == 0);
+  auto list = parseJsonObject(devices.out);
+  REQUIRE(list);
+  REQUIRE((*list)->getArray("devices")->size() == 1);
+  CHECK((*list)->getArray("devices")->getObject(0)->getValue<std::string>("id") == device);
+  const RunResult usage = with({"usage", device});
+  REQUIRE(usage.exitCode == 0);
+  CHECK(usage.out.find("HOUR") != std::string::npos);
+  CHECK(usage.out.find("example.org") != std::string::npos);
+  CHECK(usage.out.find("2026-11-10T02:00") != std::string::npos);
+  // A device certificate is not an administrator's.
+  const report::EnrollmentFiles files{agentDir};
+  const RunResult refused = runProgram(
+      TILLID_ADMIN_BIN, {"devices", "--server", collector.url(), "--cert", files.certificate(),
+                         "--key", files.key(), "--ca", pki.file("ca.pem")});
+  CHECK(refused.exitCode == 1);
+  CHECK(refused.err.find("403") != std::string::npos);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+}
+
+TEST_CASE("records made while the collector is down arrive exactly once after it returns",
+          "[report][network][slow]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  auto collector = std::make_unique<CollectorProcess>(pki, dir.file("collector"));
+  const int port = collector->port();
+  const std::string agentDir = dir.file("agent");
+  enrollAgent(agentDir, *collector, pki);
+  auto agent = startAgentReporting(agentDir);
+  addUsageHours(agentDir, hours(0, 2));
+  REQUIRE(waitUntil([&] { return collector->count("SELECT COUNT(*) FROM usage") == 2; }));
+
+  REQUIRE(collector->stop() == 0);
+  for (int h = 2; h < 8; ++h) {
+    addUsageHours(agentDir, hours(h, 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  REQUIRE(waitUntil([&] { return outboxRows(agentDir) >= 6; }));
+  auto status = agentStatus(agentDir);
+  CHECK(status->has("last_upload_error"));
+  CHECK(status->has("backlog_since"));
+
+  collector = std::make_unique<CollectorProcess>(pki, dir.file("collector"), port);
+  REQUIRE(waitUntil([&] { return collector->count("SELECT COUNT(*) FROM usage") == 8; }));
+  REQUIRE(waitUntil([&] { return outboxRows(agentDir) == 0; }));
+  CHECK(collector->count("SELECT COUNT(DISTINCT hour) FROM usage") == 8);
+  CHECK(collector->count("SELECT COUNT(*) FROM usage") == 8);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+}
+
+TEST_CASE("a man in the middle gets nothing and the agent loses nothing",
+          "[report][network][slow]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  const DevPki other = makeDevPki(dir.file("other-pki"));
+  CollectorProcess collector(pki, dir.file("collector"));
+  CollectorProcess impostor(other, dir.file("impostor"));
+  const std::string agentDir = dir.file("agent");
+  enrollAgent(agentDir, collector, pki);
+
+  setServer(agentDir, impostor.url());
+  auto agent = startAgentReporting(agentDir);
+  addUsageHours(agentDir, hours(0, 4));
+  REQUIRE(waitUntil([&] { return outboxRows(agentDir) >= 4; }));
+  auto status = agentStatus(agentDir);
+  REQUIRE(status->has("last_upload_error"));
+  CHECK(status->getValue<std::string>("last_upload_error").find("TLS") != std::string::npos);
+  CHECK(impostor.count("SELECT COUNT(*) FROM batches") == 0);
+  agent->signal(SIGTERM);
+  REQUIRE(agent->wait() == 0);
+
+  setServer(agentDir, collector.url());
+  agent = startAgentReporting(agentDir);
+  REQUIRE(waitUntil([&] { return collector.count("SELECT COUNT(*) FROM usage") == 4; }));
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+}
+
+TEST_CASE("the agent's transport refuses an expired certificate, a wrong host and TLS 1.1",
+          "[report][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess collector(pki, dir.file("collector"));
+  const std::string agentDir = dir.file("agent");
+  const std::string device = enrollAgent(agentDir, collector, pki);
+  const report::HttpRequest health{"GET", "/v1/health", "", {}, ""};
+
+  SECTION("an expired client certificate") {
+    auto ca = collector::CertificateAuthority::load(pki.file("ca.pem"), pki.file("ca.key"));
+    REQUIRE(ca);
+    auto request = report::makeRequest(readFile(agentDir + "/agent.key"), "x");
+    REQUIRE(request);
+    auto expired = ca->sign(*request, device, -1);
+    REQUIRE(expired);
+    writeFile(dir.file("expired.pem"), expired->pem);
+    report::TlsClientOptions tls = deviceTls(agentDir, collector.url());
+    tls.certificateFile = dir.file("expired.pem");
+    report::CurlTransport transport(tls);
+    auto response = transport.send(health);
+    // The handshake fails (or, with TLS 1.3's late client authentication, the first read).
+    CHECK(!response);
+    CHECK(collector.running());
+    report::CurlTransport valid(deviceTls(agentDir, collector.url()));
+    auto ok = valid.send(health);
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+  }
+
+  SECTION("a server certificate for another host name") {
+    const std::string script =
+        "cd " + pki.dir + " && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+        "-nodes -keyout wrong.key -out wrong.csr -subj /CN=wrong.example 2>/dev/null && "
+        "printf 'subjectAltName=DNS:wrong.example\\nextendedKeyUsage=serverAuth\\n' > wrong.ext "
+        "&& openssl x509 -req -in wrong.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+        "-extfile wrong.ext -out wrong.pem 2>/dev/null";
+    REQUIRE(runProgram("/bin/sh", {"-c", script}).exitCode == 0);
+    CollectorProcess wrongName(pki, dir.file("wrong"), 0,
+                               {"tls.certificate=" + pki.file("wrong.pem"),
+                                "tls.private_key=" + pki.file("wrong.key")});
+    report::CurlTransport transport(deviceTls(agentDir, wrongName.url()));
+    auto response = transport.send(health);
+    REQUIRE(!response);
+    CHECK(response.status().code() == ErrorCode::kPermission);
+  }
+
+  SECTION("a server that speaks only TLS 1.1") {
+    const int port = freePort();
+    ChildProcess old("/usr/bin/openssl",
+                     {"s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-tls1_1",
+                      "-cipher", "DEFAULT@SECLEVEL=0", "-cert", pki.file("server.pem"), "-key",
+                      pki.file("server.key"), "-www"});
+    REQUIRE(waitUntil([&] {
+      try {
+        Poco::Net::StreamSocket probe(Poco::Net::SocketAddress("127.0.0.1", port));
+        return true;
+      } catch (const Poco::Exception&) {
+        return false;
+      }
+    }));
+    report::CurlTransport transport(
+        deviceTls(agentDir, "https://localhost:" + std::to_string(port)));
+    auto response = transport.send(health);
+    REQUIRE(!response);
+    CHECK(response.status().code() == ErrorCode::kPermission);
+    old.signal(SIGTERM);
+    old.wait();
+  }
+}
