@@ -97,19 +97,11 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   agent->retention_ = std::make_unique<usage::RetentionScheduler>(
       *agent->writer_, usage::retentionRules(config));
   if (config.boolean("capture.enabled")) {
-    auto capture = UsageCapture::start(config, *agent->writer_, {});
-    if (capture) {
-      agent->capture_ = std::move(*capture);
-    } else {
-      // The agent's other duties (reporting, offboarding) go on; the gap is on record.
-      logger("agent").error("not capturing: " + capture.status().message());
-      Object::Ptr details = new Object;
-      details->set("reason", capture.status().message());
-      agent->audit("agent", "capture.failed", details);
-    }
-  }
-  if (config.boolean("capture.enabled")) {
-    auto capture = UsageCapture::start(config, *agent->writer_, {});
+    // Citrix sessions and heavy streaming are judged on the same packets.
+    agent->processes_ = platform::makeProcessLister();
+    agent->citrix_ = std::make_unique<citrix::CitrixMonitor>(config, *agent->writer_,
+                                                             agent->processes_.get());
+    auto capture = UsageCapture::start(config, *agent->writer_, agent->citrix_->observers());
     if (capture) {
       agent->capture_ = std::move(*capture);
     } else {
@@ -147,7 +139,7 @@ void Agent::stop(const std::string& reason) {
   if (stopped_) return;
   stopped_ = true;
   capture_.reset();  // first: it hands its last usage to the writer
-  capture_.reset();  // first: it hands its last usage to the writer
+  if (citrix_) citrix_->finish();  // after the capture thread: ends streams and sessions
   if (notifier_) notifier_->stopping();
   watchdog_.reset();
   health_.reset();

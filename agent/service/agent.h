@@ -6,16 +6,17 @@
 #include <memory>
 #include <string>
 
+#include "agent/citrix/citrix_monitor.h"
 #include "agent/core/config.h"
 #include "agent/service/health_sampler.h"
 #include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
 #include "agent/service/usage_capture.h"
-#include "agent/service/usage_capture.h"
 #include "agent/report/uploader.h"
 #include "agent/store/writer.h"
 #include "agent/usage/retention.h"
 #include "platform/instance_lock.h"
+#include "platform/process_lister.h"
 #include "platform/service_notifier.h"
 
 namespace tillid {
@@ -49,7 +50,8 @@ class Agent {
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<HealthSampler> health_;
   std::unique_ptr<usage::RetentionScheduler> retention_;
-  std::unique_ptr<UsageCapture> capture_;  // live capture when capture.enabled
+  std::unique_ptr<platform::ProcessLister> processes_;  // for the Citrix monitor
+  std::unique_ptr<citrix::CitrixMonitor> citrix_;  // observes capture_'s pipeline
   std::unique_ptr<UsageCapture> capture_;  // live capture when capture.enabled
   std::unique_ptr<report::Uploader> uploader_;  // null when not enrolled
   std::unique_ptr<platform::ServiceNotifier> notifier_;
