@@ -17,7 +17,7 @@ std::string newId(const char* prefix) {
 Result<PendingBatch> buildBatch(store::Database& db, const std::string& deviceId,
                                 const std::string& batchId) {
   auto select = db.prepare(
-      "SELECT uid, kind, time, payload FROM outbox WHERE batch_id = ? ORDER BY id");
+      "SELECT uid, kind, time, payload FROM outbox WHERE batch_id = ? ORDER BY priority, id");
   if (!select) return select.status();
   select->bind(1, batchId);
   Poco::JSON::Array::Ptr records = new Poco::JSON::Array;
