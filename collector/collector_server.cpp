@@ -26,14 +26,17 @@ namespace {
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
-// The verified client certificate's CN. The handshake already refused certificates that
-// do not chain to the CA, so a certificate present here is trusted.
-std::optional<std::string> clientCommonName(HTTPServerRequest& request) {
+// The verified client certificate's CN and OU. The handshake already refused
+// certificates that do not chain to the CA, so a certificate present here is trusted.
+void readClientCertificate(HTTPServerRequest& request, ApiRequest& api) {
   auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
-  if (impl == nullptr) return std::nullopt;
+  if (impl == nullptr) return;
   Poco::Net::SecureStreamSocket socket(impl->socket());
-  if (!socket.havePeerCertificate()) return std::nullopt;
-  return socket.peerCertificate().commonName();
+  if (!socket.havePeerCertificate()) return;
+  const Poco::Net::X509Certificate certificate = socket.peerCertificate();
+  api.clientCommonName = certificate.commonName();
+  api.clientOrganizationalUnit =
+      certificate.subjectName(Poco::Crypto::X509Certificate::NID_ORGANIZATION_UNIT_NAME);
 }
 
 enum class BodyRead { kOk, kTooLarge };
@@ -79,7 +82,7 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
       api.contentType = request.getContentType();
       api.contentEncoding = request.get("Content-Encoding", "");
       api.idempotencyKey = request.get("Idempotency-Key", "");
-      api.clientCommonName = clientCommonName(request);
+      readClientCertificate(request, api);
       if (readBody(request, maxBodyBytes_, api.body) == BodyRead::kTooLarge) {
         response.setKeepAlive(false);
         send(response, errorResponse(413, "payload_too_large",

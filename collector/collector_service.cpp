@@ -110,6 +110,9 @@ CollectorService::CollectorService(Storage& storage, const CertificateAuthority&
     : storage_(storage), ca_(ca), settings_(std::move(settings)) {}
 
 ApiResponse CollectorService::handle(const ApiRequest& request) const {
+  for (const ApiRoutes* routes : routes_) {
+    if (auto answer = routes->route(request)) return *answer;
+  }
   const std::string& path = request.path;
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
@@ -195,6 +198,7 @@ ApiResponse CollectorService::enroll(const ApiRequest& request) const {
   out->set("certificate", signedCert->pem);
   out->set("certificate_expires", signedCert->expires);
   out->set("ca_certificate", ca_.certificatePem());
+  if (settings_.orderKeys) out->set("order_keys", settings_.orderKeys);
   return ok(201, out);
 }
 

@@ -26,6 +26,8 @@ struct ApiRequest {
   std::string body;
   // CN of the client certificate the TLS layer verified against the CA; empty: none.
   std::optional<std::string> clientCommonName;
+  // Its OU: an administrator's role (viewer, investigator, offboarding); "" when none.
+  std::string clientOrganizationalUnit;
 };
 
 struct ApiResponse {
@@ -38,6 +40,17 @@ struct ServiceSettings {
   size_t maxBatchRecords = 20000;
   int certificateDays = 90;
   std::vector<std::string> adminCommonNames;
+  // The administrators' order-signing keys, handed to devices at enrollment; null: none.
+  Poco::JSON::Object::Ptr orderKeys;
+};
+
+// Further endpoints registered on the service (e.g. collector/task_service.h), tried
+// before the built-in ones. Implementations are thread-safe.
+class ApiRoutes {
+ public:
+  virtual ~ApiRoutes() = default;
+  // The answer when the request is one of these routes, nullopt otherwise.
+  virtual std::optional<ApiResponse> route(const ApiRequest& request) const = 0;
 };
 
 // A JSON error response.
@@ -49,6 +62,8 @@ class CollectorService {
   CollectorService(Storage& storage, const CertificateAuthority& ca, ServiceSettings settings);
 
   ApiResponse handle(const ApiRequest& request) const;
+  // Adds routes. REQUIRES: before the server starts; `routes` outlives the service.
+  void addRoutes(const ApiRoutes& routes) { routes_.push_back(&routes); }
 
  private:
   ApiResponse health() const;
@@ -63,6 +78,7 @@ class CollectorService {
   Storage& storage_;
   const CertificateAuthority& ca_;
   const ServiceSettings settings_;
+  std::vector<const ApiRoutes*> routes_;
 };
 
 }  // namespace tillid::collector

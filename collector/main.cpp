@@ -14,6 +14,8 @@
 #include "collector/collector_config.h"
 #include "collector/collector_server.h"
 #include "collector/sqlite_storage.h"
+#include "collector/sqlite_task_store.h"
+#include "collector/task_service.h"
 #include "collector/tokens_file.h"
 
 namespace tillid::collector {
@@ -61,7 +63,21 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     settings.maxBatchRecords = static_cast<size_t>(config.integer("limits.max_batch_records"));
     settings.certificateDays = static_cast<int>(config.integer("enrollment.certificate_days"));
     settings.adminCommonNames = config.strings("admin.common_names");
+    auto taskStore = openSqliteTaskStore(context_.stateDir + "/tasks.db");
+    if (!taskStore) {
+      return fail(kProgram, "cannot open task storage: " + taskStore.status().message());
+    }
+    const std::string orderKeysFile = config.string("tasks.order_keys_file");
+    if (!orderKeysFile.empty() && !Poco::File(orderKeysFile).exists()) {
+      return fail(kProgram, "tasks.order_keys_file " + orderKeysFile + " does not exist",
+                  kExitUsage);
+    }
+    auto orderKeys = tasks::TrustedKeys::load(orderKeysFile);
+    if (!orderKeys) return fail(kProgram, orderKeys.status().message(), kExitUsage);
+    if (!orderKeysFile.empty()) settings.orderKeys = orderKeys->toJson();
     CollectorService service(**storage, *ca, settings);
+    TaskService taskService(**storage, **taskStore, *orderKeys, taskServiceSettings(config));
+    service.addRoutes(taskService);
     auto server = CollectorServer::start(config, service);
     if (!server) return fail(kProgram, server.status().message());
     {
@@ -75,6 +91,7 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     tillid::logger("collector").information("listening on " + config.string("listen.address") + ":" +
                                     std::to_string((*server)->port()));
     waitForTerminationRequest();
+    taskService.shutdown();
     (*server)->stop();
     Poco::File(context_.portFile()).remove();
     tillid::logger("collector").information("stopped");

@@ -278,6 +278,25 @@ class SqliteStorage final : public Storage {
     return select->int64(0);
   }
 
+  Result<std::vector<StoredRecord>> records(const std::string& deviceId, const std::string& kind,
+                                            int64_t limit) override {
+    std::lock_guard lock(mutex_);
+    auto select = db_.prepare(
+        "SELECT device_id, record_id, kind, time, payload FROM records"
+        " WHERE (? = '' OR device_id = ?) AND kind = ? ORDER BY time DESC LIMIT ?");
+    if (!select) return select.status();
+    select->bind(1, deviceId).bind(2, deviceId).bind(3, kind).bind(4, limit);
+    std::vector<StoredRecord> out;
+    while (true) {
+      auto row = select->step();
+      if (!row) return row.status();
+      if (!*row) return out;
+      out.push_back({select->text(0),
+                     {select->text(1), select->text(2), select->text(3), select->text(4),
+                      std::nullopt}});
+    }
+  }
+
  private:
   std::mutex mutex_;
   Database db_;  // GUARDED_BY(mutex_)

@@ -61,6 +61,12 @@ struct ReportBatch {
   std::vector<ReportRecord> records;
 };
 
+// A stored record with the device that sent it.
+struct StoredRecord {
+  std::string deviceId;
+  ReportRecord record;  // `usage` is not filled in
+};
+
 enum class BatchOutcome {
   kStored,     // first time: every record stored (records already present are skipped)
   kDuplicate,  // the same batch again: nothing changed
@@ -95,6 +101,10 @@ class Storage {
   virtual Result<std::vector<UsageRecord>> usage(const std::string& deviceId, int64_t limit) = 0;
   // How many records of `kind` the device has delivered.
   virtual Result<int64_t> recordCount(const std::string& deviceId, const std::string& kind) = 0;
+  // Records of `kind` by time, newest first, at most `limit`; every device's when
+  // `deviceId` is "".
+  virtual Result<std::vector<StoredRecord>> records(const std::string& deviceId,
+                                                    const std::string& kind, int64_t limit) = 0;
 };
 
 }  // namespace tillid::collector

@@ -54,7 +54,7 @@ Result<TrustedKeys> TrustedKeys::fromJson(const Object::Ptr& json) {
 }
 
 Result<TrustedKeys> TrustedKeys::load(const std::string& path) {
-  if (!Poco::File(path).exists()) return TrustedKeys();
+  if (path.empty() || !Poco::File(path).exists()) return TrustedKeys();
   std::string text;
   try {
     Poco::FileInputStream in(path);

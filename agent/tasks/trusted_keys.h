@@ -31,7 +31,7 @@ class TrustedKeys final {
 
   // Validates every key (id matches the key, role known, 32-byte key).
   static Result<TrustedKeys> fromJson(const Poco::JSON::Object::Ptr& json);
-  // An absent file is an empty set (version 0): nothing signed is accepted.
+  // An absent file (or path "") is an empty set (version 0): nothing signed is accepted.
   static Result<TrustedKeys> load(const std::string& path);
   // Writes atomically with mode 0600.
   Status save(const std::string& path) const;

@@ -1,0 +1,84 @@
+#include "collector/admin_client.h"
+
+#include <iomanip>
+#include <iostream>
+
+#include "agent/core/canonical_json.h"
+
+namespace tillid::admin {
+
+using Poco::JSON::Object;
+
+Result<AdminClient> AdminClient::fromArgs(const ParsedArgs& args) {
+  const auto server = args.value("server");
+  const auto cert = args.value("cert");
+  const auto key = args.value("key");
+  const auto ca = args.value("ca");
+  if (!server || !cert || !key || !ca) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "needs --server URL --cert FILE --key FILE --ca FILE");
+  }
+  report::TlsClientOptions tls;
+  tls.serverUrl = *server;
+  while (!tls.serverUrl.empty() && tls.serverUrl.back() == '/') tls.serverUrl.pop_back();
+  tls.certificateFile = *cert;
+  tls.privateKeyFile = *key;
+  tls.caFile = *ca;
+  tls.timeout = std::chrono::seconds(120);
+  return AdminClient(std::move(tls));
+}
+
+Result<Object::Ptr> AdminClient::get(const std::string& path) {
+  return send({"GET", path, "", {}, ""});
+}
+
+Result<Object::Ptr> AdminClient::post(const std::string& path, const Object::Ptr& body) {
+  return send({"POST", path, "application/json", {}, canonicalJson(body)});
+}
+
+Result<Object::Ptr> AdminClient::send(const report::HttpRequest& request) {
+  auto response = transport_->send(request);
+  if (!response) return response.status();
+  auto body = parseJsonObject(response->body);
+  if (!body) {
+    return Status::error(ErrorCode::kUnavailable,
+                         "HTTP " + std::to_string(response->status) + ": not JSON");
+  }
+  if (response->status >= 300) {
+    const Object::Ptr error = (*body)->getObject("error");
+    return Status::error(ErrorCode::kPermission,
+                         "the collector answered HTTP " + std::to_string(response->status) +
+                             (error ? ": " + error->optValue<std::string>("message", "") : ""));
+  }
+  return body;
+}
+
+void printTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  auto print = [&](const std::vector<std::string>& row) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (c + 1 < row.size()) {
+        std::cout << std::left << std::setw(static_cast<int>(width[c])) << row[c] << "  ";
+      } else {
+        std::cout << row[c] << "\n";
+      }
+    }
+  };
+  print(header);
+  for (const auto& row : rows) print(row);
+}
+
+std::string cell(const Object::Ptr& o, const std::string& key) {
+  if (!o || !o->has(key) || o->isNull(key)) return "";
+  const auto value = o->get(key);
+  return value.isString() ? value.toString() : canonicalJson(value);
+}
+
+}  // namespace tillid::admin

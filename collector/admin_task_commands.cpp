@@ -1,0 +1,446 @@
+#include "collector/admin_task_commands.h"
+
+#include <Poco/File.h>
+#include <Poco/FileStream.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/NumberParser.h>
+
+#include <cctype>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "agent/core/canonical_json.h"
+#include "agent/report/enrollment.h"
+#include "agent/tasks/signed_order.h"
+#include "agent/tasks/trusted_keys.h"
+#include "collector/admin_client.h"
+
+namespace tillid::admin {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+constexpr const char* kProgram = "tillid-admin";
+
+void printJson(const Object::Ptr& o) { std::cout << canonicalJson(o) << "\n"; }
+
+Result<std::string> readText(const std::string& path) {
+  try {
+    Poco::FileInputStream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  } catch (const Poco::Exception& e) {
+    return Status::error(ErrorCode::kIo, "cannot read " + path + ": " + e.displayText());
+  }
+}
+
+// Prints an answer: its scalar fields as "key: value" lines, then each list of objects
+// as a table whose columns are the first row's keys.
+void printAnswer(const Object::Ptr& result) {
+  std::vector<std::string> names;
+  result->getNames(names);
+  for (const auto& name : names) {
+    if (result->getArray(name) || result->getObject(name)) continue;
+    std::cout << name << ": " << cell(result, name) << "\n";
+  }
+  for (const auto& name : names) {
+    if (const Object::Ptr nested = result->getObject(name)) {
+      std::cout << name << ": " << canonicalJson(nested) << "\n";
+    }
+  }
+  for (const auto& name : names) {
+    const Array::Ptr list = result->getArray(name);
+    if (!list) continue;
+    std::cout << "\n" << name << " (" << list->size() << ")\n";
+    if (list->size() == 0) continue;
+    const Object::Ptr first = list->getObject(0);
+    if (!first) continue;
+    std::vector<std::string> columns;
+    first->getNames(columns);
+    std::vector<std::vector<std::string>> rows;
+    for (unsigned i = 0; i < list->size(); ++i) {
+      const Object::Ptr row = list->getObject(i);
+      std::vector<std::string> cells;
+      for (const auto& c : columns) cells.push_back(cell(row, c));
+      rows.push_back(std::move(cells));
+    }
+    std::vector<std::string> header;
+    for (auto c : columns) {
+      for (auto& ch : c) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      header.push_back(c);
+    }
+    printTable(header, rows);
+  }
+}
+
+// Waits for the task's answer and prints it. Exit code: ok when answered.
+int waitAndPrint(AdminClient& client, const ParsedArgs& args, const std::string& taskId) {
+  const std::string wait = args.value("wait").value_or("60");
+  auto task = client.get("/v1/admin/tasks/" + taskId + "?wait=" + wait);
+  if (!task) return fail(kProgram, task.status().message());
+  if (args.has("json")) {
+    printJson(*task);
+  } else {
+    const std::string state = cell(*task, "state");
+    std::cout << "task " << taskId << " on " << cell(*task, "device") << ": " << state;
+    if (!cell(*task, "reason").empty()) std::cout << " (" << cell(*task, "reason") << ")";
+    std::cout << "\n";
+    if (state == "answered" && (*task)->getObject("result")) {
+      printAnswer((*task)->getObject("result"));
+    }
+  }
+  const std::string state = cell(*task, "state");
+  if (state == "answered") return kExitOk;
+  if (state == "queued" || state == "delivered") {
+    std::cerr << kProgram << ": no answer yet; see `tillid-admin tasks --device "
+              << cell(*task, "device") << "`\n";
+  }
+  return kExitFailure;
+}
+
+// The order for an investigation (or another signed task), signed with --order-key.
+Result<Object::Ptr> signedOrder(AdminClient& client, const ParsedArgs& args,
+                                const std::string& device, const std::string& type,
+                                const std::string& purpose, const std::string& caseRef,
+                                const Object::Ptr& params) {
+  const auto keyFile = args.value("order-key");
+  if (!keyFile) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "purpose " + purpose + " needs --order-key FILE (your Ed25519 key)");
+  }
+  auto pem = readText(*keyFile);
+  if (!pem) return pem.status();
+  auto key = tasks::OrderSigningKey::fromPem(*pem);
+  if (!key) return key.status().withContext(*keyFile);
+  auto known = client.get("/v1/admin/order-keys");
+  if (!known) return known.status();
+  auto keys = tasks::TrustedKeys::fromJson(*known);
+  if (!keys) return keys.status();
+  const tasks::TrustedKey* mine = keys->find(key->keyId());
+  if (mine == nullptr) {
+    return Status::error(ErrorCode::kPermission,
+                         "key " + key->keyId() + " is not among the collector's order keys");
+  }
+  int64_t minutes = 15;
+  if (auto valid = args.value("valid-minutes");
+      valid && (!Poco::NumberParser::tryParse64(*valid, minutes) || minutes < 1)) {
+    return Status::error(ErrorCode::kInvalidArgument, "--valid-minutes must be a positive number");
+  }
+  tasks::Order order;
+  order.device = device;
+  order.type = type;
+  order.purpose = purpose;
+  order.caseRef = caseRef;
+  order.nonce = tasks::newNonce();
+  order.expires = formatTimestamp(WallClock::now() + std::chrono::minutes(minutes));
+  order.issuedBy = mine->name;
+  order.params = params;
+  auto signedOrder = key->sign(order);
+  if (!signedOrder) return signedOrder.status();
+  return tasks::signedOrderToJson(*signedOrder);
+}
+
+Result<Object::Ptr> paramsFrom(const ParsedArgs& args) {
+  Object::Ptr params = new Object;
+  for (const auto& pair : args.values("param")) {
+    const auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::error(ErrorCode::kInvalidArgument, "--param wants KEY=VALUE, got " + pair);
+    }
+    int64_t number = 0;
+    const std::string value = pair.substr(eq + 1);
+    if (Poco::NumberParser::tryParse64(value, number)) {
+      params->set(pair.substr(0, eq), number);
+    } else {
+      params->set(pair.substr(0, eq), value);
+    }
+  }
+  return params;
+}
+
+int keygen(const ParsedArgs& args) {
+  const auto out = args.value("out");
+  const auto name = args.value("name");
+  const auto role = args.value("role");
+  if (!out || !name || !role) {
+    return fail(kProgram, "keygen needs --out FILE --name NAME --role ROLE", kExitUsage);
+  }
+  if (*role != tasks::kRoleInvestigator && *role != tasks::kRoleOffboarding) {
+    return fail(kProgram, "--role must be investigator or offboarding", kExitUsage);
+  }
+  if (Poco::File(*out).exists()) return fail(kProgram, *out + " exists; not overwritten");
+  auto key = tasks::OrderSigningKey::generate();
+  if (!key) return fail(kProgram, key.status().message());
+  if (Status written = report::writePrivateFile(*out, key->privateKeyPem()); !written) {
+    return fail(kProgram, written.message());
+  }
+  Object::Ptr entry = new Object;
+  entry->set("id", key->keyId());
+  entry->set("name", *name);
+  entry->set("role", *role);
+  entry->set("public_key", key->publicKeyBase64());
+  // The line to add to the collector's tasks.order_keys_file.
+  printJson(entry);
+  return kExitOk;
+}
+
+int query(const ParsedArgs& args) {
+  if (args.words.size() != 2) return fail(kProgram, "query needs DEVICE NAME", kExitUsage);
+  auto client = AdminClient::fromArgs(args);
+  if (!client) return fail(kProgram, client.status().message(), kExitUsage);
+  const std::string& device = args.words[0];
+  const std::string& name = args.words[1];
+  const std::string purpose = args.value("purpose").value_or("spot-check");
+  const std::string caseRef = args.value("case").value_or("");
+  auto params = paramsFrom(args);
+  if (!params) return fail(kProgram, params.status().message(), kExitUsage);
+  Object::Ptr body = new Object;
+  body->set("device", device);
+  body->set("type", name);
+  body->set("purpose", purpose);
+  body->set("case", caseRef);
+  body->set("params", *params);
+  if (purpose == "investigation" || args.has("order-key")) {
+    auto order = signedOrder(*client, args, device, name, purpose, caseRef, *params);
+    if (!order) return fail(kProgram, order.status().message());
+    body->set("order", *order);
+  }
+  auto created = client->post("/v1/admin/tasks", body);
+  if (!created) return fail(kProgram, created.status().message());
+  return waitAndPrint(*client, args, cell(*created, "id"));
+}
+
+int spotCheck(const ParsedArgs& args) {
+  auto client = AdminClient::fromArgs(args);
+  if (!client) return fail(kProgram, client.status().message(), kExitUsage);
+  Object::Ptr body = new Object;
+  int64_t count = 1;
+  if (!Poco::NumberParser::tryParse64(args.value("count").value_or("1"), count) || count < 1) {
+    return fail(kProgram, "--count must be a positive number", kExitUsage);
+  }
+  body->set("count", count);
+  if (auto seed = args.value("seed")) {
+    uint64_t value = 0;
+    if (!Poco::NumberParser::tryParseUnsigned64(*seed, value)) {
+      return fail(kProgram, "--seed must be a number", kExitUsage);
+    }
+    body->set("seed", value);
+  }
+  body->set("type", args.value("query").value_or("usage-summary"));
+  auto drawn = client->post("/v1/admin/spot-checks", body);
+  if (!drawn) return fail(kProgram, drawn.status().message());
+  const Array::Ptr list = (*drawn)->getArray("tasks");
+  if (!args.has("json")) {
+    std::cout << "drew " << (list ? list->size() : 0) << " of " << cell(*drawn, "population")
+              << " devices with seed " << cell(*drawn, "seed") << " (logged)\n";
+  } else {
+    printJson(*drawn);
+  }
+  int exit = kExitOk;
+  for (unsigned i = 0; list && i < list->size(); ++i) {
+    if (!args.has("json")) std::cout << "\n";
+    if (waitAndPrint(*client, args, cell(list->getObject(i), "id")) != kExitOk) {
+      exit = kExitFailure;
+    }
+  }
+  return exit;
+}
+
+int flags(const ParsedArgs& args) {
+  auto client = AdminClient::fromArgs(args);
+  if (!client) return fail(kProgram, client.status().message(), kExitUsage);
+  std::string path = "/v1/admin/records?kind=flag";
+  if (!args.words.empty()) path += "&device=" + args.words[0];
+  auto answer = client->get(path);
+  if (!answer) return fail(kProgram, answer.status().message());
+  if (args.has("json")) {
+    printJson(*answer);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  const Array::Ptr list = (*answer)->getArray("records");
+  for (unsigned i = 0; list && i < list->size(); ++i) {
+    const Object::Ptr r = list->getObject(i);
+    const Object::Ptr f = r->getObject("payload");
+    rows.push_back({cell(r, "device"), cell(f, "kind"), cell(f, "service"),
+                    cell(f, "start").substr(0, 19), cell(f, "duration_s"), cell(f, "avg_mbps"),
+                    cell(f, "state")});
+  }
+  printTable({"DEVICE", "KIND", "SERVICE", "START", "DURATION S", "AVG MBIT/S", "STATE"}, rows);
+  return kExitOk;
+}
+
+// Compares every anchor the device uploaded with the entry at that position in the
+// chain the device holds now: a rewritten or truncated log no longer matches.
+int auditCheck(const ParsedArgs& args) {
+  if (args.words.size() != 1) return fail(kProgram, "audit-check needs DEVICE", kExitUsage);
+  auto client = AdminClient::fromArgs(args);
+  if (!client) return fail(kProgram, client.status().message(), kExitUsage);
+  const std::string& device = args.words[0];
+  auto anchors = client->get("/v1/admin/records?kind=anchor&limit=100000&device=" + device);
+  if (!anchors) return fail(kProgram, anchors.status().message());
+  Object::Ptr body = new Object;
+  body->set("device", device);
+  body->set("type", "audit-log");
+  body->set("purpose", "audit-check");
+  Object::Ptr params = new Object;
+  params->set("limit", 5000);
+  body->set("params", params);
+  auto created = client->post("/v1/admin/tasks", body);
+  if (!created) return fail(kProgram, created.status().message());
+  auto task = client->get("/v1/admin/tasks/" + cell(*created, "id") + "?wait=" +
+                          args.value("wait").value_or("60"));
+  if (!task) return fail(kProgram, task.status().message());
+  if (cell(*task, "state") != "answered") {
+    return fail(kProgram, "the device did not answer: " + cell(*task, "state") + " " +
+                              cell(*task, "reason"));
+  }
+  const Object::Ptr result = (*task)->getObject("result");
+  std::map<int64_t, std::string> chain;
+  const Array::Ptr entries = result ? result->getArray("entries") : nullptr;
+  for (unsigned i = 0; entries && i < entries->size(); ++i) {
+    const Object::Ptr e = entries->getObject(i);
+    chain[e->getValue<int64_t>("seq")] = cell(e, "hash");
+  }
+  std::vector<std::vector<std::string>> rows;
+  int matched = 0;
+  int broken = 0;
+  const Array::Ptr list = (*anchors)->getArray("records");
+  for (unsigned i = 0; list && i < list->size(); ++i) {
+    const Object::Ptr a = list->getObject(i)->getObject("payload");
+    if (!a || !a->has("seq")) continue;
+    const int64_t seq = a->getValue<int64_t>("seq");
+    const auto it = chain.find(seq);
+    std::string verdict;
+    if (it == chain.end()) {
+      verdict = "MISSING from the chain";
+      ++broken;
+    } else if (it->second != cell(a, "hash")) {
+      verdict = "DIFFERS: the log was rewritten";
+      ++broken;
+    } else {
+      verdict = "matches";
+      ++matched;
+    }
+    rows.push_back({std::to_string(seq), cell(list->getObject(i), "time").substr(0, 19),
+                    cell(a, "hash").substr(0, 16), verdict});
+  }
+  const bool intact = result && result->optValue<bool>("intact", false);
+  if (args.has("json")) {
+    Object::Ptr out = new Object;
+    out->set("device", device);
+    out->set("chain_intact", intact);
+    out->set("chain_entries", result ? result->get("total") : Poco::Dynamic::Var(0));
+    out->set("anchors_matched", matched);
+    out->set("anchors_broken", broken);
+    printJson(out);
+  } else {
+    std::cout << "device " << device << ": chain of " << cell(result, "total") << " entries, "
+              << (intact ? "intact" : "BROKEN: " + cell(result, "problem")) << "\n";
+    printTable({"SEQ", "ANCHORED", "HASH", "VERDICT"}, rows);
+    std::cout << matched << " anchors match, " << broken << " do not\n";
+  }
+  return intact && broken == 0 ? kExitOk : kExitFailure;
+}
+
+int listTasks(const ParsedArgs& args) {
+  auto client = AdminClient::fromArgs(args);
+  if (!client) return fail(kProgram, client.status().message(), kExitUsage);
+  std::string path = "/v1/admin/tasks";
+  if (auto device = args.value("device")) path += "?device=" + *device;
+  auto answer = client->get(path);
+  if (!answer) return fail(kProgram, answer.status().message());
+  if (args.has("json")) {
+    printJson(*answer);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  const Array::Ptr list = (*answer)->getArray("tasks");
+  for (unsigned i = 0; list && i < list->size(); ++i) {
+    const Object::Ptr t = list->getObject(i);
+    rows.push_back({cell(t, "id"), cell(t, "device"), cell(t, "type"), cell(t, "purpose"),
+                    cell(t, "case"), cell(t, "requested_by"), cell(t, "created").substr(0, 19),
+                    cell(t, "state"), cell(t, "reason")});
+  }
+  printTable({"TASK", "DEVICE", "QUERY", "PURPOSE", "CASE", "BY", "CREATED", "STATE", "REASON"},
+             rows);
+  return kExitOk;
+}
+
+int accessLog(const ParsedArgs& args) {
+  auto client = AdminClient::fromArgs(args);
+  if (!client) return fail(kProgram, client.status().message(), kExitUsage);
+  std::string path = "/v1/admin/access-log";
+  if (auto device = args.value("device")) path += "?device=" + *device;
+  auto answer = client->get(path);
+  if (!answer) return fail(kProgram, answer.status().message());
+  if (args.has("json")) {
+    printJson(*answer);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  const Array::Ptr list = (*answer)->getArray("access_log");
+  for (unsigned i = 0; list && i < list->size(); ++i) {
+    const Object::Ptr r = list->getObject(i);
+    rows.push_back({cell(r, "time").substr(0, 19), cell(r, "actor"), cell(r, "role"),
+                    cell(r, "action"), cell(r, "device"), cell(r, "purpose"), cell(r, "case"),
+                    cell(r, "details")});
+  }
+  printTable({"TIME", "WHO", "ROLE", "ACTION", "DEVICE", "PURPOSE", "CASE", "DETAILS"}, rows);
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> taskCommands() {
+  const OptionSpec wait{"wait", "SECONDS", "how long to wait for the device's answer (60)"};
+  return {
+      {"keygen",
+       "keygen --out FILE --name NAME --role ROLE",
+       "make an Ed25519 order-signing key; prints the entry for the collector's key file",
+       {{"out", "FILE", "where the private key goes (0600)"},
+        {"name", "NAME", "the administrator's name, shown to devices and employees"},
+        {"role", "ROLE", "investigator or offboarding"}},
+       keygen},
+      {"query",
+       "query DEVICE NAME",
+       "ask one device a named query (status, inventory, usage-summary, usage-detail, flags, "
+       "sessions, audit-log)",
+       {{"purpose", "PURPOSE", "spot-check (default; aggregates only) or investigation"},
+        {"case", "REF", "the case reference (investigations)"},
+        {"order-key", "FILE", "your Ed25519 key: signs the order an investigation needs"},
+        {"valid-minutes", "N", "the signed order expires after N minutes (15)"},
+        {"param", "KEY=VALUE", "a query parameter, e.g. since=2026-11-01 or user=1000"},
+        wait},
+       query},
+      {"spot-check",
+       "spot-check --count N",
+       "draw N devices at random (the draw and its seed are logged) and query them",
+       {{"count", "N", "how many devices"},
+        {"seed", "N", "repeat an earlier draw"},
+        {"query", "NAME", "usage-summary (default), flags, audit-log, status, inventory"},
+        wait},
+       spotCheck},
+      {"flags", "flags [DEVICE]", "heavy-streaming flags the devices reported", {}, flags},
+      {"audit-check",
+       "audit-check DEVICE",
+       "compare the security-log anchors a device uploaded with its chain now",
+       {wait},
+       auditCheck},
+      {"tasks",
+       "tasks [--device D]",
+       "recent queries and orders with their state",
+       {{"device", "ID", "only this device"}},
+       listTasks},
+      {"access-log",
+       "access-log [--device D]",
+       "the collector's log of administrators' requests (who, when, purpose, case)",
+       {{"device", "ID", "only this device"}},
+       accessLog},
+  };
+}
+
+}  // namespace tillid::admin

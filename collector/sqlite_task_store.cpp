@@ -1,0 +1,231 @@
+#include "collector/sqlite_task_store.h"
+
+#include <mutex>
+
+#include "agent/store/store.h"
+
+namespace tillid::collector {
+namespace {
+
+using store::Database;
+using store::Statement;
+using store::Transaction;
+
+store::SchemaModule taskSchema() {
+  return {"collector_tasks",
+          {{"tasks and the access log",
+            R"sql(
+CREATE TABLE tasks (
+  id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  case_ref TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  role TEXT NOT NULL,
+  params TEXT NOT NULL,
+  signed_order TEXT NOT NULL,
+  created TEXT NOT NULL,
+  state TEXT NOT NULL,
+  delivered_at TEXT NOT NULL DEFAULT '',
+  answered_at TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  result TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX tasks_by_device ON tasks(device_id, state, seq);
+CREATE TABLE access_log (
+  seq INTEGER PRIMARY KEY,
+  time TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  case_ref TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE INDEX access_log_by_device ON access_log(device_id, seq);
+)sql"}}};
+}
+
+constexpr const char* kTaskColumns =
+    "id, device_id, type, purpose, case_ref, requested_by, role, params, signed_order, created, "
+    "state, delivered_at, answered_at, reason, result";
+
+StoredTask readTask(const Statement& s) {
+  StoredTask t;
+  t.id = s.text(0);
+  t.deviceId = s.text(1);
+  t.type = s.text(2);
+  t.purpose = s.text(3);
+  t.caseRef = s.text(4);
+  t.requestedBy = s.text(5);
+  t.role = s.text(6);
+  t.params = s.text(7);
+  t.order = s.text(8);
+  t.created = s.text(9);
+  t.state = s.text(10);
+  t.deliveredAt = s.text(11);
+  t.answeredAt = s.text(12);
+  t.reason = s.text(13);
+  t.result = s.text(14);
+  return t;
+}
+
+Result<std::vector<StoredTask>> collectTasks(Statement& s) {
+  std::vector<StoredTask> out;
+  while (true) {
+    auto row = s.step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    out.push_back(readTask(s));
+  }
+}
+
+class SqliteTaskStore final : public TaskStore {
+ public:
+  explicit SqliteTaskStore(Database db) : db_(std::move(db)) {}
+
+  Status addTask(const StoredTask& t) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare(std::string("INSERT INTO tasks(seq, ") + kTaskColumns +
+                         ") VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM tasks), "
+                         "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return s.status();
+    return s->bind(1, t.id)
+        .bind(2, t.deviceId)
+        .bind(3, t.type)
+        .bind(4, t.purpose)
+        .bind(5, t.caseRef)
+        .bind(6, t.requestedBy)
+        .bind(7, t.role)
+        .bind(8, t.params)
+        .bind(9, t.order)
+        .bind(10, t.created)
+        .bind(11, t.state)
+        .bind(12, t.deliveredAt)
+        .bind(13, t.answeredAt)
+        .bind(14, t.reason)
+        .bind(15, t.result)
+        .run();
+  }
+
+  Result<std::vector<StoredTask>> takePending(const std::string& deviceId, TimePoint now,
+                                              TimePoint redeliverBefore, int64_t limit) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    TILLID_RETURN_IF_ERROR(tx.begun());
+    auto s = db_.prepare(std::string("SELECT ") + kTaskColumns +
+                         " FROM tasks WHERE device_id = ? AND (state = 'queued' OR "
+                         "(state = 'delivered' AND delivered_at < ?)) ORDER BY seq LIMIT ?");
+    if (!s) return s.status();
+    s->bind(1, deviceId).bind(2, formatTimestamp(redeliverBefore)).bind(3, limit);
+    auto pending = collectTasks(*s);
+    if (!pending) return pending.status();
+    auto mark = db_.prepare("UPDATE tasks SET state = 'delivered', delivered_at = ? WHERE id = ?");
+    if (!mark) return mark.status();
+    const std::string at = formatTimestamp(now);
+    for (auto& t : *pending) {
+      TILLID_RETURN_IF_ERROR(mark->bind(1, at).bind(2, t.id).run());
+      mark->reset();
+      t.state = "delivered";
+      t.deliveredAt = at;
+    }
+    TILLID_RETURN_IF_ERROR(tx.commit());
+    return pending;
+  }
+
+  Result<bool> completeTask(const std::string& deviceId, const std::string& taskId,
+                            const std::string& state, const std::string& reason,
+                            const std::string& result, TimePoint now) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    TILLID_RETURN_IF_ERROR(tx.begun());
+    auto find = db_.prepare("SELECT state FROM tasks WHERE id = ? AND device_id = ?");
+    if (!find) return find.status();
+    auto row = find->bind(1, taskId).bind(2, deviceId).step();
+    if (!row) return row.status();
+    if (!*row) return Status::error(ErrorCode::kNotFound, "no task " + taskId + " for " + deviceId);
+    const std::string current = find->text(0);
+    if (current != "queued" && current != "delivered") return false;
+    auto update = db_.prepare(
+        "UPDATE tasks SET state = ?, reason = ?, result = ?, answered_at = ? WHERE id = ?");
+    if (!update) return update.status();
+    TILLID_RETURN_IF_ERROR(
+        update->bind(1, state).bind(2, reason).bind(3, result).bind(4, formatTimestamp(now))
+            .bind(5, taskId)
+            .run());
+    TILLID_RETURN_IF_ERROR(tx.commit());
+    return true;
+  }
+
+  Result<std::optional<StoredTask>> task(const std::string& taskId) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare(std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE id = ?");
+    if (!s) return s.status();
+    s->bind(1, taskId);
+    auto list = collectTasks(*s);
+    if (!list) return list.status();
+    if (list->empty()) return std::optional<StoredTask>();
+    return std::optional<StoredTask>(list->front());
+  }
+
+  Result<std::vector<StoredTask>> tasks(const std::string& deviceId, int64_t limit) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare(std::string("SELECT ") + kTaskColumns +
+                         " FROM tasks WHERE (? = '' OR device_id = ?) ORDER BY seq DESC LIMIT ?");
+    if (!s) return s.status();
+    s->bind(1, deviceId).bind(2, deviceId).bind(3, limit);
+    return collectTasks(*s);
+  }
+
+  Status logAccess(const AccessRecord& r) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare(
+        "INSERT INTO access_log(time, actor, role, action, device_id, purpose, case_ref, details)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return s.status();
+    return s->bind(1, r.time)
+        .bind(2, r.actor)
+        .bind(3, r.role)
+        .bind(4, r.action)
+        .bind(5, r.deviceId)
+        .bind(6, r.purpose)
+        .bind(7, r.caseRef)
+        .bind(8, r.details)
+        .run();
+  }
+
+  Result<std::vector<AccessRecord>> accessLog(const std::string& deviceId,
+                                              int64_t limit) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare(
+        "SELECT time, actor, role, action, device_id, purpose, case_ref, details FROM access_log"
+        " WHERE (? = '' OR device_id = ?) ORDER BY seq DESC LIMIT ?");
+    if (!s) return s.status();
+    s->bind(1, deviceId).bind(2, deviceId).bind(3, limit);
+    std::vector<AccessRecord> out;
+    while (true) {
+      auto row = s->step();
+      if (!row) return row.status();
+      if (!*row) return out;
+      out.push_back({s->text(0), s->text(1), s->text(2), s->text(3), s->text(4), s->text(5),
+                     s->text(6), s->text(7)});
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  Database db_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TaskStore>> openSqliteTaskStore(const std::string& path) {
+  auto opened = store::openStore(path, {taskSchema()});
+  if (!opened) return opened.status();
+  return std::unique_ptr<TaskStore>(new SqliteTaskStore(std::move(opened->db)));
+}
+
+}  // namespace tillid::collector

@@ -1,0 +1,501 @@
+#include "collector/task_service.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/NumberParser.h>
+#include <Poco/StringTokenizer.h>
+#include <Poco/URI.h>
+#include <Poco/UUIDGenerator.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "agent/core/canonical_json.h"
+#include "agent/core/logging.h"
+#include "agent/tasks/signed_order.h"
+#include "collector/batch_parser.h"
+
+namespace tillid::collector {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+// The named queries devices answer (agent/tasks/named_queries.h); never free SQL.
+const std::set<std::string> kQueries = {"status",  "inventory", "usage-summary", "usage-detail",
+                                        "flags",   "sessions",  "audit-log"};
+// What a spot check may ask: aggregates only.
+const std::set<std::string> kSpotCheckQueries = {"status", "inventory", "usage-summary", "flags",
+                                                 "audit-log"};
+
+std::string queryParameter(const std::string& query, const std::string& name) {
+  try {
+    for (const auto& [key, value] : Poco::URI("/?" + query).getQueryParameters()) {
+      if (key == name) return value;
+    }
+  } catch (const Poco::Exception&) {
+  }
+  return "";
+}
+
+int64_t integerParameter(const std::string& query, const std::string& name, int64_t fallback) {
+  int64_t value = fallback;
+  const std::string text = queryParameter(query, name);
+  if (!text.empty() && !Poco::NumberParser::tryParse64(text, value)) return fallback;
+  return value;
+}
+
+std::string text(const Object& o, const char* name) {
+  return o.has(name) && o.get(name).isString() ? o.getValue<std::string>(name) : "";
+}
+
+std::string newTaskId() {
+  std::string uuid = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  uuid.erase(std::remove(uuid.begin(), uuid.end(), '-'), uuid.end());
+  return "t-" + uuid.substr(0, 24);
+}
+
+Object::Ptr parsedOrEmpty(const std::string& json) {
+  auto parsed = parseJsonObject(json);
+  return parsed ? *parsed : Object::Ptr(new Object);
+}
+
+// The wire form the device receives (agent/tasks/task.h).
+Object::Ptr deviceTaskJson(const StoredTask& t) {
+  Object::Ptr o = new Object;
+  o->set("id", t.id);
+  o->set("type", t.type);
+  o->set("purpose", t.purpose);
+  o->set("case", t.caseRef);
+  o->set("requested_by", t.requestedBy);
+  o->set("params", parsedOrEmpty(t.params));
+  if (!t.order.empty()) o->set("order", parsedOrEmpty(t.order));
+  return o;
+}
+
+Object::Ptr adminTaskJson(const StoredTask& t) {
+  Object::Ptr o = deviceTaskJson(t);
+  o->set("device", t.deviceId);
+  o->set("role", t.role);
+  o->set("created", t.created);
+  o->set("state", t.state);
+  o->set("delivered_at", t.deliveredAt);
+  o->set("answered_at", t.answeredAt);
+  o->set("reason", t.reason);
+  if (!t.result.empty()) o->set("result", parsedOrEmpty(t.result));
+  return o;
+}
+
+Object::Ptr accessJson(const AccessRecord& r) {
+  Object::Ptr o = new Object;
+  o->set("time", r.time);
+  o->set("actor", r.actor);
+  o->set("role", r.role);
+  o->set("action", r.action);
+  o->set("device", r.deviceId);
+  o->set("purpose", r.purpose);
+  o->set("case", r.caseRef);
+  o->set("details", parsedOrEmpty(r.details));
+  return o;
+}
+
+ApiResponse storageFailure(const Status& status) {
+  logger("collector").error("task storage: " + status.message());
+  return errorResponse(503, "storage_unavailable", "the collector cannot store right now");
+}
+
+bool isRole(const std::string& role) {
+  return role == tasks::kRoleViewer || role == tasks::kRoleInvestigator ||
+         role == tasks::kRoleOffboarding;
+}
+
+}  // namespace
+
+TaskServiceSettings taskServiceSettings(const Config& config) {
+  TaskServiceSettings s;
+  s.maxWait = std::chrono::seconds(config.integer("tasks.max_wait_seconds"));
+  s.redeliverAfter = std::chrono::seconds(config.integer("tasks.redeliver_after_seconds"));
+  return s;
+}
+
+TaskService::TaskService(Storage& storage, TaskStore& tasks, tasks::TrustedKeys orderKeys,
+                         TaskServiceSettings settings)
+    : storage_(storage), tasks_(tasks), orderKeys_(std::move(orderKeys)), settings_(settings) {}
+
+std::optional<ApiResponse> TaskService::route(const ApiRequest& request) const {
+  Poco::StringTokenizer parts(request.path, "/", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST";
+  if (parts.count() >= 2 && parts[0] == "v1" && parts[1] == "tasks") {
+    if (!request.clientCommonName) {
+      return errorResponse(401, "client_certificate_required", "tasks are for enrolled devices");
+    }
+    auto device = storage_.device(*request.clientCommonName);
+    if (!device) return storageFailure(device.status());
+    if (!device->has_value()) {
+      return errorResponse(403, "unknown_device",
+                           "the client certificate does not belong to an enrolled device");
+    }
+    if (parts.count() == 2 && get) return pollTasks(request, *request.clientCommonName);
+    if (parts.count() == 4 && parts[3] == "result" && post) {
+      return taskResult(request, *request.clientCommonName, parts[2]);
+    }
+    return errorResponse(404, "not_found", "no endpoint " + request.method + " " + request.path);
+  }
+  const bool mine =
+      parts.count() >= 3 && parts[0] == "v1" && parts[1] == "admin" &&
+      (parts[2] == "tasks" || parts[2] == "spot-checks" || parts[2] == "access-log" ||
+       parts[2] == "order-keys" || parts[2] == "records");
+  if (!mine) return std::nullopt;
+  const std::string& role = request.clientOrganizationalUnit;
+  if (!request.clientCommonName || !isRole(role)) {
+    return errorResponse(403, "no_role",
+                         "administrator certificates carry a role in their OU (viewer, "
+                         "investigator, offboarding)");
+  }
+  if (parts[2] == "tasks" && parts.count() == 3) {
+    if (post) return createTask(request, role);
+    if (get) return listTasks(request);
+  }
+  if (parts[2] == "tasks" && parts.count() == 4 && get) return showTask(request, parts[3]);
+  if (parts[2] == "spot-checks" && parts.count() == 3 && post) return spotCheck(request, role);
+  if (parts[2] == "access-log" && parts.count() == 3 && get) return accessLog(request);
+  if (parts[2] == "records" && parts.count() == 3 && get) return records(request);
+  if (parts[2] == "order-keys" && parts.count() == 3 && get) {
+    return ApiResponse{200, orderKeys_.toJson()};
+  }
+  return errorResponse(404, "not_found", "no endpoint " + request.method + " " + request.path);
+}
+
+void TaskService::notifyChange() const {
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+  }
+  changed_.notify_all();
+}
+
+void TaskService::waitForChange(uint64_t seen,
+                                std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock lock(mutex_);
+  changed_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + settings_.recheck),
+                      [&] { return generation_ != seen || shuttingDown_; });
+}
+
+void TaskService::shutdown() {
+  {
+    std::lock_guard lock(mutex_);
+    shuttingDown_ = true;
+  }
+  changed_.notify_all();
+}
+
+ApiResponse TaskService::pollTasks(const ApiRequest& request, const std::string& deviceId) const {
+  const auto wait = std::chrono::seconds(
+      std::clamp<int64_t>(integerParameter(request.query, "wait", 0), 0, settings_.maxWait.count()));
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    uint64_t seen = 0;
+    {
+      std::lock_guard lock(mutex_);
+      seen = generation_;
+      if (shuttingDown_) break;
+    }
+    const TimePoint now = WallClock::now();
+    auto pending = tasks_.takePending(deviceId, now, now - settings_.redeliverAfter, 50);
+    if (!pending) return storageFailure(pending.status());
+    if (!pending->empty() || std::chrono::steady_clock::now() >= deadline) {
+      Array::Ptr list = new Array;
+      for (const auto& t : *pending) list->add(deviceTaskJson(t));
+      Object::Ptr out = new Object;
+      out->set("tasks", list);
+      return {200, out};
+    }
+    waitForChange(seen, deadline);
+  }
+  Object::Ptr out = new Object;
+  out->set("tasks", Array::Ptr(new Array));
+  return {200, out};
+}
+
+ApiResponse TaskService::taskResult(const ApiRequest& request, const std::string& deviceId,
+                                    const std::string& taskId) const {
+  auto body = parseJsonObject(request.body);
+  if (!body) return errorResponse(400, "malformed", body.status().message());
+  const std::string outcome = text(**body, "outcome");
+  if (outcome != "answered" && outcome != "refused" && outcome != "failed") {
+    return errorResponse(400, "malformed", "'outcome' must be answered, refused or failed");
+  }
+  const Object::Ptr result = (*body)->getObject("result");
+  auto stored = tasks_.completeTask(deviceId, taskId, outcome, text(**body, "reason"),
+                                    result ? canonicalJson(result) : "{}", WallClock::now());
+  if (!stored) {
+    if (stored.status().code() == ErrorCode::kNotFound) {
+      return errorResponse(404, "unknown_task", stored.status().message());
+    }
+    return storageFailure(stored.status());
+  }
+  if (*stored) {
+    auto task = tasks_.task(taskId);
+    if (task && task->has_value()) {
+      const StoredTask& t = **task;
+      Object::Ptr details = new Object;
+      details->set("task", t.id);
+      details->set("type", t.type);
+      details->set("reason", text(**body, "reason"));
+      (void)tasks_.logAccess({formatTimestamp(WallClock::now()), t.requestedBy, t.role,
+                              "query." + outcome, deviceId, t.purpose, t.caseRef,
+                              canonicalJson(details)});
+    }
+    notifyChange();
+  }
+  Object::Ptr out = new Object;
+  out->set("status", *stored ? "stored" : "duplicate");
+  return {200, out};
+}
+
+ApiResponse TaskService::refuse(const ApiRequest& request, const std::string& role,
+                                const Object& body, const std::string& reason) const {
+  Object::Ptr details = new Object;
+  details->set("type", text(body, "type"));
+  details->set("reason", reason);
+  (void)tasks_.logAccess({formatTimestamp(WallClock::now()), *request.clientCommonName, role,
+                          "query.refused", text(body, "device"), text(body, "purpose"),
+                          text(body, "case"), canonicalJson(details)});
+  return errorResponse(403, "refused", reason);
+}
+
+ApiResponse TaskService::createTask(const ApiRequest& request, const std::string& role) const {
+  auto parsed = parseJsonObject(request.body);
+  if (!parsed) return errorResponse(400, "malformed", parsed.status().message());
+  const Object& body = **parsed;
+  const std::string deviceId = text(body, "device");
+  const std::string type = text(body, "type");
+  const std::string purpose = text(body, "purpose");
+  const std::string caseRef = text(body, "case");
+  Object::Ptr params = body.getObject("params");
+  if (!params) params = new Object;
+  auto device = storage_.device(deviceId);
+  if (!device) return storageFailure(device.status());
+  if (!device->has_value()) return errorResponse(404, "unknown_device", "no device " + deviceId);
+
+  std::optional<tasks::SignedOrder> order;
+  if (body.has("order") && !body.isNull("order")) {
+    auto signedOrder = tasks::parseSignedOrder(body.getObject("order"));
+    if (!signedOrder) return refuse(request, role, body, signedOrder.status().message());
+    order = *signedOrder;
+  }
+  // The same rules the device applies, checked here first so the administrator hears at
+  // once; the device checks again and is the one that counts.
+  std::string neededRole;
+  if (kQueries.count(type) != 0) {
+    if (purpose == "spot-check") {
+      if (role != tasks::kRoleViewer && role != tasks::kRoleInvestigator) {
+        return refuse(request, role, body, "spot checks need the viewer or investigator role");
+      }
+      if (kSpotCheckQueries.count(type) == 0) {
+        return refuse(request, role, body,
+                      "'" + type + "' shows detail: it needs purpose investigation");
+      }
+    } else if (purpose == "audit-check") {
+      if (type != "audit-log") {
+        return refuse(request, role, body, "purpose audit-check is only for audit-log");
+      }
+    } else if (purpose == "investigation") {
+      neededRole = tasks::kRoleInvestigator;
+      if (caseRef.empty()) return refuse(request, role, body, "an investigation needs --case");
+    } else {
+      return refuse(request, role, body,
+                    "purpose '" + purpose +
+                        "' is not allowed: use spot-check, investigation or audit-check");
+    }
+  } else if (type == "offboard") {
+    neededRole = tasks::kRoleOffboarding;
+  } else if (type == "trusted-keys") {
+    neededRole = role == tasks::kRoleViewer ? tasks::kRoleInvestigator : role;
+  } else {
+    return refuse(request, role, body, "unknown task type '" + type + "'");
+  }
+  if (!neededRole.empty()) {
+    if (role != neededRole) {
+      return refuse(request, role, body, "'" + type + "' for " + purpose + " needs the " +
+                                             neededRole + " role, the certificate has " + role);
+    }
+    if (!order) return refuse(request, role, body, "'" + type + "' needs a signed order");
+    const tasks::TrustedKey* key = orderKeys_.find(order->keyId);
+    if (key == nullptr || !tasks::verifyEd25519(key->publicKey,
+                                                tasks::canonicalOrder(order->order),
+                                                order->signature)) {
+      return refuse(request, role, body,
+                    "the order is not signed by a known administrator key (" + order->keyId +
+                        ")");
+    }
+    if (order->order.device != deviceId || order->order.type != type ||
+        order->order.purpose != purpose || order->order.caseRef != caseRef) {
+      return refuse(request, role, body, "the signed order does not match the request");
+    }
+  }
+
+  StoredTask task;
+  task.id = newTaskId();
+  task.deviceId = deviceId;
+  task.type = type;
+  task.purpose = purpose;
+  task.caseRef = caseRef;
+  task.requestedBy = *request.clientCommonName;
+  task.role = role;
+  task.params = canonicalJson(params);
+  task.order = order ? canonicalJson(tasks::signedOrderToJson(*order)) : "";
+  task.created = formatTimestamp(WallClock::now());
+  if (Status stored = tasks_.addTask(task); !stored) return storageFailure(stored);
+  Object::Ptr details = new Object;
+  details->set("task", task.id);
+  details->set("type", type);
+  Status logged = tasks_.logAccess({task.created, task.requestedBy, role, "query.queued", deviceId,
+                                    purpose, caseRef, canonicalJson(details)});
+  if (!logged) return storageFailure(logged);
+  notifyChange();
+  return {201, adminTaskJson(task)};
+}
+
+ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string& role) const {
+  if (role != tasks::kRoleViewer && role != tasks::kRoleInvestigator) {
+    return errorResponse(403, "refused", "spot checks need the viewer or investigator role");
+  }
+  auto parsed = parseJsonObject(request.body);
+  if (!parsed) return errorResponse(400, "malformed", parsed.status().message());
+  const Object& body = **parsed;
+  const int64_t count = body.optValue<int64_t>("count", 1);
+  std::string type = text(body, "type");
+  if (type.empty()) type = "usage-summary";
+  if (kSpotCheckQueries.count(type) == 0) {
+    return errorResponse(403, "refused", "'" + type + "' is not a spot-check query");
+  }
+  uint64_t seed = 0;
+  if (body.has("seed")) {
+    seed = body.getValue<uint64_t>("seed");
+  } else {
+    seed = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+  }
+  auto devices = storage_.devices();
+  if (!devices) return storageFailure(devices.status());
+  std::vector<std::string> ids;
+  for (const auto& d : *devices) ids.push_back(d.id);
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> drawn;
+  std::mt19937_64 random(seed);
+  std::sample(ids.begin(), ids.end(), std::back_inserter(drawn),
+              static_cast<size_t>(std::clamp<int64_t>(count, 0, 10000)), random);
+
+  Array::Ptr drawnJson = new Array;
+  for (const auto& id : drawn) drawnJson->add(id);
+  Object::Ptr details = new Object;
+  details->set("seed", std::to_string(seed));
+  details->set("count", count);
+  details->set("population", static_cast<int64_t>(ids.size()));
+  details->set("drawn", drawnJson);
+  details->set("type", type);
+  const std::string now = formatTimestamp(WallClock::now());
+  Status logged = tasks_.logAccess({now, *request.clientCommonName, role, "spot-check.drawn", "",
+                                    "spot-check", "", canonicalJson(details)});
+  if (!logged) return storageFailure(logged);
+
+  Array::Ptr created = new Array;
+  for (const auto& id : drawn) {
+    StoredTask task;
+    task.id = newTaskId();
+    task.deviceId = id;
+    task.type = type;
+    task.purpose = "spot-check";
+    task.requestedBy = *request.clientCommonName;
+    task.role = role;
+    task.params = "{}";
+    task.created = now;
+    if (Status stored = tasks_.addTask(task); !stored) return storageFailure(stored);
+    Object::Ptr queued = new Object;
+    queued->set("task", task.id);
+    queued->set("type", type);
+    queued->set("seed", std::to_string(seed));
+    if (Status stored = tasks_.logAccess({now, task.requestedBy, role, "query.queued", id,
+                                                "spot-check", "", canonicalJson(queued)}); !stored) return storageFailure(stored);
+    created->add(adminTaskJson(task));
+  }
+  notifyChange();
+  Object::Ptr out = new Object;
+  out->set("seed", std::to_string(seed));
+  out->set("population", static_cast<int64_t>(ids.size()));
+  out->set("tasks", created);
+  return {201, out};
+}
+
+ApiResponse TaskService::showTask(const ApiRequest& request, const std::string& taskId) const {
+  const auto wait = std::chrono::seconds(
+      std::clamp<int64_t>(integerParameter(request.query, "wait", 0), 0, settings_.maxWait.count()));
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    uint64_t seen = 0;
+    bool stopping = false;
+    {
+      std::lock_guard lock(mutex_);
+      seen = generation_;
+      stopping = shuttingDown_;
+    }
+    auto task = tasks_.task(taskId);
+    if (!task) return storageFailure(task.status());
+    if (!task->has_value()) return errorResponse(404, "unknown_task", "no task " + taskId);
+    const bool open = (*task)->state == "queued" || (*task)->state == "delivered";
+    if (!open || stopping || std::chrono::steady_clock::now() >= deadline) {
+      return {200, adminTaskJson(**task)};
+    }
+    waitForChange(seen, deadline);
+  }
+}
+
+ApiResponse TaskService::listTasks(const ApiRequest& request) const {
+  auto list = tasks_.tasks(queryParameter(request.query, "device"),
+                           std::clamp<int64_t>(integerParameter(request.query, "limit", 100), 1,
+                                               10000));
+  if (!list) return storageFailure(list.status());
+  Array::Ptr rows = new Array;
+  for (const auto& t : *list) rows->add(adminTaskJson(t));
+  Object::Ptr out = new Object;
+  out->set("tasks", rows);
+  return {200, out};
+}
+
+ApiResponse TaskService::records(const ApiRequest& request) const {
+  const std::string kind = queryParameter(request.query, "kind");
+  if (kind != "flag" && kind != "anchor") {
+    return errorResponse(400, "malformed", "kind must be flag or anchor");
+  }
+  auto list = storage_.records(queryParameter(request.query, "device"), kind,
+                               std::clamp<int64_t>(integerParameter(request.query, "limit", 1000),
+                                                   1, 100000));
+  if (!list) return storageFailure(list.status());
+  Array::Ptr rows = new Array;
+  for (const auto& r : *list) {
+    Object::Ptr o = new Object;
+    o->set("device", r.deviceId);
+    o->set("id", r.record.id);
+    o->set("time", r.record.time);
+    o->set("payload", parsedOrEmpty(r.record.payload));
+    rows->add(o);
+  }
+  Object::Ptr out = new Object;
+  out->set("records", rows);
+  return {200, out};
+}
+
+ApiResponse TaskService::accessLog(const ApiRequest& request) const {
+  auto list = tasks_.accessLog(queryParameter(request.query, "device"),
+                               std::clamp<int64_t>(integerParameter(request.query, "limit", 100),
+                                                   1, 10000));
+  if (!list) return storageFailure(list.status());
+  Array::Ptr rows = new Array;
+  for (const auto& r : *list) rows->add(accessJson(r));
+  Object::Ptr out = new Object;
+  out->set("access_log", rows);
+  return {200, out};
+}
+
+}  // namespace tillid::collector

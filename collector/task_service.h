@@ -1,0 +1,86 @@
+#pragma once
+// The collector's end of the task channel and the administrators' query endpoints
+// (docs/protocol.md, "Tasks"). Registered on CollectorService as extra routes:
+//   device (client certificate of an enrolled device):
+//     GET  /v1/tasks?wait=N            long poll: the device's pending tasks
+//     POST /v1/tasks/{id}/result       the device's reply
+//   administrators (client certificate whose OU is a role: viewer, investigator,
+//   offboarding):
+//     POST /v1/admin/tasks             queue a named query or an order for one device
+//     GET  /v1/admin/tasks[?device=D]  recent tasks
+//     GET  /v1/admin/tasks/{id}[?wait=N]  one task; waits for the device's answer
+//     POST /v1/admin/spot-checks       draw N devices at random and query them
+//     GET  /v1/admin/access-log[?device=D]
+//     GET  /v1/admin/order-keys        the order-signing keys devices are given
+//     GET  /v1/admin/records?kind=flag|anchor[&device=D]  what devices uploaded
+// The collector enforces roles and purposes; the device independently enforces them and
+// the order signatures. Every queued or refused request goes to the access log.
+// Thread-safe.
+
+#include <Poco/JSON/Object.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
+#include "agent/core/config.h"
+#include "agent/tasks/trusted_keys.h"
+#include "collector/collector_service.h"
+#include "collector/storage.h"
+#include "collector/task_store.h"
+
+namespace tillid::collector {
+
+struct TaskServiceSettings {
+  std::chrono::seconds maxWait{60};       // longest poll the collector holds open
+  std::chrono::seconds redeliverAfter{300};  // an unanswered delivered task goes out again
+  // How often a waiting poll re-reads the store, for tasks queued by another collector.
+  std::chrono::milliseconds recheck{1000};
+};
+
+// The "tasks.*" keys of the collector configuration.
+TaskServiceSettings taskServiceSettings(const Config& config);
+
+class TaskService final : public ApiRoutes {
+ public:
+  // `storage` and `tasks` must outlive the service.
+  TaskService(Storage& storage, TaskStore& tasks, tasks::TrustedKeys orderKeys,
+              TaskServiceSettings settings);
+
+  // The answer when the request is one of the routes above, nullopt otherwise.
+  std::optional<ApiResponse> route(const ApiRequest& request) const override;
+
+  // Ends every waiting poll now (at shutdown, before the server stops).
+  void shutdown();
+
+ private:
+  ApiResponse pollTasks(const ApiRequest& request, const std::string& deviceId) const;
+  ApiResponse taskResult(const ApiRequest& request, const std::string& deviceId,
+                         const std::string& taskId) const;
+  ApiResponse createTask(const ApiRequest& request, const std::string& role) const;
+  ApiResponse spotCheck(const ApiRequest& request, const std::string& role) const;
+  ApiResponse showTask(const ApiRequest& request, const std::string& taskId) const;
+  ApiResponse listTasks(const ApiRequest& request) const;
+  ApiResponse accessLog(const ApiRequest& request) const;
+  ApiResponse records(const ApiRequest& request) const;
+  // Logs a refusal and returns the 403 the administrator sees.
+  ApiResponse refuse(const ApiRequest& request, const std::string& role,
+                     const Poco::JSON::Object& body, const std::string& reason) const;
+  // Waits until `deadline` or a change, whichever is first.
+  void waitForChange(uint64_t seen, std::chrono::steady_clock::time_point deadline) const;
+  void notifyChange() const;
+
+  Storage& storage_;
+  TaskStore& tasks_;
+  const tasks::TrustedKeys orderKeys_;
+  const TaskServiceSettings settings_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  mutable uint64_t generation_ = 0;  // GUARDED_BY(mutex_): bumped by every task change
+  bool shuttingDown_ = false;        // GUARDED_BY(mutex_)
+};
+
+}  // namespace tillid::collector
