@@ -7,6 +7,7 @@
 #include "agent/core/logging.h"
 #include "agent/service/schema.h"
 #include "agent/store/store.h"
+#include "agent/tasks/named_queries.h"
 
 namespace tillid {
 namespace {
@@ -118,6 +119,16 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   } else {
     logger("agent").error("not uploading: " + uploader.status().message());
   }
+  // Task handlers are registered by name before the channel starts polling.
+  auto channel = tasks::TaskChannel::openIfEnrolled(config, paths.root, *agent->writer_);
+  if (!channel) {
+    logger("agent").error("no task channel: " + channel.status().message());
+  } else if (*channel) {
+    agent->tasks_ = std::move(*channel);
+    tasks::registerNamedQueries(agent->tasks_->dispatcher(), agent->tasks_->verifier(),
+                                *agent->writer_);
+    agent->tasks_->start();
+  }
   if (notifier) {
     agent->notifier_ = std::move(notifier);
     agent->watchdog_ = std::make_unique<ServiceWatchdog>(*agent->writer_, *agent->notifier_);
@@ -144,6 +155,7 @@ void Agent::stop(const std::string& reason) {
   watchdog_.reset();
   health_.reset();
   retention_.reset();
+  tasks_.reset();
   uploader_.reset();
   Object::Ptr details = new Object;
   details->set("reason", reason);

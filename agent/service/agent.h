@@ -14,6 +14,7 @@
 #include "agent/service/usage_capture.h"
 #include "agent/report/uploader.h"
 #include "agent/store/writer.h"
+#include "agent/tasks/task_channel.h"
 #include "agent/usage/retention.h"
 #include "platform/instance_lock.h"
 #include "platform/process_lister.h"
@@ -54,6 +55,7 @@ class Agent {
   std::unique_ptr<citrix::CitrixMonitor> citrix_;  // observes capture_'s pipeline
   std::unique_ptr<UsageCapture> capture_;  // live capture when capture.enabled
   std::unique_ptr<report::Uploader> uploader_;  // null when not enrolled
+  std::unique_ptr<tasks::TaskChannel> tasks_;    // null when not enrolled
   std::unique_ptr<platform::ServiceNotifier> notifier_;
   std::unique_ptr<ServiceWatchdog> watchdog_;  // after notifier_: destroyed before it
   std::chrono::steady_clock::time_point started_;
