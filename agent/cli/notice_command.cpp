@@ -36,7 +36,8 @@ Poco::JSON::Object noticeOf(const Config& config) {
   notice.set("retention_days", config.integer("retention.usage_days"));
   notice.set("effective_from", config.string("monitoring.effective_from"));
   Poco::JSON::Array::Ptr categories = new Poco::JSON::Array;
-  for (const auto& list : usage::builtInProtectedLists()) categories->add(danishCategory(list.name));
+  for (const auto& list : usage::builtInProtectedLists())
+    categories->add(danishCategory(list.name));
   notice.set("protected_categories", categories);
   notice.set("extra_protected_lists", config.strings("privacy.extra_protected_lists").size());
   return notice;

@@ -19,8 +19,7 @@
 namespace tillid::cli {
 namespace {
 
-const std::vector<std::string> kGroupings = {"application", "destination", "category",
-                                             "service"};
+const std::vector<std::string> kGroupings = {"application", "destination", "category", "service"};
 const std::vector<std::string> kCounters = {"connections", "bytes_in", "bytes_out",
                                             "active_seconds"};
 
@@ -45,8 +44,9 @@ Result<Query> parseQuery(const ParsedArgs& args) {
   if (auto by = args.value("by")) {
     if (std::find(kGroupings.begin(), kGroupings.end(), *by) == kGroupings.end()) {
       return Status::error(ErrorCode::kInvalidArgument,
-                           "--by " + *by + ": expected application, destination, category or "
-                                           "service");
+                           "--by " + *by +
+                               ": expected application, destination, category or "
+                               "service");
     }
     query.by = *by;
   }
@@ -64,8 +64,8 @@ Result<Table> runQuery(store::Database& db, const Query& query) {
   Table table;
   std::vector<std::string> keys =
       query.by ? std::vector<std::string>{*query.by}
-               : std::vector<std::string>{"hour", "user", "application", "destination",
-                                          "service", "category"};
+               : std::vector<std::string>{"hour",        "user",    "application",
+                                          "destination", "service", "category"};
   std::string select;
   for (const auto& k : keys) select += k + ", ";
   std::string sql;
@@ -73,8 +73,8 @@ Result<Table> runQuery(store::Database& db, const Query& query) {
     // *query.by is one of kGroupings (checked), so it is safe to place in the SQL.
     sql = "SELECT " + select +
           "sum(connections), sum(bytes_in), sum(bytes_out), sum(active_seconds)"
-          " FROM usage_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY " + *query.by +
-          " ORDER BY sum(bytes_in) + sum(bytes_out) DESC, " + *query.by;
+          " FROM usage_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY " +
+          *query.by + " ORDER BY sum(bytes_in) + sum(bytes_out) DESC, " + *query.by;
   } else {
     sql = "SELECT " + select +
           "connections, bytes_in, bytes_out, active_seconds FROM usage_hourly"

@@ -56,8 +56,8 @@ Status parseList(const ProtectedList& list, std::unordered_set<std::string>& dom
     if (words >> extra || !validDomain(domain)) {
       return Status::error(ErrorCode::kInvalidArgument,
                            list.name + ":" + std::to_string(number) +
-                               ": expected one domain name per line (e.g. foa.dk), got '" +
-                               line + "'");
+                               ": expected one domain name per line (e.g. foa.dk), got '" + line +
+                               "'");
     }
     domains.insert(domain);
   }
@@ -79,8 +79,9 @@ Result<PrivacyFilter> PrivacyFilter::fromConfig(const Config& config) {
     std::ifstream in(path);
     if (!in) {
       return Status::error(ErrorCode::kNotFound,
-                           path + ": cannot read this protected-domain list (named in "
-                                  "privacy.extra_protected_lists)");
+                           path +
+                               ": cannot read this protected-domain list (named in "
+                               "privacy.extra_protected_lists)");
     }
     std::stringstream text;
     text << in.rdbuf();

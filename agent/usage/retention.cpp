@@ -17,8 +17,7 @@ Result<int64_t> applyRetention(store::Database& db, const RetentionRule& rule, T
   // Rows are labelled with the start of their hour; every row from before the cutoff's hour
   // has ended by the cutoff.
   const std::string before = hourLabel(toMicros(cutoff));
-  auto statement =
-      db.prepare("DELETE FROM " + rule.table + " WHERE " + rule.timeColumn + " < ?1");
+  auto statement = db.prepare("DELETE FROM " + rule.table + " WHERE " + rule.timeColumn + " < ?1");
   if (!statement) return statement.status();
   TILLID_RETURN_IF_ERROR(statement->bind(1, before).run());
   const int64_t deleted = db.changes();
@@ -56,9 +55,9 @@ void RetentionScheduler::runNow() {
       auto deleted = applyRetention(db, rule, WallClock::now());
       if (!deleted) return deleted.status().withContext(rule.name + " retention");
       if (*deleted > 0) {
-        logger("retention").information(rule.name + " retention: deleted " +
-                                        std::to_string(*deleted) + " rows older than " +
-                                        std::to_string(rule.keepDays) + " days");
+        logger("retention")
+            .information(rule.name + " retention: deleted " + std::to_string(*deleted) +
+                         " rows older than " + std::to_string(rule.keepDays) + " days");
       }
       return Status::ok();
     });

@@ -17,9 +17,13 @@ const std::string& orUnknown(const std::string& value) {
   return value.empty() ? kUnknown : value;
 }
 
-int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t floorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
-int64_t hourOf(int64_t micros) { return floorDiv(micros, kMicrosPerHour); }
+int64_t hourOf(int64_t micros) {
+  return floorDiv(micros, kMicrosPerHour);
+}
 
 uint16_t secondOfHour(int64_t micros, int64_t hour) {
   return static_cast<uint16_t>((micros - hour * kMicrosPerHour) / kMicrosPerSecond);
@@ -76,8 +80,7 @@ store::SchemaModule usageSchema() {
 
 std::string hourLabel(int64_t timeMicros) {
   // "2026-11-25T16:00:00.000000Z" cut to the hour.
-  return formatTimestamp(fromMicros(hourOf(timeMicros) * kMicrosPerHour)).substr(0, 13) +
-         ":00:00Z";
+  return formatTimestamp(fromMicros(hourOf(timeMicros) * kMicrosPerHour)).substr(0, 13) + ":00:00Z";
 }
 
 size_t UsageAggregator::RowKeyHash::operator()(const RowKey& key) const {
@@ -98,12 +101,14 @@ UsageAggregator::UsageAggregator(store::Writer& writer, const PrivacyFilter& pri
 
 UsageAggregator::UsageAggregator(store::Writer& writer, const PrivacyFilter& privacy,
                                  const Config& config)
-    : UsageAggregator(writer, privacy, std::chrono::seconds(config.integer("usage.flush_seconds"))) {}
+    : UsageAggregator(writer, privacy,
+                      std::chrono::seconds(config.integer("usage.flush_seconds"))) {}
 
-UsageAggregator::~UsageAggregator() { flush(); }
+UsageAggregator::~UsageAggregator() {
+  flush();
+}
 
-UsageAggregator::Row& UsageAggregator::rowFor(FlowState& flow, const FlowInfo& info,
-                                              int64_t hour) {
+UsageAggregator::Row& UsageAggregator::rowFor(FlowState& flow, const FlowInfo& info, int64_t hour) {
   if (flow.row != nullptr && flow.generation == generation_) {
     const RowKey& k = *flow.row->key;
     if (k.hour == hour && k.user == orUnknown(info.user) &&
@@ -133,16 +138,14 @@ UsageAggregator::Row& UsageAggregator::rowFor(FlowState& flow, const FlowInfo& i
 }
 
 void UsageAggregator::countPending(FlowState& flow) {
-  if (flow.pendingCount == 0) return;
-  Row& row = rowFor(flow, *flow.pendingInfo, flow.pendingHour);
-  row.bytesIn += flow.pendingIn;
-  row.bytesOut += flow.pendingOut;
-  for (int i = 0; i < flow.pendingCount; ++i) row.activeSeconds.set(flow.pendingSeconds[i]);
+  if (!flow.pending) return;
+  const Pending& held = *flow.pending;
+  Row& row = rowFor(flow, held.info, held.hour);
+  row.bytesIn += held.bytesIn;
+  row.bytesOut += held.bytesOut;
+  for (int i = 0; i < held.count; ++i) row.activeSeconds.set(held.seconds[i]);
   row.dirty = true;
-  flow.pendingCount = 0;
-  flow.pendingIn = 0;
-  flow.pendingOut = 0;
-  flow.pendingInfo.reset();
+  flow.pending.reset();
 }
 
 void UsageAggregator::onPacket(uint64_t flowId, const FlowInfo& info, const PacketEvent& packet) {
@@ -156,31 +159,30 @@ void UsageAggregator::onPacket(uint64_t flowId, const FlowInfo& info, const Pack
   const int64_t hour = hourOf(packet.timeMicros);
   if (!flow.settled) {
     const bool named = !info.destination.empty() && !info.service.empty();
-    const bool waitedEnough =
-        flow.pendingCount > 0 &&
-        packet.timeMicros - flow.pendingFirstMicros >= kSettleWindowSeconds * kMicrosPerSecond;
+    const bool waitedEnough = flow.pending && packet.timeMicros - flow.pending->firstMicros >=
+                                                  kSettleWindowSeconds * kMicrosPerSecond;
     flow.settled = named || waitedEnough;
   }
-  if (flow.pendingCount > 0 && (flow.settled || flow.pendingHour != hour)) {
-    *flow.pendingInfo = info;  // counted under what is known now
+  if (flow.pending && (flow.settled || flow.pending->hour != hour)) {
+    flow.pending->info = info;  // counted under what is known now
     countPending(flow);
   }
   const uint16_t second = secondOfHour(packet.timeMicros, hour);
   if (!flow.settled) {
-    if (flow.pendingCount == 0) {
-      flow.pendingHour = hour;
-      flow.pendingFirstMicros = packet.timeMicros;
-      flow.pendingInfo = std::make_unique<FlowInfo>(info);
-    } else {
-      *flow.pendingInfo = info;
+    if (!flow.pending) {
+      flow.pending = std::make_unique<Pending>();
+      flow.pending->hour = hour;
+      flow.pending->firstMicros = packet.timeMicros;
     }
-    (packet.fromDevice ? flow.pendingOut : flow.pendingIn) += packet.bytes;
-    if (flow.pendingCount == 0 || flow.pendingSeconds[flow.pendingCount - 1] != second) {
-      flow.pendingSeconds[flow.pendingCount++] = second;
+    Pending& held = *flow.pending;
+    held.info = info;
+    (packet.fromDevice ? held.bytesOut : held.bytesIn) += packet.bytes;
+    if (held.count == 0 || held.seconds[held.count - 1] != second) {
+      held.seconds[held.count++] = second;
     }
     // Cannot overflow within the settle window (one entry per distinct second), but a
     // capture with time going backwards could; count what is held then.
-    if (flow.pendingCount == kPendingSeconds) countPending(flow);
+    if (held.count == kPendingSeconds) countPending(flow);
     return;
   }
   Row& row = rowFor(flow, info, hour);
@@ -192,8 +194,8 @@ void UsageAggregator::onPacket(uint64_t flowId, const FlowInfo& info, const Pack
 void UsageAggregator::onFlowEnd(uint64_t flowId, const FlowInfo& info, int64_t timeMicros) {
   auto it = flows_.find(flowId);
   if (it == flows_.end()) return;
-  if (it->second.pendingCount > 0) {
-    *it->second.pendingInfo = info;
+  if (it->second.pending) {
+    it->second.pending->info = info;
     countPending(it->second);
   }
   flows_.erase(it);
@@ -205,16 +207,18 @@ void UsageAggregator::onTick(int64_t timeMicros) {
   if (std::chrono::steady_clock::now() - lastFlush_ >= flushInterval_) submitDeltas(false);
 }
 
-void UsageAggregator::flush() { submitDeltas(true); }
+void UsageAggregator::flush() {
+  submitDeltas(true);
+}
 
 void UsageAggregator::submitDeltas(bool all) {
   lastFlush_ = std::chrono::steady_clock::now();
   const int64_t currentHour = hourOf(latestMicros_);
   for (auto& [id, flow] : flows_) {
-    if (flow.pendingCount == 0) continue;
-    const bool waitedEnough = latestMicros_ - flow.pendingFirstMicros >=
-                              kSettleWindowSeconds * kMicrosPerSecond;
-    if (all || flow.pendingHour < currentHour || waitedEnough) countPending(flow);
+    if (!flow.pending) continue;
+    const bool waitedEnough =
+        latestMicros_ - flow.pending->firstMicros >= kSettleWindowSeconds * kMicrosPerSecond;
+    if (all || flow.pending->hour < currentHour || waitedEnough) countPending(flow);
   }
   auto deltas = std::make_shared<std::vector<RowDelta>>();
   for (auto it = rows_.begin(); it != rows_.end();) {
@@ -223,9 +227,8 @@ void UsageAggregator::submitDeltas(bool all) {
     if (row.dirty) {
       const size_t seconds = row.activeSeconds.count();
       deltas->push_back({hourLabel(key.hour * kMicrosPerHour), key.user, key.application,
-                         key.destination, key.service, key.category, row.connections,
-                         row.bytesIn, row.bytesOut,
-                         static_cast<int64_t>(seconds - row.submittedSeconds)});
+                         key.destination, key.service, key.category, row.connections, row.bytesIn,
+                         row.bytesOut, static_cast<int64_t>(seconds - row.submittedSeconds)});
       row.submittedSeconds = seconds;
       row.connections = row.bytesIn = row.bytesOut = 0;
       row.dirty = false;

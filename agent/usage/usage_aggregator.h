@@ -39,10 +39,10 @@ store::SchemaModule usageSchema();
 std::string hourLabel(int64_t timeMicros);
 
 struct UsageAggregatorStats {
-  uint64_t packets = 0;         // counted packets
-  uint64_t beforeEffective = 0; // dropped: before monitoring.effective_from
-  uint64_t flushes = 0;         // jobs submitted to the writer
-  uint64_t rowsWritten = 0;     // row upserts submitted
+  uint64_t packets = 0;          // counted packets
+  uint64_t beforeEffective = 0;  // dropped: before monitoring.effective_from
+  uint64_t flushes = 0;          // jobs submitted to the writer
+  uint64_t rowsWritten = 0;      // row upserts submitted
 };
 
 class UsageAggregator final : public FlowObserver {
@@ -93,19 +93,24 @@ class UsageAggregator final : public FlowObserver {
     int64_t bytesOut = 0;
     bool dirty = false;
   };
+  // A flow's packets held until it settles (allocated only meanwhile, so that a settled
+  // flow costs a few words).
+  struct Pending {
+    FlowInfo info;  // the flow's latest info
+    int64_t hour = 0;
+    int64_t firstMicros = 0;
+    int64_t bytesIn = 0;
+    int64_t bytesOut = 0;
+    int count = 0;  // distinct seconds held in `seconds`
+    std::array<uint16_t, kPendingSeconds> seconds{};
+  };
   // Per live flow: its current row, and its packets while it is not settled.
   struct FlowState {
     Row* row = nullptr;
     uint64_t generation = 0;
     bool settled = false;
     bool connectionCounted = false;
-    int pendingCount = 0;  // distinct seconds held in pendingSeconds
-    int64_t pendingHour = 0;
-    int64_t pendingFirstMicros = 0;
-    int64_t pendingIn = 0;
-    int64_t pendingOut = 0;
-    std::array<uint16_t, kPendingSeconds> pendingSeconds{};
-    std::unique_ptr<FlowInfo> pendingInfo;  // the flow's latest info while packets are held
+    std::unique_ptr<Pending> pending;
   };
 
   Row& rowFor(FlowState& flow, const FlowInfo& info, int64_t hour);

@@ -110,13 +110,13 @@ std::optional<SockDiagResolver::Socket> query(int fd, uint32_t seq, int family, 
       }
       if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
       if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) continue;
-      const auto* msg = reinterpret_cast<const inet_diag_msg*>(
-          reinterpret_cast<const char*>(h) + NLMSG_HDRLEN);
+      const auto* msg =
+          reinterpret_cast<const inet_diag_msg*>(reinterpret_cast<const char*>(h) + NLMSG_HDRLEN);
       const SockDiagResolver::Socket socket{msg->idiag_inode, msg->idiag_uid};
       if (!dump) return socket;
       if (ntohs(msg->id.idiag_sport) != localPort) continue;
-      const bool localMatches = sameAddress(msg->id.idiag_src, local, family) ||
-                                isWildcard(msg->id.idiag_src);
+      const bool localMatches =
+          sameAddress(msg->id.idiag_src, local, family) || isWildcard(msg->id.idiag_src);
       if (!localMatches) continue;
       if (ntohs(msg->id.idiag_dport) == remotePort &&
           sameAddress(msg->id.idiag_dst, remote, family)) {
@@ -183,8 +183,7 @@ SockDiagResolver::~SockDiagResolver() {
   if (netlink_ >= 0) ::close(netlink_);
 }
 
-std::optional<SockDiagResolver::Socket> SockDiagResolver::findSocket(
-    const usage::FlowInfo& flow) {
+std::optional<SockDiagResolver::Socket> SockDiagResolver::findSocket(const usage::FlowInfo& flow) {
   if (netlink_ < 0 || (flow.protocol != kTcp && flow.protocol != kUdp)) return std::nullopt;
   // IPv4 flows may belong to a dual-stack IPv6 socket, so AF_INET6 is asked second.
   const std::vector<int> families =
@@ -193,8 +192,8 @@ std::optional<SockDiagResolver::Socket> SockDiagResolver::findSocket(
     auto local = diagAddress(flow.localAddress, family);
     auto remote = diagAddress(flow.remoteAddress, family);
     if (!local || !remote) continue;
-    if (auto socket = query(netlink_, ++sequence_, family, flow.protocol, *local, flow.localPort, *remote,
-                            flow.remotePort)) {
+    if (auto socket = query(netlink_, ++sequence_, family, flow.protocol, *local, flow.localPort,
+                            *remote, flow.remotePort)) {
       return socket;
     }
   }

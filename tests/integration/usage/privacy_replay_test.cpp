@@ -3,11 +3,10 @@
 // appear nowhere: not in the database file or its WAL, not in the logs (at debug level),
 // not in `usage --json`. Its volume stays, under "protected".
 
-#include <catch2/catch.hpp>
-
 #include <Poco/File.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
 
 #include "agent/core/canonical_json.h"
@@ -63,9 +62,9 @@ TEST_CASE("a protected destination from a real capture is stored nowhere by name
 
   writeFile(dir.file("local-list.txt"), "# added by the test\nfacebook.com\n");
   Poco::File(dir.file("state")).createDirectories();
-  const Replayed guarded = replayInto(
-      dir.file("state"), capture,
-      {"privacy.extra_protected_lists=[\"" + dir.file("local-list.txt") + "\"]"});
+  const Replayed guarded =
+      replayInto(dir.file("state"), capture,
+                 {"privacy.extra_protected_lists=[\"" + dir.file("local-list.txt") + "\"]"});
   INFO(guarded.replay.err);
   REQUIRE(guarded.replay.exitCode == 0);
   REQUIRE(guarded.usageJson.exitCode == 0);

@@ -1,8 +1,8 @@
 // `tillid-agent usage` and `tillid-agent notice` run as real processes over a real store.
 
-#include <catch2/catch.hpp>
-
 #include <Poco/JSON/Array.h>
+
+#include <catch2/catch.hpp>
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/time.h"
@@ -82,12 +82,15 @@ TEST_CASE("usage prints the recorded rows as JSON, filtered by time", "[usage][c
   CHECK(all->getObject("totals")->getValue<int64_t>("bytes_in") == 6000);
   CHECK(all->getObject("totals")->getValue<int64_t>("bytes_out") == 2400);
 
-  auto since = json(agentCommand(dir.path(), {"usage", "--json", "--since", "2026-11-25T11:00:00Z"}));
+  auto since =
+      json(agentCommand(dir.path(), {"usage", "--json", "--since", "2026-11-25T11:00:00Z"}));
   CHECK(since->getArray("rows")->size() == 2);
   // --since inside an hour includes that hour's row.
-  auto within = json(agentCommand(dir.path(), {"usage", "--json", "--since", "2026-11-25T11:45:00Z"}));
+  auto within =
+      json(agentCommand(dir.path(), {"usage", "--json", "--since", "2026-11-25T11:45:00Z"}));
   CHECK(within->getArray("rows")->size() == 2);
-  auto until = json(agentCommand(dir.path(), {"usage", "--json", "--until", "2026-11-25T11:00:00Z"}));
+  auto until =
+      json(agentCommand(dir.path(), {"usage", "--json", "--until", "2026-11-25T11:00:00Z"}));
   REQUIRE(until->getArray("rows")->size() == 1);
   CHECK(until->getArray("rows")->getObject(0)->getValue<std::string>("hour") ==
         "2026-11-25T10:00:00Z");
@@ -122,8 +125,8 @@ TEST_CASE("usage prints a readable table of every row", "[usage][cli]") {
   const RunResult table = agentCommand(dir.path(), {"usage"});
   REQUIRE(table.exitCode == 0);
   CHECK_THAT(table.out, Catch::Contains("hour"));
-  CHECK_THAT(table.out, Catch::Matches(
-                            "(.|\n)*2026-11-25T11:00:00Z +bo +teams +microsoft.com +Teams +VoIP +1 "
+  CHECK_THAT(table.out,
+             Catch::Matches("(.|\n)*2026-11-25T11:00:00Z +bo +teams +microsoft.com +Teams +VoIP +1 "
                             "+2000 +2000 +2\n(.|\n)*"));
 }
 

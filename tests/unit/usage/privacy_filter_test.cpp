@@ -27,8 +27,8 @@ TEST_CASE("built-in lists protect domains and their subdomains, not look-alikes"
   const PrivacyFilter filter = filterFrom({});
   CHECK(filter.domainCount() > 40);
   // Unions, health, religion, politics.
-  for (const char* name : {"foa.dk", "3f.dk", "fho.dk", "dlf.org", "sundhed.dk",
-                           "folkekirken.dk", "enhedslisten.dk"}) {
+  for (const char* name : {"foa.dk", "3f.dk", "fho.dk", "dlf.org", "sundhed.dk", "folkekirken.dk",
+                           "enhedslisten.dk"}) {
     INFO(name);
     CHECK(filter.isProtected(name));
   }
@@ -74,8 +74,7 @@ TEST_CASE("a protected flow keeps its volume but loses its name, service and cat
   CHECK(ordinary.service == "TLS");
 }
 
-TEST_CASE("extra lists from the configuration are added to the built-in ones",
-          "[usage][privacy]") {
+TEST_CASE("extra lists from the configuration are added to the built-in ones", "[usage][privacy]") {
   TempDir dir;
   test::writeFile(dir.file("local.txt"),
                   "# the municipality's own additions\n"
@@ -91,8 +90,7 @@ TEST_CASE("extra lists from the configuration are added to the built-in ones",
   CHECK(filter.isProtected("foa.dk"));
 }
 
-TEST_CASE("a malformed or missing list is an error naming the file and line",
-          "[usage][privacy]") {
+TEST_CASE("a malformed or missing list is an error naming the file and line", "[usage][privacy]") {
   TempDir dir;
   test::writeFile(dir.file("bad.txt"), "foa.dk\nhttps://example.dk/path\n");
   auto config = loadAgentConfig(

@@ -1,8 +1,8 @@
 #include "agent/usage/retention.h"
 
-#include <catch2/catch.hpp>
-
 #include <Poco/JSON/Object.h>
+
+#include <catch2/catch.hpp>
 
 #include "agent/audit/audit_log.h"
 #include "agent/core/agent_config.h"

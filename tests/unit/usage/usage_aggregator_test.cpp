@@ -1,7 +1,6 @@
 #include "agent/usage/usage_aggregator.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <tuple>
 
@@ -21,8 +20,8 @@ struct StoredRow {
 };
 
 // (hour, user, application, destination, service, category) -> counters.
-using Key = std::tuple<std::string, std::string, std::string, std::string, std::string,
-                       std::string>;
+using Key =
+    std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>;
 
 std::map<Key, StoredRow> readRows(const std::string& path) {
   auto db = store::Database::open(path, store::OpenMode::kReadOnly);
@@ -61,7 +60,9 @@ PrivacyFilter filter(std::optional<int64_t> effectiveFrom = std::nullopt) {
   return std::move(*f);
 }
 
-int64_t at(const std::string& time) { return toMicros(*parseTimestamp(time)); }
+int64_t at(const std::string& time) {
+  return toMicros(*parseTimestamp(time));
+}
 
 PacketEvent packet(const std::string& time, uint32_t bytes, bool fromDevice) {
   return {at(time), bytes, fromDevice};
@@ -135,8 +136,7 @@ TEST_CASE("repeated flushes add to the stored rows without double counting",
   CHECK(rows.at(key("2026-11-25T09:00:00Z", info)) == StoredRow{1, 1200, 20, 2});
 }
 
-TEST_CASE("a flow's first packets are counted under the key it settles on",
-          "[usage][aggregator]") {
+TEST_CASE("a flow's first packets are counted under the key it settles on", "[usage][aggregator]") {
   Fixture f;
   const PrivacyFilter privacy = filter();
   FlowInfo info = netflix();
@@ -145,7 +145,7 @@ TEST_CASE("a flow's first packets are counted under the key it settles on",
   info.category.clear();
   info.destination.clear();
   UsageAggregator aggregator(*f.writer, privacy, std::chrono::seconds(3600));
-  aggregator.onPacket(3, info, packet("2026-11-25T12:00:00Z", 74, true));    // SYN
+  aggregator.onPacket(3, info, packet("2026-11-25T12:00:00Z", 74, true));          // SYN
   aggregator.onPacket(3, info, packet("2026-11-25T12:00:00.010000Z", 74, false));  // SYN-ACK
   info.destination = "nflxvideo.net";  // ClientHello's SNI
   aggregator.onPacket(3, info, packet("2026-11-25T12:00:00.020000Z", 517, true));
@@ -165,8 +165,8 @@ TEST_CASE("a flow's first packets are counted under the key it settles on",
   const auto rows = readRows(f.path);
   REQUIRE(rows.size() == 2);
   CHECK(rows.at(key("2026-11-25T12:00:00Z", named)) == StoredRow{1, 1574, 591, 2});
-  CHECK(rows.at({"2026-11-25T12:00:00Z", "anna", "firefox", "192.0.2.9", "unknown",
-                 "unknown"}) == StoredRow{1, 0, 90, 1});
+  CHECK(rows.at({"2026-11-25T12:00:00Z", "anna", "firefox", "192.0.2.9", "unknown", "unknown"}) ==
+        StoredRow{1, 0, 90, 1});
 }
 
 TEST_CASE("nothing before the effective date reaches the store", "[usage][aggregator]") {
