@@ -1,7 +1,6 @@
 #include "agent/citrix/citrix_settings.h"
 
-#include <Poco/String.h>
-
+#include <cctype>
 #include <string_view>
 
 namespace tillid::citrix {
@@ -46,12 +45,28 @@ Settings settingsFromConfig(const Config& config) {
   return s;
 }
 
+namespace {
+
+bool equalIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 bool nameMatches(const std::string& name, const std::vector<std::string>& names) {
   if (name.empty()) return false;
   const auto dot = name.rfind('.');
-  const std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
+  const std::string_view last =
+      dot == std::string::npos ? std::string_view(name) : std::string_view(name).substr(dot + 1);
   for (const auto& n : names) {
-    if (Poco::icompare(n, name) == 0 || Poco::icompare(n, last) == 0) return true;
+    if (equalIgnoringCase(n, name) || equalIgnoringCase(n, last)) return true;
   }
   return false;
 }

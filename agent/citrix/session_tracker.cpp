@@ -104,16 +104,27 @@ void SessionTracker::closeSecond(Tracked& t) {
 void SessionTracker::onPacket(uint64_t flowId, const usage::FlowInfo& info,
                               const usage::PacketEvent& packet) {
   latestMicros_ = std::max(latestMicros_, packet.timeMicros);
-  const std::string source = sourceOf(info);
-  if (source.empty()) return;
-  // The server: what the client connects to (client mode), or this host (server mode).
-  const std::string server = settings_.mode == Mode::kClient
-                                 ? (info.destination.empty() ? info.remoteAddress
-                                                             : info.destination)
-                                 : info.localAddress;
-  Tracked& t = touch(info.user, server, source, packet.timeMicros);
-  t.liveIcaFlows.insert(flowId);
-  icaFlowKeys_[flowId] = keyFor(info.user);
+  Tracked* tracked = nullptr;
+  // A known ICA flow of an open session: counters only (the packet path allocates nothing).
+  if (auto flow = icaFlowKeys_.find(flowId); flow != icaFlowKeys_.end()) {
+    if (auto it = sessions_.find(flow->second); it != sessions_.end()) {
+      tracked = &it->second;
+      tracked->lastEvidenceMicros = std::max(tracked->lastEvidenceMicros, packet.timeMicros);
+    }
+  }
+  if (tracked == nullptr) {
+    const std::string source = sourceOf(info);
+    if (source.empty()) return;
+    // The server: what the client connects to (client mode), or this host (server mode).
+    const std::string server = settings_.mode == Mode::kClient
+                                   ? (info.destination.empty() ? info.remoteAddress
+                                                               : info.destination)
+                                   : info.localAddress;
+    tracked = &touch(info.user, server, source, packet.timeMicros);
+    tracked->liveIcaFlows.insert(flowId);
+    icaFlowKeys_[flowId] = keyFor(info.user);
+  }
+  Tracked& t = *tracked;
   if (towardsUser(info, packet)) {
     t.session.bytesFromServer += packet.bytes;
   } else {

@@ -51,21 +51,28 @@ StreamingDetector::Candidate* StreamingDetector::candidateFor(const usage::FlowI
   return &it->second;
 }
 
-void StreamingDetector::onPacket(uint64_t /*flowId*/, const usage::FlowInfo& info,
+void StreamingDetector::onPacket(uint64_t flowId, const usage::FlowInfo& info,
                                  const usage::PacketEvent& packet) {
   advanceTo(packet.timeMicros);
   const Session* session = sessions_.sessionFor(info);
   if (session == nullptr) return;  // outside every Citrix session: usage only, never a flag
-  Candidate* c = candidateFor(info, *session);
+  FlowRole& role = flows_[flowId];
+  if (role.generation != generation_ || role.service != info.service ||
+      role.category != info.category || role.sessionId != session->id) {
+    role = FlowRole{info.service, info.category, session->id, generation_,
+                    candidateFor(info, *session)};
+  }
+  Candidate* c = role.candidate;
   if (c == nullptr) return;
   const bool down = c->kind == FlagKind::kIcaVideo ? sessions_.towardsUser(info, packet)
                                                    : !packet.fromDevice;
   (down ? c->secondDown : c->secondUp) += packet.bytes;
 }
 
-void StreamingDetector::onFlowEnd(uint64_t /*flowId*/, const usage::FlowInfo& /*info*/,
+void StreamingDetector::onFlowEnd(uint64_t flowId, const usage::FlowInfo& /*info*/,
                                   int64_t timeMicros) {
   advanceTo(timeMicros);
+  flows_.erase(flowId);
 }
 
 void StreamingDetector::onTick(int64_t timeMicros) { advanceTo(timeMicros); }
@@ -130,8 +137,10 @@ void StreamingDetector::closeSecond(int64_t second) {
       // The session is over: so is any stream in it.
       if (c.window.finish()) endStream(c);
       it = candidates_.erase(it);
+      ++generation_;
     } else if (c.window.idle()) {
       it = candidates_.erase(it);
+      ++generation_;
     } else {
       ++it;
     }
@@ -145,6 +154,8 @@ void StreamingDetector::finish() {
     if (c.window.finish()) endStream(c);
   }
   candidates_.clear();
+  flows_.clear();
+  ++generation_;
   currentSecond_ = -1;  // the next packet starts a new timeline (the next capture file)
 }
 

@@ -49,6 +49,16 @@ class StreamingDetector final : public usage::FlowObserver {
     Flag flag;                // valid once the window qualified
   };
 
+  // What a flow was last found to be, so that its next packets cost no lookups or
+  // allocations while its service, category and session stay the same.
+  struct FlowRole {
+    std::string service;
+    std::string category;
+    std::string sessionId;
+    uint64_t generation = 0;  // candidates_ generation the pointer belongs to
+    Candidate* candidate = nullptr;  // null: not part of any candidate stream
+  };
+
   Candidate* candidateFor(const usage::FlowInfo& info, const Session& session);
   void advanceTo(int64_t timeMicros);
   void closeSecond(int64_t second);
@@ -59,6 +69,8 @@ class StreamingDetector final : public usage::FlowObserver {
   const SessionTracker& sessions_;
   CitrixSink& sink_;
   std::map<std::string, Candidate> candidates_;  // "ica|<session>" or "svc|<session>|<service>"
+  uint64_t generation_ = 1;  // bumped whenever a candidate is erased
+  std::unordered_map<uint64_t, FlowRole> flows_;
   int64_t currentSecond_ = -1;                   // the second being filled
 };
 
