@@ -14,5 +14,7 @@ Command noticeCommand();
 Command flagsCommand();
 Command sessionsCommand();
 Command enrollCommand();
+Command myDataCommand();
+Command offboardCommand();
 
 }  // namespace tillid::cli

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
       cli::agentGlobalOptions(),
       {cli::runCommand(), cli::statusCommand(), cli::auditCommand(),
        cli::usageCommand(), cli::noticeCommand(),
-       cli::flagsCommand(), cli::sessionsCommand(), cli::replayCommand(), cli::enrollCommand()}};
+       cli::flagsCommand(), cli::sessionsCommand(), cli::replayCommand(), cli::enrollCommand(),
+       cli::offboardCommand()}};
   return runCli(program, argc, argv);
 }

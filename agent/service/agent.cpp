@@ -5,6 +5,7 @@
 
 #include "agent/audit/audit_log.h"
 #include "agent/core/logging.h"
+#include "agent/offboard/offboard_order.h"
 #include "agent/service/schema.h"
 #include "agent/store/store.h"
 #include "agent/tasks/named_queries.h"
@@ -119,6 +120,16 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   } else {
     logger("agent").error("not uploading: " + uploader.status().message());
   }
+  // Offboarding: a run accepted earlier resumes at its interrupted step; the "offboard"
+  // task (below) starts a new one.
+  agent->offboard_ = std::make_unique<offboard::OffboardRunner>(
+      offboard::EngineSettings{offboard::offboardSettings(config), paths.root},
+      [database = paths.database()]() -> Result<store::Database> {
+        auto reopened = store::openStore(database, agentSchemaModules());
+        if (!reopened) return reopened.status();
+        return std::move(reopened->db);
+      });
+  agent->offboard_->start();
   // Task handlers are registered by name before the channel starts polling.
   auto channel = tasks::TaskChannel::openIfEnrolled(config, paths.root, *agent->writer_);
   if (!channel) {
@@ -127,6 +138,10 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
     agent->tasks_ = std::move(*channel);
     tasks::registerNamedQueries(agent->tasks_->dispatcher(), agent->tasks_->verifier(),
                                 *agent->writer_);
+    offboard::registerOffboarding(agent->tasks_->dispatcher(), agent->tasks_->verifier(),
+                                  *agent->writer_, offboard::offboardSettings(config),
+                                  paths.database(),
+                                  [runner = agent->offboard_.get()] { runner->start(); });
     agent->tasks_->start();
   }
   if (notifier) {
@@ -155,6 +170,7 @@ void Agent::stop(const std::string& reason) {
   watchdog_.reset();
   health_.reset();
   retention_.reset();
+  offboard_.reset();  // stops at the next checkpoint; resumed at the next start
   tasks_.reset();
   uploader_.reset();
   Object::Ptr details = new Object;

@@ -8,6 +8,7 @@
 
 #include "agent/citrix/citrix_monitor.h"
 #include "agent/core/config.h"
+#include "agent/offboard/offboard_runner.h"
 #include "agent/service/health_sampler.h"
 #include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
@@ -56,6 +57,7 @@ class Agent {
   std::unique_ptr<UsageCapture> capture_;  // live capture when capture.enabled
   std::unique_ptr<report::Uploader> uploader_;  // null when not enrolled
   std::unique_ptr<tasks::TaskChannel> tasks_;    // null when not enrolled
+  std::unique_ptr<offboard::OffboardRunner> offboard_;  // carries out an accepted reset
   std::unique_ptr<platform::ServiceNotifier> notifier_;
   std::unique_ptr<ServiceWatchdog> watchdog_;  // after notifier_: destroyed before it
   std::chrono::steady_clock::time_point started_;

@@ -1,0 +1,238 @@
+// `tillid-agent offboard plan|status|accept|execute`: the verified device reset.
+//   plan [--profile P]  dry run: every step, target and method for this device; erases nothing
+//   status [--json]     the run's steps with progress (a bar on a terminal)
+//   accept --order F    verify a signed order (signature, role, device, nonce, expiry) and
+//                       record the run; the task channel does the same for orders it carries
+//   execute             carry out (or resume) the accepted run
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "agent/cli/agent_context.h"
+#include "agent/cli/commands.h"
+#include "agent/core/canonical_json.h"
+#include "agent/offboard/offboard_engine.h"
+#include "agent/offboard/offboard_order.h"
+#include "agent/report/enrollment.h"
+#include "agent/service/schema.h"
+#include "agent/store/store.h"
+#include "platform/account_manager.h"
+#include "platform/block_overwriter.h"
+#include "platform/instance_lock.h"
+#include "platform/luks.h"
+#include "platform/terminal.h"
+
+namespace tillid::cli {
+namespace {
+
+using offboard::StepRecord;
+
+std::string fixed(double value, const char* format) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+std::string duration(double seconds) {
+  const auto s = static_cast<int64_t>(seconds);
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
+                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+  return text;
+}
+
+int planMain(const ParsedArgs& args) {
+  auto context = loadAgentContext(args);
+  if (!context) return fail(kProgram, context.status().message(), kExitUsage);
+  auto profile = offboard::parseProfile(args.value("profile").value_or("user-data"));
+  if (!profile) return fail(kProgram, profile.status().message(), kExitUsage);
+  const auto settings = offboard::offboardSettings(context->config);
+  auto accounts = platform::makeAccountManager(settings.rootPrefix, {})->list();
+  if (!accounts) return fail(kProgram, accounts.status().message());
+  const auto plan = offboard::buildPlan(settings, *profile, *accounts, context->paths.database());
+  std::cout << "DRY RUN: offboarding plan, profile " << offboard::profileName(*profile)
+            << " (nothing is erased; a signed order is needed to run it)\n";
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const auto& step = plan[i];
+    std::cout << i + 1 << ". " << offboard::stepKindName(step.kind) << "  " << step.target
+              << "\n   " << step.method << "\n";
+    if (step.kind == offboard::StepKind::kOverwriteBlock) {
+      auto medium = platform::describeMedium(step.target);
+      std::cout << "   medium: "
+                << (medium ? fixed(static_cast<double>(medium->sizeBytes) / 1e9, "%.2f") + " GB" +
+                                 (medium->model.empty() ? "" : ", " + medium->model)
+                           : medium.status().message())
+                << "\n";
+    }
+    if (step.kind == offboard::StepKind::kCryptoEraseLuks) {
+      auto info = platform::inspectLuks(step.target);
+      std::cout << "   volume: "
+                << (info ? info->type + " " + info->uuid + ", " +
+                               std::to_string(info->activeKeyslots) + " active keyslots"
+                         : info.status().message())
+                << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+std::string progressLine(const StepRecord& s, bool terminal) {
+  if (s.progressTotal <= 0) return "";
+  const double fraction =
+      static_cast<double>(s.progressDone) / static_cast<double>(s.progressTotal);
+  std::string line;
+  if (terminal) {
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(fraction * kWidth);
+    line = "[" + std::string(static_cast<size_t>(filled), '#') +
+           std::string(static_cast<size_t>(kWidth - filled), '.') + "] ";
+  }
+  line += fixed(fraction * 100, "%.1f") + "%";
+  if (s.bytesPerSecond > 0) {
+    line += "  " + fixed(s.bytesPerSecond / 1e6, "%.1f") + " MB/s";
+    if (s.progressDone < s.progressTotal) {
+      line += "  " +
+              duration(static_cast<double>(s.progressTotal - s.progressDone) / s.bytesPerSecond) +
+              " left";
+    }
+  }
+  return line;
+}
+
+int statusMain(const ParsedArgs& args) {
+  auto context = loadAgentContext(args);
+  if (!context) return fail(kProgram, context.status().message(), kExitUsage);
+  auto db = openStateDatabase(context->paths);
+  if (!db) return fail(kProgram, db.status().message());
+  auto run = offboard::loadRun(*db);
+  if (!run) return fail(kProgram, run.status().message());
+  if (!run->has_value()) {
+    std::cout << "no offboarding order has been accepted\n";
+    return kExitOk;
+  }
+  auto steps = offboard::loadSteps(*db);
+  if (!steps) return fail(kProgram, steps.status().message());
+  const auto& r = **run;
+  if (args.has("json")) {
+    Poco::JSON::Object::Ptr out = new Poco::JSON::Object;
+    out->set("profile", offboard::profileName(r.profile));
+    out->set("case", r.caseRef);
+    out->set("signer", r.signer);
+    out->set("state", r.state);
+    out->set("accepted", r.acceptedAt);
+    out->set("finished", r.finishedAt);
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& s : *steps) {
+      Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+      o->set("index", s.index);
+      o->set("kind", offboard::stepKindName(s.step.kind));
+      o->set("target", s.step.target);
+      o->set("state", s.state);
+      o->set("progress_done", s.progressDone);
+      o->set("progress_total", s.progressTotal);
+      o->set("bytes_per_second", s.bytesPerSecond);
+      o->set("error", s.error);
+      o->set("result", *parseJsonObject(s.resultJson.empty() ? "{}" : s.resultJson));
+      o->set("verification",
+             *parseJsonObject(s.verificationJson.empty() ? "{}" : s.verificationJson));
+      list->add(o);
+    }
+    out->set("steps", list);
+    if (!r.certificate.empty()) out->set("certificate", *parseJsonObject(r.certificate));
+    std::cout << canonicalJson(out) << "\n";
+    return kExitOk;
+  }
+  int verified = 0;
+  for (const auto& s : *steps) verified += s.state == offboard::kStepVerified ? 1 : 0;
+  std::cout << "offboarding " << r.state << ": profile " << offboard::profileName(r.profile)
+            << ", case " << r.caseRef << ", ordered by " << r.signer << ", accepted "
+            << r.acceptedAt << "\n"
+            << verified << " of " << steps->size() << " steps verified\n";
+  const bool terminal = platform::stdoutIsTerminal();
+  for (const auto& s : *steps) {
+    std::cout << "  " << s.index + 1 << ". " << s.state << "  "
+              << offboard::stepKindName(s.step.kind) << "  " << s.step.target;
+    if (s.state == offboard::kStepRunning || s.state == offboard::kStepDone) {
+      const std::string line = progressLine(s, terminal);
+      if (!line.empty()) {
+        std::cout << "\n     " << (s.state == offboard::kStepDone ? "verifying " : "") << line;
+      }
+    }
+    if (!s.error.empty()) std::cout << "\n     error: " << s.error;
+    std::cout << "\n";
+  }
+  if (!r.certificate.empty()) std::cout << "certificate of sanitization signed and queued\n";
+  return kExitOk;
+}
+
+Result<std::string> readOrderFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::error(ErrorCode::kNotFound, "cannot read order file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int acceptMain(const ParsedArgs& args) {
+  auto context = loadAgentContext(args);
+  if (!context) return fail(kProgram, context.status().message(), kExitUsage);
+  const auto orderFile = args.value("order");
+  if (!orderFile) return fail(kProgram, "offboard accept needs --order FILE", kExitUsage);
+  auto text = readOrderFile(*orderFile);
+  if (!text) return fail(kProgram, text.status().message(), kExitUsage);
+  auto opened = store::openStore(context->paths.database(), agentSchemaModules());
+  if (!opened) return fail(kProgram, opened.status().message());
+  auto accepted = offboard::acceptOrderText(*text, offboard::offboardSettings(context->config),
+                                            context->paths.root, std::move(opened->db));
+  if (!accepted) return fail(kProgram, "order refused: " + accepted.status().message());
+  std::cout << "order accepted: profile " << offboard::profileName(accepted->profile) << ", case "
+            << accepted->caseRef << ", signed by " << accepted->signer << "\n";
+  return kExitOk;
+}
+
+int executeMain(const ParsedArgs& args) {
+  auto context = loadAgentContext(args);
+  if (!context) return fail(kProgram, context.status().message(), kExitUsage);
+  // One process carries out the run: never beside another execute.
+  auto lock = platform::acquireInstanceLock(context->paths.root + "/offboard.lock");
+  if (!lock) return fail(kProgram, lock.status().message());
+  auto opened = store::openStore(context->paths.database(), agentSchemaModules());
+  if (!opened) return fail(kProgram, opened.status().message());
+  auto engine = offboard::OffboardEngine::open(
+      {offboard::offboardSettings(context->config), context->paths.root,
+       /*awaitCertificateUpload=*/false},
+      std::move(opened->db));
+  const Status done = engine->run();
+  if (!done) return fail(kProgram, "offboarding stopped: " + done.message());
+  std::cout << "offboarding completed: every step verified; the running agent uploads the "
+               "certificate\n";
+  return kExitOk;
+}
+
+int offboardMain(const ParsedArgs& args) {
+  const std::string sub = args.words.empty() ? "" : args.words[0];
+  if (sub == "plan") return planMain(args);
+  if (sub == "status") return statusMain(args);
+  if (sub == "accept") return acceptMain(args);
+  if (sub == "execute") return executeMain(args);
+  return fail(kProgram, "offboard needs one of: plan, status, accept, execute", kExitUsage);
+}
+
+}  // namespace
+
+Command offboardCommand() {
+  return {"offboard",
+          "offboard plan|status|accept|execute",
+          "verified device reset: dry-run plan, progress, accepting a signed order, running it",
+          {{"profile", "P", "plan: user-data (default) or full"},
+           {"json", "", "status: print JSON"},
+           {"order", "FILE", "accept: the signed order (JSON)"}},
+          offboardMain};
+}
+
+}  // namespace tillid::cli

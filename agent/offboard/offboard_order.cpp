@@ -1,0 +1,88 @@
+#include "agent/offboard/offboard_order.h"
+
+#include "agent/core/canonical_json.h"
+#include "agent/report/enrollment.h"
+#include "agent/tasks/task_channel.h"
+
+namespace tillid::offboard {
+
+Result<AcceptedOrder> acceptOffboardOrder(tasks::OrderVerifier& verifier,
+                                          const tasks::SignedOrder& order,
+                                          const std::string& caseRef, store::Writer& writer,
+                                          const OffboardSettings& settings,
+                                          const std::string& databasePath) {
+  // The profile is checked before the nonce is spent, so a malformed order can be fixed
+  // and sent again.
+  auto profile = parseProfile(order.order.params->optValue<std::string>("profile", ""));
+  if (!profile) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "the order's params.profile: " + profile.status().message());
+  }
+  if (caseRef.empty()) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "an offboarding order needs a case reference");
+  }
+  auto key = verifier.accept(
+      order, {kOffboardTaskType, kOffboardPurpose, caseRef, tasks::kRoleOffboarding});
+  if (!key) return key.status();
+  AcceptedOrder accepted;
+  accepted.profile = *profile;
+  accepted.deviceId = order.order.device;
+  accepted.caseRef = order.order.caseRef;
+  accepted.signer = key->name;
+  accepted.keyId = key->id;
+  accepted.nonce = order.order.nonce;
+  accepted.orderJson = canonicalJson(tasks::signedOrderToJson(order));
+  auto started = store::runInWriter<bool>(writer, [&](store::Database& db) -> Result<bool> {
+    TILLID_RETURN_IF_ERROR(startRun(db, settings, accepted, databasePath));
+    return true;
+  });
+  if (!started) return started.status();
+  return accepted;
+}
+
+Result<AcceptedOrder> acceptOrderText(const std::string& orderJson,
+                                      const OffboardSettings& settings, const std::string& stateDir,
+                                      store::Database db) {
+  auto json = parseJsonObject(orderJson);
+  if (!json) return json.status();
+  auto order = tasks::parseSignedOrder(*json);
+  if (!order) return order.status();
+  auto enrollment = report::loadEnrollment(report::EnrollmentFiles{stateDir});
+  if (!enrollment) return enrollment.status();
+  if (!enrollment->has_value()) {
+    return Status::error(ErrorCode::kPermission,
+                         "this agent is not enrolled: it trusts no administrator key");
+  }
+  const std::string databasePath = db.path();
+  store::Writer writer(std::move(db), {});
+  auto verifier =
+      tasks::OrderVerifier::open((*enrollment)->deviceId, tasks::trustedKeysPath(stateDir), writer);
+  if (!verifier) return verifier.status();
+  return acceptOffboardOrder(**verifier, *order, order->order.caseRef, writer, settings,
+                             databasePath);
+}
+
+void registerOffboarding(tasks::TaskDispatcher& dispatcher, tasks::OrderVerifier& verifier,
+                         store::Writer& writer, OffboardSettings settings, std::string databasePath,
+                         std::function<void()> onAccepted) {
+  dispatcher.add(kOffboardTaskType, [&verifier, &writer, settings = std::move(settings),
+                                     databasePath = std::move(databasePath),
+                                     onAccepted = std::move(onAccepted)](const tasks::Task& task) {
+    if (!task.order) return tasks::TaskReply::refused("an offboarding task needs a signed order");
+    if (task.purpose != kOffboardPurpose) {
+      return tasks::TaskReply::refused("an offboarding task's purpose must be 'offboarding'");
+    }
+    auto accepted =
+        acceptOffboardOrder(verifier, *task.order, task.caseRef, writer, settings, databasePath);
+    if (!accepted) return tasks::TaskReply::fromStatus(accepted.status());
+    onAccepted();
+    Poco::JSON::Object::Ptr result = new Poco::JSON::Object;
+    result->set("accepted", true);
+    result->set("profile", profileName(accepted->profile));
+    result->set("case", accepted->caseRef);
+    return tasks::TaskReply::answered(result);
+  });
+}
+
+}  // namespace tillid::offboard

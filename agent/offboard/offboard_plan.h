@@ -1,0 +1,50 @@
+#pragma once
+// The offboarding plan: every step, its target and its method, computed once from the
+// configuration and the device's accounts when an order is accepted, then persisted
+// (offboard_store.h) so that a restart resumes the same plan even after the accounts it
+// was computed from are gone. `tillid-agent offboard plan` prints it and erases nothing.
+
+#include <string>
+#include <vector>
+
+#include "agent/offboard/offboard_settings.h"
+#include "platform/account_manager.h"
+
+namespace tillid::offboard {
+
+enum class Profile { kUserData, kFull };
+const char* profileName(Profile profile);  // "user-data" | "full"
+Result<Profile> parseProfile(const std::string& text);
+
+enum class StepKind {
+  kEndSessions,      // target: comma-separated uids; verify: none of their processes left
+  kLockAccount,      // target: account name; verify: shadow shows it locked
+  kEraseFiles,       // target: absolute path; verify: nothing left at the path
+  kRemoveAccount,    // target: account name; verify: not in passwd any more
+  kCryptoEraseLuks,  // target: volume; verify: no header loads, header area reads back
+  kOverwriteBlock,   // target: device; verify: read-back (full or sampled)
+  kEraseAgentData,   // target: the state database; verify: its personal tables are empty
+  kCertificate,      // sign, queue with top priority, wait for the collector when enrolled
+  kFinalCommand,     // target: the configured command; reports nothing afterwards
+};
+const char* stepKindName(StepKind kind);
+Result<StepKind> parseStepKind(const std::string& text);
+
+struct PlanStep {
+  StepKind kind = StepKind::kEndSessions;
+  std::string target;
+  std::string method;  // what is done and how it is checked, for people
+  std::string param;   // kind-specific: the account's uids, a LUKS header size, ...
+};
+
+// The steps of `profile` for the accounts found under the root prefix. Accounts of people
+// (platform::isPersonAccount) that are not kept are ended, locked, erased and removed;
+// block devices and LUKS volumes only in the full profile.
+std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profile,
+                                const std::vector<platform::Account>& accounts,
+                                const std::string& stateDatabase);
+
+// `rootPrefix` joined with an absolute path as the system sees it.
+std::string underRoot(const std::string& rootPrefix, const std::string& path);
+
+}  // namespace tillid::offboard

@@ -1,0 +1,28 @@
+#pragma once
+// The "offboard.*" keys of the agent configuration (config/agent.default.json documents
+// each one).
+
+#include <string>
+#include <vector>
+
+#include "agent/core/config.h"
+#include "platform/block_overwriter.h"
+
+namespace tillid::offboard {
+
+struct OffboardSettings {
+  std::vector<std::string> keepAccounts;       // never locked, removed or erased
+  std::vector<std::string> homeSecretPaths;    // relative to each home, erased first
+  std::vector<std::string> personalDataPaths;  // absolute; "{user}" expands per account
+  std::vector<std::string> luksDevices;        // profile full: crypto-erase
+  std::vector<std::string> blockDevices;       // profile full: overwrite
+  platform::OverwritePattern pattern = platform::OverwritePattern::kRandom;
+  platform::VerificationMode verification = platform::VerificationMode::kSample;
+  size_t bufferBytes = 8 << 20;
+  std::string finalCommand;  // profile full: run last; "" runs nothing
+  std::string rootPrefix;    // "/" on a real system
+};
+
+OffboardSettings offboardSettings(const Config& config);
+
+}  // namespace tillid::offboard

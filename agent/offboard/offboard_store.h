@@ -1,0 +1,70 @@
+#pragma once
+// The offboarding run and its steps in the agent's database (schema module "offboard"):
+// one run per device life (an accepted order), each step with its state, progress,
+// result and verification. Step states: pending -> running -> done (the action finished,
+// its result recorded) -> verified (its verification ran and passed) | failed.
+// Functions take the caller's connection; not thread-safe by themselves.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/offboard/offboard_plan.h"
+#include "agent/store/database.h"
+#include "agent/store/migrations.h"
+
+namespace tillid::offboard {
+
+store::SchemaModule offboardSchema();
+
+inline constexpr const char* kStepPending = "pending";
+inline constexpr const char* kStepRunning = "running";
+inline constexpr const char* kStepDone = "done";
+inline constexpr const char* kStepVerified = "verified";
+inline constexpr const char* kStepFailed = "failed";
+
+inline constexpr const char* kRunRunning = "running";
+inline constexpr const char* kRunFailed = "failed";
+inline constexpr const char* kRunCompleted = "completed";
+
+struct RunRecord {
+  Profile profile = Profile::kUserData;
+  std::string deviceId;
+  std::string caseRef;
+  std::string signer;  // the administrator whose key signed the order
+  std::string keyId;   // that key's id
+  std::string nonce;
+  std::string orderJson;  // the signed order as received (canonical JSON)
+  std::string acceptedAt;
+  std::string patternKeyHex;  // the random overwrite pattern's AES key
+  uint64_t sampleSeed = 0;
+  std::string state = kRunRunning;
+  std::string finishedAt;
+  std::string certificate;  // the signed certificate (canonical JSON), once made
+};
+
+struct StepRecord {
+  int index = 0;
+  PlanStep step;
+  std::string state = kStepPending;
+  int64_t progressDone = 0;
+  int64_t progressTotal = 0;
+  double bytesPerSecond = 0;
+  std::string startedAt;
+  std::string finishedAt;
+  std::string resultJson = "{}";        // what the action did
+  std::string verificationJson = "{}";  // how it was checked, and the outcome
+  std::string error;
+};
+
+// Records a new run with its plan. kConflict when a run already exists: a device is
+// offboarded once. REQUIRES: inside a transaction (a writer job), so both land together.
+Status createRun(store::Database& db, const RunRecord& run, const std::vector<PlanStep>& plan);
+Result<std::optional<RunRecord>> loadRun(store::Database& db);
+Result<std::vector<StepRecord>> loadSteps(store::Database& db);
+// Writes the step's mutable fields (state, progress, times, result, verification, error).
+Status saveStep(store::Database& db, const StepRecord& step);
+Status saveRunOutcome(store::Database& db, const RunRecord& run);
+
+}  // namespace tillid::offboard
