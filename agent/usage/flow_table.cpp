@@ -66,13 +66,14 @@ size_t indexSizeFor(uint32_t maxFlows) {
 FlowTable::FlowTable(const FlowTableOptions& options, FlowEndSink& sink)
     : options_(options), sink_(sink) {
   options_.maxFlows = std::max<uint32_t>(options_.maxFlows, 1);
-  records_.resize(options_.maxFlows);
-  prev_.assign(options_.maxFlows, kNoSlot);
-  next_.assign(options_.maxFlows, kNoSlot);
-  hashes_.assign(options_.maxFlows, 0);
-  index_.assign(indexSizeFor(options_.maxFlows), kNoSlot);
+  // Reserved, not filled: the pages of slots never used are never touched, so resident
+  // memory follows the number of flows actually live (reserve() does not move them later).
+  records_.reserve(options_.maxFlows);
+  prev_.reserve(options_.maxFlows);
+  next_.reserve(options_.maxFlows);
+  hashes_.reserve(options_.maxFlows);
   free_.reserve(options_.maxFlows);
-  for (uint32_t slot = options_.maxFlows; slot > 0; --slot) free_.push_back(slot - 1);
+  index_.assign(indexSizeFor(options_.maxFlows), kNoSlot);
 }
 
 size_t FlowTable::findIndex(const FlowKey& key, uint64_t hash) const {
@@ -139,6 +140,13 @@ void FlowTable::endFlow(uint32_t slot, FlowEndReason reason, int64_t timeMicros)
 }
 
 uint32_t FlowTable::allocate() {
+  if (free_.empty() && records_.size() < options_.maxFlows) {
+    records_.emplace_back();
+    prev_.push_back(kNoSlot);
+    next_.push_back(kNoSlot);
+    hashes_.push_back(0);
+    return static_cast<uint32_t>(records_.size() - 1);
+  }
   if (free_.empty()) {
     // Full: make room by ending the flow seen least recently, whatever its protocol.
     uint32_t victim = tcp_.head;

@@ -5,8 +5,9 @@
 // TCP RST, on FIN from both sides, or after an idle timeout.
 //
 // Memory is reserved up front (records, index and LRU links), so the packet path does not
-// allocate. Records are addressed by a stable slot number in [0, capacity), which lets the
-// pipeline keep its own per-flow state in a parallel array.
+// allocate; it becomes resident only as flows use it. Records are addressed by a stable
+// slot number in [0, capacity), handed out in increasing order until the table first
+// fills, which lets the pipeline keep its own per-flow state in a parallel array.
 //
 // Not thread-safe: one pipeline thread owns it.
 

@@ -50,8 +50,9 @@ UsagePipeline::UsagePipeline(const UsagePipelineOptions& options, const PrivacyF
       resolver_(resolver),
       classifier_(std::move(classifier)),
       namer_(std::move(namer)),
-      table_(options.flows, *this),
-      states_(table_.capacity()) {}
+      table_(options.flows, *this) {
+  states_.reserve(table_.capacity());  // grown with the table's slots, never moved
+}
 
 UsagePipeline::~UsagePipeline() {
   // Give back inspection states of flows never finished (no observers are told).
@@ -170,6 +171,7 @@ void UsagePipeline::processFrame(LinkType linkType, const uint8_t* frame, size_t
   if (touched.slot == FlowTable::kNoSlot) return;
   ++stats_.packets;
   stats_.bytes += wireLength;
+  if (touched.slot == states_.size()) states_.emplace_back();
   FlowState& state = states_[touched.slot];
   const FlowRecord& record = table_.record(touched.slot);
   if (touched.created) startFlow(state, record);

@@ -1,0 +1,118 @@
+// The real agent on real packets: `replay` of damaged captures (counted, skipped, nothing
+// lost), and live capture in `run` on a veth pair between two network namespaces this test
+// creates (root only; removed at the end).
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <Poco/JSON/Parser.h>
+
+#include "tests/integration/agent/agent_helpers.h"
+
+using namespace tillid::test;
+
+namespace {
+
+Poco::JSON::Object::Ptr parseJson(const std::string& text) {
+  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+int shell(const std::string& command) {
+  return runProgram("/bin/sh", {"-c", command}, std::chrono::seconds(30)).exitCode;
+}
+
+// Two namespaces joined by a veth pair: the agent's side 10.79.x.1, the peer's 10.79.x.2.
+class NamespacePair {
+ public:
+  NamespacePair() : id_(std::to_string(::getpid())) {
+    const std::string a = agentNs(), b = peerNs(), va = "tva" + id_, vb = "tvb" + id_;
+    ok_ = shell("ip netns add " + a + " && ip netns add " + b + " && ip link add " + va +
+                " type veth peer name " + vb + " && ip link set " + va + " netns " + a +
+                " && ip link set " + vb + " netns " + b + " && ip -n " + a + " addr add " +
+                agentAddress() + "/24 dev " + va + " && ip -n " + b + " addr add " +
+                peerAddress() + "/24 dev " + vb + " && ip -n " + a + " link set " + va +
+                " up && ip -n " + b + " link set " + vb + " up") == 0;
+  }
+  ~NamespacePair() {
+    (void)shell("ip netns del " + agentNs() + " 2>/dev/null; ip netns del " + peerNs() +
+                " 2>/dev/null");
+  }
+  bool ok() const { return ok_; }
+  std::string agentNs() const { return "tillid-cap-a-" + id_; }
+  std::string peerNs() const { return "tillid-cap-b-" + id_; }
+  std::string agentAddress() const { return "10.79." + std::to_string(::getpid() % 250) + ".1"; }
+  std::string peerAddress() const { return "10.79." + std::to_string(::getpid() % 250) + ".2"; }
+
+ private:
+  std::string id_;
+  bool ok_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("replay counts and skips what it cannot decode, and records the rest",
+          "[usage][replay]") {
+  TempDir dir;
+  const std::string state = dir.file("state");
+  auto replay = agentCommand(state, {"replay", "--json", pcapPath("badpackets.pcap"),
+                                     pcapPath("quic-fuzz-overflow.pcapng"),
+                                     pcapPath("dns.pcap"), "--set", "retention.usage_days=3650"});
+  INFO(replay.err);
+  REQUIRE(replay.exitCode == 0);
+  auto summary = parseJson(replay.out);
+  const auto skipped = summary->getObject("skipped");
+  CHECK(summary->getValue<int64_t>("frames") == 93 + 1 + 5);
+  CHECK(skipped->getValue<int64_t>("malformed") > 0);
+  CHECK(summary->getValue<int64_t>("packets") + summary->getValue<int64_t>("skipped_total") +
+            summary->getValue<int64_t>("tcp_control_without_flow") ==
+        summary->getValue<int64_t>("frames"));
+  // What was decoded is in the store, to the byte.
+  auto db = openAgentDb(state);
+  CHECK(queryText(db, "SELECT sum(bytes_in + bytes_out) FROM usage_hourly") ==
+        std::to_string(summary->getValue<int64_t>("bytes")));
+  CHECK(queryText(db, "SELECT count(*) FROM audit_log WHERE action='usage.replay'") == "1");
+}
+
+TEST_CASE("replay of a file that is not a capture fails with the reason", "[usage][replay]") {
+  TempDir dir;
+  writeFile(dir.file("notes.txt"), "not a capture\n");
+  auto replay = agentCommand(dir.file("state"), {"replay", dir.file("notes.txt")});
+  CHECK(replay.exitCode == 1);
+  CHECK_THAT(replay.out, Catch::Contains("notes.txt") && Catch::Contains("stopped"));
+  CHECK(agentCommand(dir.file("state"), {"replay"}).exitCode == 2);
+}
+
+TEST_CASE("live capture in the running agent records this device's traffic",
+          "[usage][capture][root]") {
+  if (::geteuid() != 0) {
+    WARN("live capture needs root (network namespaces, CAP_NET_RAW): not run");
+    return;
+  }
+  NamespacePair net;
+  REQUIRE(net.ok());
+  TempDir dir;
+  const std::string state = dir.file("state");
+  ChildProcess agent("/usr/sbin/ip",
+                     {"netns", "exec", net.agentNs(), TILLID_AGENT_BIN, "--state-dir", state,
+                      "run", "--set", "capture.enabled=true", "--set", "usage.flush_seconds=1"});
+  REQUIRE(waitUntil([&] { return agentCommand(state, {"status"}).exitCode == 0; }));
+  // 20 UDP datagrams of 6 bytes from 20 sockets (20 flows), then the agent stops.
+  const int datagrams = 20;
+  REQUIRE(shell("ip netns exec " + net.agentNs() + " sh -c 'sleep 1; for i in $(seq " +
+                std::to_string(datagrams) + "); do bash -c \"echo hello > /dev/udp/" +
+                net.peerAddress() + "/9999\"; done'") == 0);
+  agent.signal(SIGTERM);
+  REQUIRE(agent.wait() == 0);
+  INFO(agent.err());
+  CHECK_THAT(agent.err(), Catch::Contains("capturing on all interfaces"));
+
+  auto db = openAgentDb(state);
+  const std::string where = " FROM usage_hourly WHERE destination='" + net.peerAddress() +
+                            "' AND service='Unknown'";
+  CHECK(queryText(db, "SELECT sum(connections)" + where) == std::to_string(datagrams));
+  // Each datagram on the wire of "any" (Linux cooked header 16 + IP 20 + UDP 8 + 6).
+  CHECK(queryText(db, "SELECT sum(bytes_out)" + where) == std::to_string(datagrams * 50));
+  CHECK(queryText(db, "SELECT sum(bytes_in)" + where) == "0");
+  CHECK(queryText(db, "SELECT count(*) FROM audit_log WHERE action='capture.failed'") == "0");
+}
