@@ -8,6 +8,8 @@ const char* flagKindName(FlagKind kind) {
   return kind == FlagKind::kIcaVideo ? "ica-video" : "streaming-service";
 }
 
-std::string newRecordId() { return Poco::UUIDGenerator::defaultGenerator().createRandom().toString(); }
+std::string newRecordId() {
+  return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+}
 
 }  // namespace tillid::citrix

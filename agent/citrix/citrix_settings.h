@@ -34,10 +34,10 @@ struct StreamThresholds {
 
 struct Settings {
   Mode mode = Mode::kClient;
-  std::set<uint16_t> icaPorts;              // TCP and UDP: ICA 1494, CGP 2598
-  std::vector<std::string> icaServices;     // nDPI names, e.g. "Citrix"
-  std::vector<std::string> gatewayNames;    // destinations (registrable domain or address)
-  std::vector<std::string> clientProcesses; // executable names, e.g. "wfica"
+  std::set<uint16_t> icaPorts;               // TCP and UDP: ICA 1494, CGP 2598
+  std::vector<std::string> icaServices;      // nDPI names, e.g. "Citrix"
+  std::vector<std::string> gatewayNames;     // destinations (registrable domain or address)
+  std::vector<std::string> clientProcesses;  // executable names, e.g. "wfica"
   int64_t processPollSeconds = 5;
   int64_t sessionEndGraceSeconds = 180;
   int64_t windowSeconds = 60;

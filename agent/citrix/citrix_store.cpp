@@ -17,7 +17,9 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-std::string timestamp(int64_t micros) { return formatTimestamp(fromMicros(micros)); }
+std::string timestamp(int64_t micros) {
+  return formatTimestamp(fromMicros(micros));
+}
 
 int64_t micros(const std::string& text) {
   auto t = parseTimestamp(text);
@@ -25,7 +27,9 @@ int64_t micros(const std::string& text) {
 }
 
 // Rates to 3 decimals: enough for Mbit/s, and stable in JSON.
-double rounded(double value) { return std::round(value * 1000.0) / 1000.0; }
+double rounded(double value) {
+  return std::round(value * 1000.0) / 1000.0;
+}
 
 std::string evidenceText(const std::vector<double>& perMinute) {
   Array::Ptr items = new Array;
@@ -171,10 +175,18 @@ void CitrixStore::saveFlag(const Flag& flag, const char* auditAction) {
   });
 }
 
-void CitrixStore::sessionStarted(const Session& session) { saveSession(session); }
-void CitrixStore::sessionEnded(const Session& session) { saveSession(session); }
-void CitrixStore::flagRaised(const Flag& flag) { saveFlag(flag, "citrix.flag.raised"); }
-void CitrixStore::flagEnded(const Flag& flag) { saveFlag(flag, "citrix.flag.ended"); }
+void CitrixStore::sessionStarted(const Session& session) {
+  saveSession(session);
+}
+void CitrixStore::sessionEnded(const Session& session) {
+  saveSession(session);
+}
+void CitrixStore::flagRaised(const Flag& flag) {
+  saveFlag(flag, "citrix.flag.raised");
+}
+void CitrixStore::flagEnded(const Flag& flag) {
+  saveFlag(flag, "citrix.flag.ended");
+}
 
 Result<std::vector<Flag>> readFlags(store::Database& db) {
   auto select = db.prepare(

@@ -12,7 +12,9 @@ constexpr uint8_t kUdp = 17;
 constexpr uint16_t kCgpPort = 2598;
 constexpr int64_t kMicros = 1000000;
 
-bool known(const std::string& user) { return !user.empty() && user != "unknown"; }
+bool known(const std::string& user) {
+  return !user.empty() && user != "unknown";
+}
 
 std::string joined(const std::set<std::string>& items) {
   std::string out;
@@ -51,8 +53,7 @@ bool SessionTracker::isIcaFlow(const usage::FlowInfo& info) const {
   return !sourceOf(info).empty();
 }
 
-bool SessionTracker::towardsUser(const usage::FlowInfo& /*info*/,
-                                 const usage::PacketEvent& packet) const {
+bool SessionTracker::towardsUser(const usage::PacketEvent& packet) const {
   // On a client the server's screen arrives; on a server it leaves towards the client.
   return settings_.mode == Mode::kClient ? !packet.fromDevice : packet.fromDevice;
 }
@@ -67,8 +68,7 @@ bool SessionTracker::isOpen(const std::string& sessionId) const {
                      [&](const auto& entry) { return entry.second.session.id == sessionId; });
 }
 
-SessionTracker::Tracked& SessionTracker::touch(const std::string& user,
-                                               const std::string& server,
+SessionTracker::Tracked& SessionTracker::touch(const std::string& user, const std::string& server,
                                                const std::string& source, int64_t timeMicros) {
   const std::string key = keyFor(user);
   auto it = sessions_.find(key);
@@ -82,8 +82,8 @@ SessionTracker::Tracked& SessionTracker::touch(const std::string& user,
     t.session.sources = source;
     t.lastEvidenceMicros = timeMicros;
     it = sessions_.emplace(key, std::move(t)).first;
-    logger("citrix").information("Citrix session " + it->second.session.id + " started (" +
-                                 source + ", user " + it->second.session.user + ")");
+    logger("citrix").information("Citrix session " + it->second.session.id + " started (" + source +
+                                 ", user " + it->second.session.user + ")");
     sink_.sessionStarted(it->second.session);
     return it->second;
   }
@@ -116,16 +116,16 @@ void SessionTracker::onPacket(uint64_t flowId, const usage::FlowInfo& info,
     const std::string source = sourceOf(info);
     if (source.empty()) return;
     // The server: what the client connects to (client mode), or this host (server mode).
-    const std::string server = settings_.mode == Mode::kClient
-                                   ? (info.destination.empty() ? info.remoteAddress
-                                                               : info.destination)
-                                   : info.localAddress;
+    const std::string server =
+        settings_.mode == Mode::kClient
+            ? (info.destination.empty() ? info.remoteAddress : info.destination)
+            : info.localAddress;
     tracked = &touch(info.user, server, source, packet.timeMicros);
     tracked->liveIcaFlows.insert(flowId);
     icaFlowKeys_[flowId] = keyFor(info.user);
   }
   Tracked& t = *tracked;
-  if (towardsUser(info, packet)) {
+  if (towardsUser(packet)) {
     t.session.bytesFromServer += packet.bytes;
   } else {
     t.session.bytesToServer += packet.bytes;
@@ -152,8 +152,7 @@ void SessionTracker::onFlowEnd(uint64_t flowId, const usage::FlowInfo& /*info*/,
 }
 
 void SessionTracker::pollProcesses(int64_t timeMicros) {
-  if (processes_ == nullptr || settings_.processPollSeconds <= 0 ||
-      timeMicros < nextPollMicros_) {
+  if (processes_ == nullptr || settings_.processPollSeconds <= 0 || timeMicros < nextPollMicros_) {
     return;
   }
   nextPollMicros_ = timeMicros + settings_.processPollSeconds * kMicros;
@@ -178,8 +177,7 @@ void SessionTracker::onTick(int64_t timeMicros) {
   const int64_t grace = settings_.sessionEndGraceSeconds * kMicros;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     Tracked& t = it->second;
-    if (t.liveIcaFlows.empty() && !t.processRunning &&
-        timeMicros - t.lastEvidenceMicros > grace) {
+    if (t.liveIcaFlows.empty() && !t.processRunning && timeMicros - t.lastEvidenceMicros > grace) {
       auto next = std::next(it);
       end(it, t.lastEvidenceMicros);
       it = next;

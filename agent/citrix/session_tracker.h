@@ -40,7 +40,7 @@ class SessionTracker final : public usage::FlowObserver {
   // Whether the flow carries the Citrix session itself (ICA, CGP, gateway TLS).
   bool isIcaFlow(const usage::FlowInfo& info) const;
   // Whether the flow's bytes travel from the Citrix server towards the user.
-  bool towardsUser(const usage::FlowInfo& info, const usage::PacketEvent& packet) const;
+  bool towardsUser(const usage::PacketEvent& packet) const;
   // The open session a flow belongs to (client mode: the open session; server mode: the
   // open session of info.user), or null.
   const Session* sessionFor(const usage::FlowInfo& info) const;
@@ -54,7 +54,7 @@ class SessionTracker final : public usage::FlowObserver {
     std::set<std::string> sources;
     bool processRunning = false;
     int64_t lastEvidenceMicros = 0;
-    int64_t currentSecond = -1;     // for the per-second peak
+    int64_t currentSecond = -1;  // for the per-second peak
     uint64_t currentSecondBytes = 0;
   };
 

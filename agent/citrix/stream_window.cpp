@@ -66,8 +66,7 @@ void StreamWindow::markEnd() {
   }
 }
 
-StreamWindow::Event StreamWindow::addSecond(int64_t second, uint64_t bytesDown,
-                                            uint64_t bytesUp) {
+StreamWindow::Event StreamWindow::addSecond(int64_t second, uint64_t bytesDown, uint64_t bytesUp) {
   const Second now{second, bytesDown, bytesUp};
   window_.push_back(now);
   sumDown_ += bytesDown;
@@ -77,8 +76,8 @@ StreamWindow::Event StreamWindow::addSecond(int64_t second, uint64_t bytesDown,
     sumUp_ -= window_.front().up;
     window_.pop_front();
   }
-  const double avg = static_cast<double>(sumDown_) * 8.0 / 1e6 /
-                     static_cast<double>(windowSeconds_);
+  const double avg =
+      static_cast<double>(sumDown_) * 8.0 / 1e6 / static_cast<double>(windowSeconds_);
 
   if (!streaming_) {
     if (avg < thresholds_.startMbps || !oneWayAndCapped(avg)) return Event::kNone;
@@ -117,8 +116,8 @@ StreamWindow::Event StreamWindow::addSecond(int64_t second, uint64_t bytesDown,
 
   const bool longEnough =
       episode_.endSecond - episode_.startSecond >= thresholds_.minDurationSeconds;
-  const bool bigEnough = static_cast<double>(episode_.bytesDown + episode_.bytesUp) >=
-                         thresholds_.minMegabytes * 1e6;
+  const bool bigEnough =
+      static_cast<double>(episode_.bytesDown + episode_.bytesUp) >= thresholds_.minMegabytes * 1e6;
   if (!qualified_ && longEnough && bigEnough) {
     qualified_ = true;
     return Event::kQualified;
@@ -132,8 +131,7 @@ bool StreamWindow::finish() {
   // Drop what came after the last second above stop (the trailing gap).
   episode_.bytesDown = bytesDownAtEnd_;
   episode_.bytesUp = bytesUpAtEnd_;
-  const size_t minutes = static_cast<size_t>(
-      (episode_.endSecond - episode_.startSecond + 59) / 60);
+  const size_t minutes = static_cast<size_t>((episode_.endSecond - episode_.startSecond + 59) / 60);
   if (episode_.minuteBytesDown.size() > minutes) episode_.minuteBytesDown.resize(minutes);
   return qualified_;
 }

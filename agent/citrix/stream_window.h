@@ -23,7 +23,7 @@ struct Episode {
   int64_t endSecond = 0;  // exclusive: one past the stream's last second
   uint64_t bytesDown = 0;
   uint64_t bytesUp = 0;
-  double peakMbps = 0;  // highest window average
+  double peakMbps = 0;                    // highest window average
   std::vector<uint64_t> minuteBytesDown;  // per minute from startSecond (capped)
 
   double avgMbps() const;
@@ -35,8 +35,8 @@ class StreamWindow {
   enum class Event { kNone, kQualified, kEnded };
 
   // REQUIRES: windowSeconds >= 1. evidenceMaxMinutes caps Episode::minuteBytesDown.
-  StreamWindow(const StreamThresholds& thresholds, int64_t windowSeconds,
-               int64_t gapMergeSeconds, int64_t evidenceMaxMinutes);
+  StreamWindow(const StreamThresholds& thresholds, int64_t windowSeconds, int64_t gapMergeSeconds,
+               int64_t evidenceMaxMinutes);
 
   // Adds the next second's bytes. REQUIRES: `second` grows by one each call (the caller
   // passes zeros for silent seconds). kQualified: the episode just reached the minimum

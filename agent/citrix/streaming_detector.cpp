@@ -64,8 +64,8 @@ void StreamingDetector::onPacket(uint64_t flowId, const usage::FlowInfo& info,
   }
   Candidate* c = role.candidate;
   if (c == nullptr) return;
-  const bool down = c->kind == FlagKind::kIcaVideo ? sessions_.towardsUser(info, packet)
-                                                   : !packet.fromDevice;
+  const bool down =
+      c->kind == FlagKind::kIcaVideo ? sessions_.towardsUser(packet) : !packet.fromDevice;
   (down ? c->secondDown : c->secondUp) += packet.bytes;
 }
 
@@ -75,7 +75,9 @@ void StreamingDetector::onFlowEnd(uint64_t flowId, const usage::FlowInfo& /*info
   flows_.erase(flowId);
 }
 
-void StreamingDetector::onTick(int64_t timeMicros) { advanceTo(timeMicros); }
+void StreamingDetector::onTick(int64_t timeMicros) {
+  advanceTo(timeMicros);
+}
 
 void StreamingDetector::advanceTo(int64_t timeMicros) {
   const int64_t second = timeMicros / kMicros;

@@ -46,7 +46,7 @@ class StreamingDetector final : public usage::FlowObserver {
     StreamWindow window;
     uint64_t secondDown = 0;  // bytes of the second being filled
     uint64_t secondUp = 0;
-    Flag flag;                // valid once the window qualified
+    Flag flag;  // valid once the window qualified
   };
 
   // What a flow was last found to be, so that its next packets cost no lookups or
@@ -55,7 +55,7 @@ class StreamingDetector final : public usage::FlowObserver {
     std::string service;
     std::string category;
     std::string sessionId;
-    uint64_t generation = 0;  // candidates_ generation the pointer belongs to
+    uint64_t generation = 0;         // candidates_ generation the pointer belongs to
     Candidate* candidate = nullptr;  // null: not part of any candidate stream
   };
 
@@ -69,9 +69,9 @@ class StreamingDetector final : public usage::FlowObserver {
   const SessionTracker& sessions_;
   CitrixSink& sink_;
   std::map<std::string, Candidate> candidates_;  // "ica|<session>" or "svc|<session>|<service>"
-  uint64_t generation_ = 1;  // bumped whenever a candidate is erased
+  uint64_t generation_ = 1;                      // bumped whenever a candidate is erased
   std::unordered_map<uint64_t, FlowRole> flows_;
-  int64_t currentSecond_ = -1;                   // the second being filled
+  int64_t currentSecond_ = -1;  // the second being filled
 };
 
 }  // namespace tillid::citrix

@@ -39,12 +39,12 @@ int flagsMain(const ParsedArgs& args) {
   }
   for (const auto& f : *flags) {
     std::cout << formatTimestamp(fromMicros(f.startMicros)) << "  " << f.user << "  "
-              << citrix::flagKindName(f.kind) << (f.service.empty() ? "" : " " + f.service)
-              << "  " << f.durationSeconds() / 60 << " min  avg " << fixed(f.avgMbps)
-              << " Mbit/s  peak " << fixed(f.peakMbps) << " Mbit/s  "
+              << citrix::flagKindName(f.kind) << (f.service.empty() ? "" : " " + f.service) << "  "
+              << f.durationSeconds() / 60 << " min  avg " << fixed(f.avgMbps) << " Mbit/s  peak "
+              << fixed(f.peakMbps) << " Mbit/s  "
               << fixed(static_cast<double>(f.bytes) / 1e6, "%.1f") << " MB  "
-              << (f.open ? "ongoing" : "ended") << "  session " << f.sessionId << "  id "
-              << f.id << "\n";
+              << (f.open ? "ongoing" : "ended") << "  session " << f.sessionId << "  id " << f.id
+              << "\n";
   }
   return kExitOk;
 }

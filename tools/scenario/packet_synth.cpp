@@ -22,8 +22,12 @@ void put32(Bytes& b, uint32_t v) {
   put16(b, v >> 16);
   put16(b, v & 0xffff);
 }
-void append(Bytes& b, const Bytes& more) { b.insert(b.end(), more.begin(), more.end()); }
-Bytes text(const std::string& s) { return Bytes(s.begin(), s.end()); }
+void append(Bytes& b, const Bytes& more) {
+  b.insert(b.end(), more.begin(), more.end());
+}
+Bytes text(const std::string& s) {
+  return Bytes(s.begin(), s.end());
+}
 Bytes hex(const std::string& h) {
   Bytes out;
   for (size_t i = 0; i + 1 < h.size(); i += 2) {
@@ -61,8 +65,8 @@ uint16_t checksum(const uint8_t* data, size_t n) {
   return static_cast<uint16_t>(~sum);
 }
 
-Bytes ipv4Frame(const Endpoint& from, const Endpoint& to, uint8_t protocol,
-                const Bytes& transport, uint32_t ipPayloadLength) {
+Bytes ipv4Frame(const Endpoint& from, const Endpoint& to, uint8_t protocol, const Bytes& transport,
+                uint32_t ipPayloadLength) {
   Bytes f = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00};  // dst, src MAC
   const uint32_t total = std::min<uint32_t>(20 + ipPayloadLength, 65535);
   Bytes ip = {0x45, 0};
@@ -86,8 +90,8 @@ Bytes ipv4Frame(const Endpoint& from, const Endpoint& to, uint8_t protocol,
 Bytes hmacSha256(const Bytes& key, const Bytes& data) {
   Bytes out(32);
   unsigned len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(),
-       out.data(), &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(),
+       &len);
   return out;
 }
 Bytes hkdfExpandLabel(const Bytes& secret, const std::string& label, size_t length) {
@@ -138,25 +142,24 @@ Bytes clientHello(const std::string& sni, std::mt19937& rng, bool quic) {
   Bytes ext;
   Bytes name = {0x00};
   append(name, prefixed(2, text(sni)));
-  append(ext, extension(0x0000, prefixed(2, name)));                         // server_name
-  append(ext, extension(0x000a, prefixed(2, {0x00, 0x1d, 0x00, 0x17})));   // groups
-  append(ext, extension(0x000d, prefixed(2, {0x04, 0x03, 0x08, 0x04})));   // sig algs
-  Bytes alpn = quic ? prefixed(1, text("h3"))
-                    : [] {
-                        Bytes a = prefixed(1, text("h2"));
-                        append(a, prefixed(1, text("http/1.1")));
-                        return a;
-                      }();
-  append(ext, extension(0x0010, prefixed(2, alpn)));                      // ALPN
-  append(ext, extension(0x002b, prefixed(1, {0x03, 0x04})));              // versions
-  append(ext, extension(0x002d, prefixed(1, {0x01})));                    // psk modes
+  append(ext, extension(0x0000, prefixed(2, name)));                      // server_name
+  append(ext, extension(0x000a, prefixed(2, {0x00, 0x1d, 0x00, 0x17})));  // groups
+  append(ext, extension(0x000d, prefixed(2, {0x04, 0x03, 0x08, 0x04})));  // sig algs
+  Bytes alpn = quic ? prefixed(1, text("h3")) : [] {
+    Bytes a = prefixed(1, text("h2"));
+    append(a, prefixed(1, text("http/1.1")));
+    return a;
+  }();
+  append(ext, extension(0x0010, prefixed(2, alpn)));          // ALPN
+  append(ext, extension(0x002b, prefixed(1, {0x03, 0x04})));  // versions
+  append(ext, extension(0x002d, prefixed(1, {0x01})));        // psk modes
   Bytes share = {0x00, 0x1d};
   append(share, prefixed(2, randomBytes(rng, 32)));
-  append(ext, extension(0x0033, prefixed(2, share)));                     // key_share
+  append(ext, extension(0x0033, prefixed(2, share)));  // key_share
   if (quic) {
     // initial_max_data, initial_max_streams_bidi, max_idle_timeout (varints).
-    append(ext, extension(0x0039, {0x04, 0x04, 0x80, 0x60, 0x00, 0x00, 0x08, 0x01, 0x64,
-                                   0x01, 0x04, 0x80, 0x00, 0x75, 0x30}));
+    append(ext, extension(0x0039, {0x04, 0x04, 0x80, 0x60, 0x00, 0x00, 0x08, 0x01, 0x64, 0x01, 0x04,
+                                   0x80, 0x00, 0x75, 0x30}));
   }
   append(body, prefixed(2, ext));
   Bytes message = {0x01};
@@ -182,8 +185,8 @@ std::array<uint8_t, 4> parseIpv4(const std::string& textAddress) {
   return out;
 }
 
-Bytes tcpFrame(const Endpoint& from, const Endpoint& to, uint32_t seq, uint32_t ack,
-               uint8_t flags, const Bytes& captured, uint32_t payloadLength) {
+Bytes tcpFrame(const Endpoint& from, const Endpoint& to, uint32_t seq, uint32_t ack, uint8_t flags,
+               const Bytes& captured, uint32_t payloadLength) {
   Bytes tcp;
   put16(tcp, from.port);
   put16(tcp, to.port);
@@ -222,7 +225,9 @@ std::vector<std::pair<bool, Bytes>> icaOpening() {
 }
 
 std::vector<std::pair<bool, Bytes>> cgpOpening() {
-  Bytes hello = text("\x1a" "CGP/01");
+  Bytes hello = text(
+      "\x1a"
+      "CGP/01");
   append(hello, {0x00, 0x00, 0x00, 0x01});
   return {{false, hello}, {true, hello}};
 }
@@ -281,7 +286,7 @@ Bytes quicInitial(const std::string& sni, uint32_t seed) {
   header.push_back(0);  // no token
   put16(header, 0x4000 | static_cast<uint32_t>(kPnLength + plain.size() + 16));
   const size_t pnOffset = header.size();
-  put32(header, 0);  // packet number 0
+  put32(header, 0);                                        // packet number 0
   const Bytes sealed = aes128Gcm(key, iv, header, plain);  // nonce = iv ^ 0
   Bytes packet = header;
   append(packet, sealed);

@@ -29,8 +29,8 @@ constexpr uint8_t kTcpFin = 0x01;
 
 // A frame whose captured part holds the headers and `captured` payload bytes, and whose
 // IP length says `payloadLength` payload bytes (>= captured.size()).
-Bytes tcpFrame(const Endpoint& from, const Endpoint& to, uint32_t seq, uint32_t ack,
-               uint8_t flags, const Bytes& captured, uint32_t payloadLength);
+Bytes tcpFrame(const Endpoint& from, const Endpoint& to, uint32_t seq, uint32_t ack, uint8_t flags,
+               const Bytes& captured, uint32_t payloadLength);
 Bytes udpFrame(const Endpoint& from, const Endpoint& to, const Bytes& captured,
                uint32_t payloadLength);
 // Header bytes in front of the payload.

@@ -46,8 +46,10 @@ Result<FlowSpec> flowOf(const Object& o, double duration) {
   FlowSpec f;
   const std::string kind = o.optValue<std::string>("kind", "");
   const std::map<std::string, std::pair<FlowKind, uint16_t>> kinds = {
-      {"ica", {FlowKind::kIca, 1494}}, {"cgp", {FlowKind::kCgp, 2598}},
-      {"tls", {FlowKind::kTls, 443}},  {"quic", {FlowKind::kQuic, 443}},
+      {"ica", {FlowKind::kIca, 1494}},
+      {"cgp", {FlowKind::kCgp, 2598}},
+      {"tls", {FlowKind::kTls, 443}},
+      {"quic", {FlowKind::kQuic, 443}},
       {"udp", {FlowKind::kUdp, 0}}};
   auto it = kinds.find(kind);
   if (it == kinds.end()) return bad("unknown flow kind '" + kind + "' (ica, cgp, tls, quic, udp)");
@@ -108,9 +110,8 @@ Result<Scenario> parseScenario(const std::string& json) {
       for (const auto& item : *root->getArray("expect")) {
         const Object::Ptr e = item.extract<Object::Ptr>();
         s.expect.push_back({e->getValue<std::string>("kind"),
-                            e->optValue<std::string>("service", ""),
-                            e->getValue<double>("start_s"), e->getValue<double>("end_s"),
-                            e->optValue<bool>("by_volume", false)});
+                            e->optValue<std::string>("service", ""), e->getValue<double>("start_s"),
+                            e->getValue<double>("end_s"), e->optValue<bool>("by_volume", false)});
       }
     }
     return s;

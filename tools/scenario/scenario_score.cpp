@@ -27,7 +27,8 @@ Result<std::vector<RaisedFlag>> parseFlags(const std::string& json) {
       RaisedFlag f;
       f.kind = o->getValue<std::string>("kind");
       f.service = o->getValue<std::string>("service");
-      for (auto [field, target] : {std::pair{"start", &f.startMicros}, {"end", &f.endMicros},
+      for (auto [field, target] : {std::pair{"start", &f.startMicros},
+                                   {"end", &f.endMicros},
                                    {"raised_at", &f.raisedMicros}}) {
         auto t = parseTimestamp(o->getValue<std::string>(field));
         if (!t) return t.status();

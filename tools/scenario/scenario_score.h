@@ -24,11 +24,11 @@ Result<std::vector<RaisedFlag>> parseFlags(const std::string& json);
 
 struct Score {
   int expected = 0;
-  int detected = 0;    // expected streams with at least one matching flag
+  int detected = 0;  // expected streams with at least one matching flag
   int flags = 0;
-  int rightFlags = 0;  // flags that match an expected stream
-  std::vector<double> delaysS;  // raise time - expected start, for detected streams
-                                // that are not flagged by volume
+  int rightFlags = 0;                 // flags that match an expected stream
+  std::vector<double> delaysS;        // raise time - expected start, for detected streams
+                                      // that are not flagged by volume
   std::vector<std::string> problems;  // one sentence per miss or false flag
 };
 

@@ -67,8 +67,8 @@ class FlowWriter {
     return {0, 0};
   }
 
-  void emit(bool fromServer, int64_t t, uint8_t flags, const Bytes& captured,
-            uint32_t payload, std::vector<Frame>& out) {
+  void emit(bool fromServer, int64_t t, uint8_t flags, const Bytes& captured, uint32_t payload,
+            std::vector<Frame>& out) {
     const Endpoint& from = fromServer ? server_ : client_;
     const Endpoint& to = fromServer ? client_ : server_;
     if (spec_.udp) {
@@ -77,8 +77,8 @@ class FlowWriter {
     }
     uint32_t& seq = fromServer ? serverSeq_ : clientSeq_;
     const uint32_t ack = fromServer ? clientSeq_ : serverSeq_;
-    out.push_back({t, tcpFrame(from, to, seq, ack, flags, captured, payload),
-                   kTcpHeaders + payload});
+    out.push_back(
+        {t, tcpFrame(from, to, seq, ack, flags, captured, payload), kTcpHeaders + payload});
     seq += payload + ((flags & (kTcpSyn | kTcpFin)) ? 1 : 0);
   }
 
@@ -95,7 +95,9 @@ class FlowWriter {
         // Over UDP (EDT) the client speaks first: it is what makes it the client.
         if (spec_.udp) opening.erase(opening.begin());
         break;
-      case FlowKind::kCgp: opening = cgpOpening(); break;
+      case FlowKind::kCgp:
+        opening = cgpOpening();
+        break;
       case FlowKind::kTls:
         opening = {{false, tlsClientHelloRecord(spec_.sni, seed_)},
                    {true, tlsServerHelloRecord(seed_)}};
@@ -103,7 +105,8 @@ class FlowWriter {
       case FlowKind::kQuic:
         opening = {{false, quicInitial(spec_.sni, seed_)}, {true, quicShortHeader(seed_)}};
         break;
-      case FlowKind::kUdp: break;
+      case FlowKind::kUdp:
+        break;
     }
     int64_t at = t + 1000;
     for (const auto& [fromServer, payload] : opening) {
@@ -154,8 +157,7 @@ Result<CaptureStats> writeCapture(const Scenario& scenario, const std::string& p
   try {
     const auto client = parseIpv4(scenario.client);
     for (size_t i = 0; i < scenario.flows.size(); ++i) {
-      flows.emplace_back(scenario.flows[i],
-                         Endpoint{client, static_cast<uint16_t>(40000 + i)},
+      flows.emplace_back(scenario.flows[i], Endpoint{client, static_cast<uint16_t>(40000 + i)},
                          scenario.seed * 7919 + static_cast<uint32_t>(i));
     }
   } catch (const std::invalid_argument& e) {

@@ -3,8 +3,8 @@
 // the detector's thresholds shortened by --set, raises an ica-video flag. Needs root
 // (labels "root" and "network"); without root it is skipped with a message.
 
-#include <catch2/catch.hpp>
-
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -12,10 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Parser.h>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -143,17 +141,21 @@ TEST_CASE("a live video stream over ICA between namespaces raises an ica-video f
   const std::string state = dir.file("state");
   // The agent runs in the client's namespace, capturing on its end of the veth pair, with
   // the detector's windows shortened from minutes to seconds.
-  ChildProcess agent(
-      "/usr/sbin/ip",
-      {"netns", "exec", ns.client(), TILLID_AGENT_BIN, "--state-dir", state,
-       "--set", "capture.enabled=true", "--set", "capture.interfaces=[\"" + ns.clientIf() + "\"]",
-       "--set", "citrix.window_seconds=2", "--set", "citrix.gap_merge_seconds=2",
-       "--set", "citrix.session_end_grace_seconds=2",
-       "--set", "citrix.ica_video.start_mbps=2", "--set", "citrix.ica_video.stop_mbps=1",
-       "--set", "citrix.ica_video.min_duration_seconds=4", "--set", "store.batch_max_ms=100",
-       "run"});
-  REQUIRE(waitUntil([&] { return agent.err().find("capturing on") != std::string::npos; },
-                    30s));
+  ChildProcess agent("/usr/sbin/ip",
+                     {"netns",       "exec",
+                      ns.client(),   TILLID_AGENT_BIN,
+                      "--state-dir", state,
+                      "--set",       "capture.enabled=true",
+                      "--set",       "capture.interfaces=[\"" + ns.clientIf() + "\"]",
+                      "--set",       "citrix.window_seconds=2",
+                      "--set",       "citrix.gap_merge_seconds=2",
+                      "--set",       "citrix.session_end_grace_seconds=2",
+                      "--set",       "citrix.ica_video.start_mbps=2",
+                      "--set",       "citrix.ica_video.stop_mbps=1",
+                      "--set",       "citrix.ica_video.min_duration_seconds=4",
+                      "--set",       "store.batch_max_ms=100",
+                      "run"});
+  REQUIRE(waitUntil([&] { return agent.err().find("capturing on") != std::string::npos; }, 30s));
 
   std::atomic<bool> listening{false};
   std::atomic<bool> stop{false};

@@ -2,12 +2,11 @@
 // scenario's capture is generated, replayed by `tillid-agent replay` (the usage pipeline
 // with nDPI) and the flags it prints are scored against the scenario's expectations.
 
-#include <catch2/catch.hpp>
-
 #include <Poco/DirectoryIterator.h>
 #include <Poco/Path.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"

@@ -70,15 +70,14 @@ class CitrixHarness {
 
   // Sends `downMbps` towards the device and `upMbps` from it on flow `id` for each second
   // in [from, to) (seconds after kT0), one packet per direction per second.
-  void stream(uint64_t id, const usage::FlowInfo& info, int64_t from, int64_t to,
-              double downMbps, double upMbps) {
+  void stream(uint64_t id, const usage::FlowInfo& info, int64_t from, int64_t to, double downMbps,
+              double upMbps) {
     for (int64_t s = from; s < to; ++s) {
       at(s);
       send(id, info, s, downMbps, upMbps);
     }
   }
-  void send(uint64_t id, const usage::FlowInfo& info, int64_t s, double downMbps,
-            double upMbps) {
+  void send(uint64_t id, const usage::FlowInfo& info, int64_t s, double downMbps, double upMbps) {
     const int64_t t = (kT0 + s) * 1000000 + 500000;
     for (const auto& [mbps, fromDevice] : {std::pair{downMbps, false}, {upMbps, true}}) {
       if (mbps <= 0) continue;

@@ -1,9 +1,10 @@
 // CitrixStore on a real SQLite file through the real writer thread.
 
+#include "agent/citrix/citrix_store.h"
+
 #include <catch2/catch.hpp>
 
 #include "agent/audit/audit_log.h"
-#include "agent/citrix/citrix_store.h"
 #include "agent/report/outbox.h"
 #include "agent/store/store.h"
 #include "tests/support/temp_dir.h"
@@ -11,8 +12,7 @@
 
 namespace tillid::test {
 
-TEST_CASE("sessions and flags are stored, read back and written to the security log",
-          "[citrix]") {
+TEST_CASE("sessions and flags are stored, read back and written to the security log", "[citrix]") {
   TempDir dir;
   const std::string path = dir.file("agent.db");
   {
@@ -78,7 +78,7 @@ TEST_CASE("sessions and flags are stored, read back and written to the security 
     CHECK(queued->text(0) == "flag");
     CHECK(queued->text(1).find(f.id) != std::string::npos);
     states.push_back(queued->text(1).find("\"state\":\"open\"") != std::string::npos ? "open"
-                                                                                   : "closed");
+                                                                                     : "closed");
   }
   CHECK(states == std::vector<std::string>{"open", "closed"});
 

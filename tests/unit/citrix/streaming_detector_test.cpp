@@ -48,7 +48,8 @@ TEST_CASE("office work, two-way calls, short clips and bulk copies over ICA are 
           "[citrix]") {
   CitrixHarness h(citrixSettings());
   SECTION("office bursts: a repaint now and then") {
-    for (int64_t s = 0; s < 3600; ++s) h.stream(kIca, icaFlow(), s, s + 1, s % 20 == 0 ? 12 : 0.1, 0.03);
+    for (int64_t s = 0; s < 3600; ++s)
+      h.stream(kIca, icaFlow(), s, s + 1, s % 20 == 0 ? 12 : 0.1, 0.03);
   }
   SECTION("an unoptimised video call inside the session: as much up as down") {
     h.stream(kIca, icaFlow(), 0, 1800, 3.0, 2.5);
@@ -102,14 +103,15 @@ TEST_CASE("streaming services are flagged only during a session", "[citrix]") {
   }
 }
 
-TEST_CASE("video meetings are never flagged, by service and by their two-way pattern",
-          "[citrix]") {
+TEST_CASE("video meetings are never flagged, by service and by their two-way pattern", "[citrix]") {
   CitrixHarness h(citrixSettings());
   h.stream(kIca, icaFlow(), 0, 1, 0.1, 0.01);
   SECTION("Zoom is in nDPI's Video category, receive-mostly") {
     h.stream(kService, serviceFlow("TLS.Zoom", "Video"), 0, 1800, 3.0, 0.3);
   }
-  SECTION("Teams") { h.stream(kService, serviceFlow("Teams", "Collaborative"), 0, 1800, 2.5, 2.0); }
+  SECTION("Teams") {
+    h.stream(kService, serviceFlow("Teams", "Collaborative"), 0, 1800, 2.5, 2.0);
+  }
   SECTION("an unknown meeting service in a video category, two-way") {
     h.stream(kService, serviceFlow("SomeMeeting", "Video"), 0, 1800, 2.0, 1.5);
   }

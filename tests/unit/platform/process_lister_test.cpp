@@ -1,14 +1,14 @@
 // The Linux ProcessLister against the real /proc: it finds this test process by its
 // executable name and owner, and a child started under another name.
 
-#include <catch2/catch.hpp>
+#include "platform/process_lister.h"
 
 #include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
-#include "platform/process_lister.h"
 #include "tests/support/child_process.h"
 
 namespace tillid::test {
@@ -24,8 +24,8 @@ TEST_CASE("the process lister sees running processes with name and owner", "[pla
   }));
   auto listed = lister->list();
   REQUIRE(listed.isOk());
-  auto self = std::find_if(listed->begin(), listed->end(),
-                           [](const auto& p) { return p.pid == getpid(); });
+  auto self =
+      std::find_if(listed->begin(), listed->end(), [](const auto& p) { return p.pid == getpid(); });
   REQUIRE(self != listed->end());
   CHECK(self->name == "citrix_test");
   const passwd* me = getpwuid(geteuid());
