@@ -83,6 +83,7 @@ Result<Table> runQuery(store::Database& db, const Query& query) {
   }
   auto statement = db.prepare(sql);
   if (!statement) return statement.status();
+  // Without bounds: "" sorts before every hour label and "~" after (labels are digits).
   statement->bind(1, query.since.value_or("")).bind(2, query.until.value_or("~"));
   table.columns = keys;
   table.columns.insert(table.columns.end(), kCounters.begin(), kCounters.end());

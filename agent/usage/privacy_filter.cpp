@@ -1,8 +1,10 @@
 #include "agent/usage/privacy_filter.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "agent/core/time.h"
 
