@@ -11,6 +11,6 @@ int main(int argc, char** argv) {
       {cli::runCommand(), cli::statusCommand(), cli::auditCommand(),
        cli::usageCommand(), cli::noticeCommand(),
        cli::flagsCommand(), cli::sessionsCommand(), cli::replayCommand(), cli::enrollCommand(),
-       cli::offboardCommand()}};
+       cli::offboardCommand(), cli::myDataCommand()}};
   return runCli(program, argc, argv);
 }

@@ -6,6 +6,7 @@
 #include "agent/audit/audit_log.h"
 #include "agent/core/logging.h"
 #include "agent/offboard/offboard_order.h"
+#include "agent/service/my_data.h"
 #include "agent/service/schema.h"
 #include "agent/store/store.h"
 #include "agent/tasks/named_queries.h"
@@ -130,6 +131,13 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
         return std::move(reopened->db);
       });
   agent->offboard_->start();
+  auto myData = serveMyData(config, *agent->writer_);
+  if (myData) {
+    agent->myData_ = std::move(*myData);
+  } else {
+    // Not fatal: the employee view is missing, recording and reporting go on.
+    logger("agent").error("no employee view: " + myData.status().message());
+  }
   // Task handlers are registered by name before the channel starts polling.
   auto channel = tasks::TaskChannel::openIfEnrolled(config, paths.root, *agent->writer_);
   if (!channel) {
@@ -171,6 +179,7 @@ void Agent::stop(const std::string& reason) {
   health_.reset();
   retention_.reset();
   offboard_.reset();  // stops at the next checkpoint; resumed at the next start
+  if (myData_) myData_->stop();
   tasks_.reset();
   uploader_.reset();
   Object::Ptr details = new Object;

@@ -16,6 +16,7 @@
 #include "agent/report/uploader.h"
 #include "agent/store/writer.h"
 #include "agent/tasks/task_channel.h"
+#include "platform/local_socket.h"
 #include "agent/usage/retention.h"
 #include "platform/instance_lock.h"
 #include "platform/process_lister.h"
@@ -57,6 +58,7 @@ class Agent {
   std::unique_ptr<UsageCapture> capture_;  // live capture when capture.enabled
   std::unique_ptr<report::Uploader> uploader_;  // null when not enrolled
   std::unique_ptr<tasks::TaskChannel> tasks_;    // null when not enrolled
+  std::unique_ptr<platform::LocalSocketServer> myData_;  // the employee view; may be null
   std::unique_ptr<offboard::OffboardRunner> offboard_;  // carries out an accepted reset
   std::unique_ptr<platform::ServiceNotifier> notifier_;
   std::unique_ptr<ServiceWatchdog> watchdog_;  // after notifier_: destroyed before it
