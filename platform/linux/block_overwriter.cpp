@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <random>
 #include <vector>
@@ -248,21 +249,44 @@ Result<OverwriteReport> overwriteMedium(const OverwriteSpec& spec, const TargetL
   if (spec.pattern == OverwritePattern::kZeros) {
     TILLID_RETURN_IF_ERROR(pattern.fill(0, buffer.get(), spec.bufferBytes));
   }
+  // The random pattern for the next buffer is generated while this one is written.
+  auto spare = alignedBuffer(spec.bufferBytes);
+  if (!spare) return Status::error(ErrorCode::kInternal, "out of memory for the buffer");
+  uint8_t* current = buffer.get();
+  uint8_t* next = spare.get();
+  const auto lengthAt = [&](uint64_t at) {
+    return static_cast<size_t>(std::min<uint64_t>(spec.bufferBytes, fds.size - at));
+  };
+  const bool random = spec.pattern == OverwritePattern::kRandom;
+  PatternSource nextPattern(spec);  // used only by the generating task
+  std::future<Status> generated;
+  if (random && offset < fds.size) {
+    TILLID_RETURN_IF_ERROR(pattern.fill(offset, current, lengthAt(offset)));
+  }
   while (offset < fds.size) {
-    const size_t length =
-        static_cast<size_t>(std::min<uint64_t>(spec.bufferBytes, fds.size - offset));
-    if (spec.pattern == OverwritePattern::kRandom) {
-      TILLID_RETURN_IF_ERROR(pattern.fill(offset, buffer.get(), length));
+    const size_t length = lengthAt(offset);
+    if (random && offset + length < fds.size) {
+      generated = std::async(std::launch::async, [&, at = offset + length] {
+        return nextPattern.fill(at, next, lengthAt(at));
+      });
     }
     const size_t alignedLength = length - length % kAlignment;
+    Status written = Status::ok();
     if (alignedLength > 0) {
-      TILLID_RETURN_IF_ERROR(fullWrite(fds.forRange(offset, alignedLength), buffer.get(),
-                                       alignedLength, offset, spec.path));
+      written =
+          fullWrite(fds.forRange(offset, alignedLength), current, alignedLength, offset, spec.path);
     }
-    if (alignedLength < length) {
-      TILLID_RETURN_IF_ERROR(fullWrite(fds.tail.get(), buffer.get() + alignedLength,
-                                       length - alignedLength, offset + alignedLength, spec.path));
+    if (written && alignedLength < length) {
+      written = fullWrite(fds.tail.get(), current + alignedLength, length - alignedLength,
+                          offset + alignedLength, spec.path);
     }
+    if (generated.valid()) {
+      const Status filled = generated.get();
+      TILLID_RETURN_IF_ERROR(written);
+      TILLID_RETURN_IF_ERROR(filled);
+      std::swap(current, next);
+    }
+    TILLID_RETURN_IF_ERROR(written);
     offset += length;
     report.bytesWritten += length;
     if (progress) progress(offset, fds.size);
@@ -294,11 +318,36 @@ Result<VerificationReport> verifyMedium(const OverwriteSpec& spec, const TargetL
   unit = std::min<uint64_t>(unit, spec.bufferBytes);
   const bool sampling = mode == VerificationMode::kSample && unit >= kAlignment;
   if (!sampling) {
-    for (uint64_t offset = 0; offset < fds.size && mismatch.empty();) {
-      const size_t length =
-          static_cast<size_t>(std::min<uint64_t>(spec.bufferBytes, fds.size - offset));
-      TILLID_RETURN_IF_ERROR(compareRange(fds, pattern, read.get(), expected.get(), offset, length,
-                                          spec.path, mismatch));
+    // Reading the next buffer overlaps comparing this one, so the check keeps pace with
+    // the device.
+    auto prefetch = alignedBuffer(spec.bufferBytes);
+    if (!prefetch) return Status::error(ErrorCode::kInternal, "out of memory");
+    uint8_t* current = read.get();
+    uint8_t* next = prefetch.get();
+    const auto lengthAt = [&](uint64_t offset) {
+      return static_cast<size_t>(std::min<uint64_t>(spec.bufferBytes, fds.size - offset));
+    };
+    const auto readAt = [&](uint64_t offset, uint8_t* into) {
+      return fullRead(fds.forRange(offset, lengthAt(offset)), into, lengthAt(offset), offset,
+                      spec.path);
+    };
+    std::future<Status> pending;
+    if (fds.size > 0) pending = std::async(std::launch::async, readAt, uint64_t{0}, current);
+    for (uint64_t offset = 0; offset < fds.size;) {
+      const size_t length = lengthAt(offset);
+      TILLID_RETURN_IF_ERROR(pending.get());
+      if (offset + length < fds.size) {
+        pending = std::async(std::launch::async, readAt, offset + length, next);
+      }
+      TILLID_RETURN_IF_ERROR(pattern.fill(offset, expected.get(), length));
+      if (std::memcmp(current, expected.get(), length) != 0) {
+        size_t i = 0;
+        while (current[i] == expected.get()[i]) ++i;
+        mismatch = "byte at offset " + std::to_string(offset + i) + " differs from the pattern";
+        if (pending.valid()) (void)pending.get();
+        break;
+      }
+      std::swap(current, next);
       offset += length;
       report.bytesRead += length;
       if (progress) progress(offset, fds.size);
