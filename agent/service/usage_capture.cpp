@@ -9,6 +9,8 @@ namespace {
 // How long one wait for packets may last: bounds the delay of ticks (and so of the
 // aggregator's flushes) on a quiet network, and of stopping.
 constexpr std::chrono::milliseconds kWait{250};
+constexpr std::chrono::milliseconds kFinalWait{150};
+constexpr int kFinalRounds = 4;
 
 int64_t wallMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -78,6 +80,12 @@ void UsageCapture::run() {
     std::lock_guard<std::mutex> lock(statsMutex_);
     stats_.pipeline = pipeline_->stats();
     stats_.source = source_->stats();
+  }
+  // The kernel hands frames over in blocks retired at the latest after the block timeout
+  // (100 ms): wait for the last ones rather than lose what was captured before the stop.
+  for (int round = 0; round < kFinalRounds; ++round) {
+    auto delivered = source_->dispatch(*pipeline_, kFinalWait);
+    if (!delivered || *delivered == 0) break;
   }
   pipeline_->finish(wallMicros());
   aggregator_->flush();
