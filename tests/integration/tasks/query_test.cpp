@@ -1,0 +1,198 @@
+// Queries under the rules, end to end: a real collector with the dev PKI's role
+// certificates and order keys, a real enrolled agent long-polling for tasks, and
+// tillid-admin asking — spot checks, investigations with signed orders, refusals, replay,
+// the security log on the device and the access log at the collector, audit-check.
+
+#include <catch2/catch.hpp>
+
+#include <Poco/JSON/Array.h>
+
+#include <csignal>
+#include <filesystem>
+
+#include "agent/core/canonical_json.h"
+#include "tests/integration/collector/fleet.h"
+
+using namespace tillid;
+using namespace tillid::test;
+
+namespace {
+
+std::vector<std::string> fastTasks() {
+  std::vector<std::string> sets = fastReporting();
+  for (const char* set : {"tasks.poll_wait_seconds=2", "tasks.backoff_min_ms=100",
+                          "tasks.backoff_max_ms=400"}) {
+    sets.insert(sets.end(), {"--set", set});
+  }
+  return sets;
+}
+
+struct Admin {
+  const DevPki& pki;
+  const CollectorProcess& collector;
+  std::string role;
+
+  RunResult run(std::vector<std::string> args) const {
+    const std::string cert = role.empty() ? "admin" : "admin-" + role;
+    args.insert(args.end(), {"--server", collector.url(), "--cert", pki.file(cert + ".pem"),
+                             "--key", pki.file(cert + ".key"), "--ca", pki.file("ca.pem")});
+    return runProgram(TILLID_ADMIN_BIN, args);
+  }
+};
+
+Poco::JSON::Object::Ptr json(const RunResult& r) {
+  INFO(r.out << r.err);
+  auto parsed = parseJsonObject(r.out);
+  REQUIRE(parsed);
+  return *parsed;
+}
+
+}  // namespace
+
+TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tasks][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess collector(pki, dir.file("collector"));
+  const std::string agentDir = dir.file("agent");
+  const std::string device = enrollAgent(agentDir, collector, pki);
+  // The administrators' order keys came with the enrollment.
+  REQUIRE(std::filesystem::exists(agentDir + "/order-keys.json"));
+  auto agent = startAgent(agentDir, fastTasks());
+  REQUIRE(agent->running());
+  // The lock is taken before the store is migrated: wait for the usage table.
+  REQUIRE(waitUntil([&] {
+    auto db = openAgentDb(agentDir);
+    return queryText(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'usage_hourly'") == "1";
+  }));
+  addUsageHours(agentDir, {"2026-11-10T01:00:00Z", "2026-11-10T02:00:00Z"});
+
+  const Admin viewer{pki, collector, "viewer"};
+  const Admin investigator{pki, collector, "investigator"};
+  const Admin offboarding{pki, collector, "offboarding"};
+  const std::vector<std::string> period = {"--param", "since=2026-11-01T00:00:00Z"};
+
+  SECTION("a spot check answers with aggregates only") {
+    auto args = std::vector<std::string>{"query", device, "usage-summary", "--json"};
+    args.insert(args.end(), period.begin(), period.end());
+    const RunResult r = viewer.run(args);
+    INFO(r.err);
+    REQUIRE(r.exitCode == 0);
+    auto task = json(r);
+    CHECK(task->getValue<std::string>("state") == "answered");
+    auto volumes = task->getObject("result")->getArray("volumes");
+    REQUIRE(volumes->size() == 1);
+    CHECK(volumes->getObject(0)->getValue<std::string>("category") == "Web");
+    CHECK(volumes->getObject(0)->getValue<int64_t>("bytes_in") == 10000);
+    CHECK(r.out.find("example.org") == std::string::npos);
+    CHECK(r.out.find("alice") == std::string::npos);
+
+    // The readable table.
+    auto table = std::vector<std::string>{"query", device, "usage-summary"};
+    table.insert(table.end(), period.begin(), period.end());
+    const RunResult readable = viewer.run(table);
+    CHECK(readable.exitCode == 0);
+    CHECK(readable.out.find("CATEGORY") != std::string::npos);
+  }
+
+  SECTION("detail is refused for a spot check, without a case, and for the viewer role") {
+    const RunResult spot = viewer.run({"query", device, "usage-detail"});
+    CHECK(spot.exitCode == 1);
+    CHECK(spot.err.find("needs purpose investigation") != std::string::npos);
+    const RunResult noCase =
+        investigator.run({"query", device, "usage-detail", "--purpose", "investigation",
+                          "--order-key", pki.file("order-investigator.key")});
+    CHECK(noCase.exitCode == 1);
+    CHECK(noCase.err.find("needs --case") != std::string::npos);
+    const RunResult wrongRole =
+        viewer.run({"query", device, "usage-detail", "--purpose", "investigation", "--case", "S-1",
+                    "--order-key", pki.file("order-investigator.key")});
+    CHECK(wrongRole.exitCode == 1);
+    CHECK(wrongRole.err.find("needs the investigator role") != std::string::npos);
+    const RunResult curious = viewer.run({"query", device, "flags", "--purpose", "curiosity"});
+    CHECK(curious.exitCode == 1);
+    CHECK(curious.err.find("'curiosity' is not allowed") != std::string::npos);
+    const RunResult wrongKey = investigator.run(
+        {"query", device, "usage-detail", "--purpose", "investigation", "--case", "S-1",
+         "--order-key", pki.file("order-offboarding.key")});
+    CHECK(wrongKey.exitCode == 1);
+
+    auto log = json(viewer.run({"access-log", "--device", device, "--json"}));
+    const std::string text = canonicalJson(log);
+    CHECK(text.find("query.refused") != std::string::npos);
+    CHECK(text.find("curiosity") != std::string::npos);
+  }
+
+  SECTION("an investigation with a signed order gets destinations, once") {
+    auto args = std::vector<std::string>{"query",      device,  "usage-detail", "--purpose",
+                                         "investigation", "--case", "SAG-2026-17", "--order-key",
+                                         pki.file("order-investigator.key"), "--json"};
+    args.insert(args.end(), period.begin(), period.end());
+    const RunResult r = investigator.run(args);
+    INFO(r.err);
+    REQUIRE(r.exitCode == 0);
+    auto task = json(r);
+    auto rows = task->getObject("result")->getArray("rows");
+    REQUIRE(rows->size() == 2);
+    CHECK(rows->getObject(0)->getValue<std::string>("destination") == "example.org");
+
+    // The same signed order again (a replay through the collector) is refused by the device.
+    report::TlsClientOptions tls;
+    tls.serverUrl = collector.url();
+    tls.caFile = pki.file("ca.pem");
+    tls.certificateFile = pki.file("admin-investigator.pem");
+    tls.privateKeyFile = pki.file("admin-investigator.key");
+    report::CurlTransport transport(tls);
+    Poco::JSON::Object::Ptr replay = new Poco::JSON::Object;
+    replay->set("device", device);
+    replay->set("type", "usage-detail");
+    replay->set("purpose", "investigation");
+    replay->set("case", "SAG-2026-17");
+    replay->set("order", task->getObject("order"));
+    auto created = transport.send(
+        {"POST", "/v1/admin/tasks", "application/json", {}, canonicalJson(replay)});
+    REQUIRE(created);
+    REQUIRE(created->status == 201);
+    const std::string id = (*parseJsonObject(created->body))->getValue<std::string>("id");
+    auto answered = transport.send({"GET", "/v1/admin/tasks/" + id + "?wait=30", "", {}, ""});
+    REQUIRE(answered);
+    auto replayed = *parseJsonObject(answered->body);
+    CHECK(replayed->getValue<std::string>("state") == "refused");
+    CHECK(replayed->getValue<std::string>("reason").find("replay") != std::string::npos);
+
+    // Both are on the device's security log: who, purpose, case.
+    auto db = openAgentDb(agentDir);
+    CHECK(queryText(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'task.answered' AND "
+                        "details LIKE '%SAG-2026-17%' AND actor = 'admin:admin-investigator'") ==
+          "1");
+    CHECK(queryText(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'task.refused' AND "
+                        "details LIKE '%replay%'") == "1");
+  }
+
+  SECTION("spot checks are drawn with a logged seed") {
+    const RunResult r = viewer.run({"spot-check", "--count", "1", "--seed", "42", "--query",
+                                    "flags"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exitCode == 0);
+    CHECK(r.out.find("seed 42") != std::string::npos);
+    CHECK(r.out.find(device) != std::string::npos);
+    auto log = canonicalJson(json(viewer.run({"access-log", "--json"})));
+    CHECK(log.find("spot-check.drawn") != std::string::npos);
+    CHECK(log.find("\"seed\":\"42\"") != std::string::npos);
+    // Offboarding administrators do not run spot checks.
+    CHECK(offboarding.run({"spot-check", "--count", "1"}).exitCode == 1);
+  }
+
+  SECTION("audit-check compares the uploaded anchors with the chain") {
+    REQUIRE(waitUntil([&] {
+      return collector.count("SELECT COUNT(*) FROM records WHERE kind = 'anchor'") >= 1;
+    }));
+    const RunResult r = viewer.run({"audit-check", device});
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(r.out.find("intact") != std::string::npos);
+    CHECK(r.out.find("matches") != std::string::npos);
+  }
+
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+}
