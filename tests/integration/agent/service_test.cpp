@@ -110,7 +110,7 @@ TEST_CASE("the state directory and the database are the owner's alone",
   CHECK(agent->wait() == 0);
 }
 
-TEST_CASE("an existing state directory open to others is closed; a shared one is refused",
+TEST_CASE("an existing state directory open to others is closed, a shared one is refused",
           "[agent][process][service]") {
   TempDir dir;
   const std::string state = dir.file("state");

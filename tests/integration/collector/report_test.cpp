@@ -56,7 +56,7 @@ std::unique_ptr<ChildProcess> startAgentReporting(const std::string& stateDir) {
 
 }  // namespace
 
-TEST_CASE("an enrolled agent uploads its usage; tillid-admin shows it", "[report][network]") {
+TEST_CASE("an enrolled agent uploads its usage, tillid-admin shows it", "[report][network]") {
   TempDir dir;
   const DevPki pki = makeDevPki(dir.file("pki"));
   CollectorProcess collector(pki, dir.file("collector"));

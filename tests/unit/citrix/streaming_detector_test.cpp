@@ -66,7 +66,7 @@ TEST_CASE("office work, two-way calls, short clips and bulk copies over ICA are 
   CHECK(h.sink.finished.empty());
 }
 
-TEST_CASE("short gaps are merged into one stream; long pauses split it", "[citrix]") {
+TEST_CASE("short gaps are merged into one stream, long pauses split it", "[citrix]") {
   CitrixHarness h(citrixSettings());
   h.stream(kIca, icaFlow(), 0, 240, 4.0, 0.1);
   h.stream(kIca, icaFlow(), 240, 300, 0.05, 0.01);  // 60 s of buffering
@@ -119,7 +119,7 @@ TEST_CASE("video meetings are never flagged, by service and by their two-way pat
   CHECK(h.sink.raised.empty());
 }
 
-TEST_CASE("music is flagged only by volume; updates and file sync never", "[citrix]") {
+TEST_CASE("music is flagged only by volume, updates and file sync never", "[citrix]") {
   SECTION("an hour of music stays under the volume") {
     CitrixHarness h(citrixSettings());
     h.stream(kIca, icaFlow(), 0, 1, 0.1, 0.01);

@@ -36,7 +36,7 @@ TEST_CASE("a file overrides only the keys it names, comments allowed", "[config]
   CHECK(config->sourceFile() == dir.file("agent.json"));
 }
 
-TEST_CASE("set overrides win over files; values parse as JSON scalars or stay text", "[config]") {
+TEST_CASE("set overrides win over files, values parse as JSON scalars or stay text", "[config]") {
   TempDir dir;
   writeFile(dir.file("agent.json"), "{\"log\": {\"level\": \"debug\"}}");
   auto config = loadAgentConfig(dir.file("agent.json"),

@@ -73,7 +73,7 @@ TEST_CASE("batches take the most urgent records first and resend the same bytes"
   CHECK(stats->oldest.has_value());
 }
 
-TEST_CASE("over budget the oldest usage summaries go first; other kinds never", "[report]") {
+TEST_CASE("over budget the oldest usage summaries go first, other kinds never", "[report]") {
   test::TempDir dir;
   auto db = openOutbox(dir);
   REQUIRE(Outbox::enqueue(db, RecordKind::kAnchor, 20, "{\"seq\":1,\"pad\":\"" +

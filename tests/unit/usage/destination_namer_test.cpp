@@ -58,7 +58,7 @@ std::array<uint8_t, 16> v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) { return 
 
 }  // namespace
 
-TEST_CASE("Names are reduced to the registrable domain; paths and ports never survive",
+TEST_CASE("Names are reduced to the registrable domain, paths and ports never survive",
           "[usage][namer]") {
   auto namer = DestinationNamer::create(100);
   REQUIRE(namer);

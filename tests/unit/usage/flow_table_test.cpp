@@ -39,7 +39,7 @@ ParsedPacket tcp(uint8_t lastOctetFrom, uint16_t fromPort, uint8_t lastOctetTo, 
 
 }  // namespace
 
-TEST_CASE("Both directions of a TCP conversation are one flow; FIN from both ends it",
+TEST_CASE("Both directions of a TCP conversation are one flow, FIN from both ends it",
           "[usage][flows]") {
   Recorder sink;
   FlowTable table({}, sink);
@@ -74,7 +74,7 @@ TEST_CASE("A SYN-ACK seen first still makes its receiver the client", "[usage][f
   CHECK(table.record(t.slot).clientPort() == 50000);
 }
 
-TEST_CASE("RST ends a flow; idle flows expire by their protocol's timeout", "[usage][flows]") {
+TEST_CASE("RST ends a flow, idle flows expire by their protocol's timeout", "[usage][flows]") {
   Recorder sink;
   FlowTableOptions options;
   options.tcpIdleMicros = 100;

@@ -158,7 +158,7 @@ TEST_CASE("Main flows of the real captures get ndpiReader's service and tshark's
   }
 }
 
-TEST_CASE("Volumes are the captures' wire bytes; ticks cover every second; time moves "
+TEST_CASE("Volumes are the captures' wire bytes, ticks cover every second, time moves "
           "forward", "[usage][pipeline][captures]") {
   CollectingObserver observer;
   const UsagePipelineStats stats = replay("netflix.pcap", noProtectedLists(), observer);
@@ -201,7 +201,7 @@ TEST_CASE("Damaged and fuzzed captures are counted and skipped, never a crash",
   }
 }
 
-TEST_CASE("A protected destination reaches no observer by name; before the effective date "
+TEST_CASE("A protected destination reaches no observer by name, before the effective date "
           "nothing does", "[usage][pipeline][privacy]") {
   auto privacy = PrivacyFilter::fromLists({{"test", "facebook.com\nfbcdn.net\n"}}, std::nullopt);
   REQUIRE(privacy);
