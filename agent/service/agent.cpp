@@ -154,8 +154,9 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   }
   if (notifier) {
     agent->notifier_ = std::move(notifier);
-    agent->watchdog_ = std::make_unique<ServiceWatchdog>(*agent->writer_, *agent->notifier_);
+    // READY first: the service manager must not see a watchdog ping before it.
     agent->notifier_->ready();
+    agent->watchdog_ = std::make_unique<ServiceWatchdog>(*agent->writer_, *agent->notifier_);
   }
   logger("agent").information("agent started, state directory " + paths.root);
   return agent;
@@ -174,8 +175,8 @@ void Agent::stop(const std::string& reason) {
   stopped_ = true;
   capture_.reset();  // first: it hands its last usage to the writer
   if (citrix_) citrix_->finish();  // after the capture thread: ends streams and sessions
+  watchdog_.reset();  // no ping may follow STOPPING
   if (notifier_) notifier_->stopping();
-  watchdog_.reset();
   health_.reset();
   retention_.reset();
   offboard_.reset();  // stops at the next checkpoint; resumed at the next start
