@@ -3,7 +3,9 @@
 // refuses anything outside it: a path is permitted only when it is one of the listed
 // targets or lies below one, and neither a target nor a checked path may lead through a
 // symlink (a link planted inside a target cannot send the eraser out of it). System roots ("/",
-// "/home", "/etc", any top-level directory) can never be listed, whatever the configuration says.
+// "/home", "/etc", any top-level directory) and anything below the system's programs,
+// libraries and kernel (/usr, /bin, /lib, /boot, /proc, /sys) can never be listed, whatever
+// the configuration says: the erasing code depends on them.
 
 #include <string>
 #include <vector>
@@ -14,7 +16,7 @@ namespace tillid::platform {
 
 class TargetList {
  public:
-  // Normalizes each entry. kInvalidArgument for a relative path or a system root;
+  // Normalizes each entry. kInvalidArgument for a relative path, a system root or tree;
   // kPermission for a path that leads through a symlink.
   static Result<TargetList> create(const std::vector<std::string>& paths);
 

@@ -1,6 +1,7 @@
 #include "platform/target_list.h"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <system_error>
 
@@ -19,6 +20,17 @@ bool isBelowOrEqual(const std::string& path, const std::string& base) {
   if (path == base) return true;
   return path.size() > base.size() && path.compare(0, base.size(), base) == 0 &&
          path[base.size()] == '/';
+}
+
+// The system's programs, libraries, kernel and live state: the erasing code depends on
+// them, so nothing below them is ever a target (Fleet #43869 deleted its own rm's libraries).
+// Device nodes under /dev stay listable: block devices are exact targets.
+constexpr std::array<const char*, 10> kSystemTrees = {
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/proc", "/sys"};
+
+bool isInSystemTree(const std::string& canonical) {
+  return std::any_of(kSystemTrees.begin(), kSystemTrees.end(),
+                     [&](const char* tree) { return isBelowOrEqual(canonical, tree); });
 }
 
 std::string lexicalPath(const std::string& path) {
@@ -62,9 +74,9 @@ Result<TargetList> TargetList::create(const std::vector<std::string>& paths) {
   for (const auto& path : paths) {
     auto canonical = canonicalWithoutLinks(path);
     if (!canonical) return canonical.status();
-    if (isSystemRoot(*canonical)) {
+    if (isSystemRoot(*canonical) || isInSystemTree(*canonical)) {
       return Status::error(ErrorCode::kInvalidArgument,
-                           "refusing a system root as an erase target: " + path);
+                           "refusing a system root or system tree as an erase target: " + path);
     }
     list.paths_.push_back(*canonical);
   }
