@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <random>
-#include <set>
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/logging.h"
+#include "agent/tasks/named_queries.h"
 #include "agent/tasks/signed_order.h"
 #include "collector/batch_parser.h"
 
@@ -21,12 +21,15 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-// The named queries devices answer (agent/tasks/named_queries.h); never free SQL.
-const std::set<std::string> kQueries = {"status",  "inventory", "usage-summary", "usage-detail",
-                                        "flags",   "sessions",  "audit-log"};
-// What a spot check may ask: aggregates only.
-const std::set<std::string> kSpotCheckQueries = {"status", "inventory", "usage-summary", "flags",
-                                                 "audit-log"};
+bool isQuery(const std::string& type) {
+  const auto& queries = tasks::namedQueries();
+  return std::find(queries.begin(), queries.end(), type) != queries.end();
+}
+
+// What a spot check may ask: aggregates only (the device's own rule).
+bool isSpotCheckQuery(const std::string& type) {
+  return isQuery(type) && tasks::allowedForSpotCheck(type);
+}
 
 std::string queryParameter(const std::string& query, const std::string& name) {
   try {
@@ -288,12 +291,12 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
   // The same rules the device applies, checked here first so the administrator hears at
   // once; the device checks again and is the one that counts.
   std::string neededRole;
-  if (kQueries.count(type) != 0) {
+  if (isQuery(type)) {
     if (purpose == "spot-check") {
       if (role != tasks::kRoleViewer && role != tasks::kRoleInvestigator) {
         return refuse(request, role, body, "spot checks need the viewer or investigator role");
       }
-      if (kSpotCheckQueries.count(type) == 0) {
+      if (!isSpotCheckQuery(type)) {
         return refuse(request, role, body,
                       "'" + type + "' shows detail: it needs purpose investigation");
       }
@@ -368,7 +371,7 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
   const int64_t count = body.optValue<int64_t>("count", 1);
   std::string type = text(body, "type");
   if (type.empty()) type = "usage-summary";
-  if (kSpotCheckQueries.count(type) == 0) {
+  if (!isSpotCheckQuery(type)) {
     return errorResponse(403, "refused", "'" + type + "' is not a spot-check query");
   }
   uint64_t seed = 0;
