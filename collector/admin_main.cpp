@@ -3,12 +3,11 @@
 
 #include <Poco/JSON/Array.h>
 
-#include <iomanip>
 #include <iostream>
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/cli_app.h"
-#include "agent/report/curl_transport.h"
+#include "collector/admin_client.h"
 #include "collector/admin_task_commands.h"
 
 namespace tillid::admin {
@@ -19,60 +18,11 @@ using Poco::JSON::Object;
 
 constexpr const char* kProgram = "tillid-admin";
 
-// GET `path` from the collector; the parsed answer or the reason there is none.
+// GET `path` from the collector as the administrator named by the global options.
 Result<Object::Ptr> fetch(const ParsedArgs& args, const std::string& path) {
-  report::TlsClientOptions tls;
-  const auto server = args.value("server");
-  const auto cert = args.value("cert");
-  const auto key = args.value("key");
-  const auto ca = args.value("ca");
-  if (!server || !cert || !key || !ca) {
-    return Status::error(ErrorCode::kInvalidArgument,
-                         "needs --server URL --cert FILE --key FILE --ca FILE");
-  }
-  tls.serverUrl = *server;
-  while (!tls.serverUrl.empty() && tls.serverUrl.back() == '/') tls.serverUrl.pop_back();
-  tls.certificateFile = *cert;
-  tls.privateKeyFile = *key;
-  tls.caFile = *ca;
-  tls.timeout = std::chrono::seconds(30);
-  report::CurlTransport transport(tls);
-  auto response = transport.send({"GET", path, "", {}, ""});
-  if (!response) return response.status();
-  auto body = parseJsonObject(response->body);
-  if (!body) {
-    return Status::error(ErrorCode::kUnavailable,
-                         "HTTP " + std::to_string(response->status) + ": not JSON");
-  }
-  if (response->status != 200) {
-    const Object::Ptr error = (*body)->getObject("error");
-    return Status::error(ErrorCode::kPermission,
-                         "the collector answered HTTP " + std::to_string(response->status) +
-                             (error ? ": " + error->optValue<std::string>("message", "") : ""));
-  }
-  return body;
-}
-
-// Prints rows as a table with columns as wide as their widest cell.
-void printTable(const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  }
-  auto print = [&](const std::vector<std::string>& row) {
-    for (size_t c = 0; c < row.size(); ++c) {
-      std::cout << std::left << std::setw(static_cast<int>(width[c])) << row[c]
-                << (c + 1 < row.size() ? "  " : "\n");
-    }
-  };
-  print(header);
-  for (const auto& row : rows) print(row);
-}
-
-std::string field(const Object::Ptr& o, const std::string& key) {
-  return o->has(key) ? o->get(key).toString() : "";
+  auto client = AdminClient::fromArgs(args);
+  if (!client) return client.status();
+  return client->get(path);
 }
 
 int devices(const ParsedArgs& args) {
@@ -86,10 +36,10 @@ int devices(const ParsedArgs& args) {
   const Array::Ptr list = (*answer)->getArray("devices");
   for (unsigned i = 0; list && i < list->size(); ++i) {
     const Object::Ptr d = list->getObject(i);
-    rows.push_back({field(d, "id"), field(d, "hostname"), field(d, "enrolled_at").substr(0, 19),
-                    field(d, "last_seen").empty() ? "never" : field(d, "last_seen").substr(0, 19),
-                    field(d, "batches"), field(d, "records"),
-                    field(d, "certificate_expires").substr(0, 10)});
+    rows.push_back({cell(d, "id"), cell(d, "hostname"), cell(d, "enrolled_at").substr(0, 19),
+                    cell(d, "last_seen").empty() ? "never" : cell(d, "last_seen").substr(0, 19),
+                    cell(d, "batches"), cell(d, "records"),
+                    cell(d, "certificate_expires").substr(0, 10)});
   }
   printTable({"DEVICE", "HOSTNAME", "ENROLLED", "LAST SEEN", "BATCHES", "RECORDS", "CERT UNTIL"},
              rows);
@@ -110,10 +60,10 @@ int usage(const ParsedArgs& args) {
   const Array::Ptr list = (*answer)->getArray("usage");
   for (unsigned i = 0; list && i < list->size(); ++i) {
     const Object::Ptr u = list->getObject(i);
-    rows.push_back({field(u, "hour").substr(0, 16), field(u, "user"), field(u, "application"),
-                    field(u, "destination"), field(u, "service"), field(u, "category"),
-                    field(u, "connections"), field(u, "bytes_in"), field(u, "bytes_out"),
-                    field(u, "active_seconds")});
+    rows.push_back({cell(u, "hour").substr(0, 16), cell(u, "user"), cell(u, "application"),
+                    cell(u, "destination"), cell(u, "service"), cell(u, "category"),
+                    cell(u, "connections"), cell(u, "bytes_in"), cell(u, "bytes_out"),
+                    cell(u, "active_seconds")});
   }
   printTable({"HOUR", "USER", "APPLICATION", "DESTINATION", "SERVICE", "CATEGORY", "CONNS",
               "BYTES IN", "BYTES OUT", "ACTIVE S"},
