@@ -4,6 +4,8 @@
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "agent/audit/audit_log.h"
 #include "agent/citrix/citrix_store.h"
@@ -69,6 +71,30 @@ Result<Object::Ptr> inventory(Database& db) {
   return out;
 }
 
+enum ColumnType { kText, kInteger };
+
+// Every remaining row of `s` as a JSON object with the given column names and types.
+Result<Array::Ptr> rowsAsJson(store::Statement& s,
+                              const std::vector<std::pair<const char*, ColumnType>>& columns) {
+  Array::Ptr rows = new Array;
+  while (true) {
+    auto row = s.step();
+    if (!row) return row.status();
+    if (!*row) break;
+    Object::Ptr o = new Object;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const int c = static_cast<int>(i);
+      if (columns[i].second == kText) {
+        o->set(columns[i].first, s.text(c));
+      } else {
+        o->set(columns[i].first, s.int64(c));
+      }
+    }
+    rows->add(o);
+  }
+  return rows;
+}
+
 Result<Object::Ptr> usageSummary(Database& db, const Object::Ptr& params) {
   const auto [since, until] = period(params);
   auto s = db.prepare(
@@ -77,24 +103,14 @@ Result<Object::Ptr> usageSummary(Database& db, const Object::Ptr& params) {
       "GROUP BY category, service ORDER BY SUM(bytes_in) + SUM(bytes_out) DESC");
   if (!s) return s.status();
   s->bind(1, since).bind(2, until);
-  Array::Ptr rows = new Array;
-  while (true) {
-    auto row = s->step();
-    if (!row) return row.status();
-    if (!*row) break;
-    Object::Ptr o = new Object;
-    o->set("category", s->text(0));
-    o->set("service", s->text(1));
-    o->set("connections", s->int64(2));
-    o->set("bytes_in", s->int64(3));
-    o->set("bytes_out", s->int64(4));
-    o->set("active_seconds", s->int64(5));
-    rows->add(o);
-  }
+  auto rows = rowsAsJson(*s, {{"category", kText}, {"service", kText}, {"connections", kInteger},
+                              {"bytes_in", kInteger}, {"bytes_out", kInteger},
+                              {"active_seconds", kInteger}});
+  if (!rows) return rows.status();
   Object::Ptr out = new Object;
   out->set("since", since);
   out->set("until", until);
-  out->set("volumes", rows);
+  out->set("volumes", *rows);
   return out;
 }
 
@@ -108,28 +124,15 @@ Result<Object::Ptr> usageDetail(Database& db, const Object::Ptr& params) {
       "AND (? = '' OR user = ?) ORDER BY hour DESC, bytes_in + bytes_out DESC LIMIT ?");
   if (!s) return s.status();
   s->bind(1, since).bind(2, until).bind(3, user).bind(4, user).bind(5, limit);
-  Array::Ptr rows = new Array;
-  while (true) {
-    auto row = s->step();
-    if (!row) return row.status();
-    if (!*row) break;
-    Object::Ptr o = new Object;
-    o->set("hour", s->text(0));
-    o->set("user", s->text(1));
-    o->set("application", s->text(2));
-    o->set("destination", s->text(3));
-    o->set("service", s->text(4));
-    o->set("category", s->text(5));
-    o->set("connections", s->int64(6));
-    o->set("bytes_in", s->int64(7));
-    o->set("bytes_out", s->int64(8));
-    o->set("active_seconds", s->int64(9));
-    rows->add(o);
-  }
+  auto rows = rowsAsJson(
+      *s, {{"hour", kText}, {"user", kText}, {"application", kText}, {"destination", kText},
+           {"service", kText}, {"category", kText}, {"connections", kInteger},
+           {"bytes_in", kInteger}, {"bytes_out", kInteger}, {"active_seconds", kInteger}});
+  if (!rows) return rows.status();
   Object::Ptr out = new Object;
   out->set("since", since);
   out->set("until", until);
-  out->set("rows", rows);
+  out->set("rows", *rows);
   return out;
 }
 
