@@ -300,5 +300,108 @@ TEST_CASE("block overwrite resumes from a checkpoint and refuses unlisted media"
   CHECK(TargetList::create({dir.path()})->permitsExactly(image).code() == ErrorCode::kPermission);
 }
 
+std::string hex(const std::vector<uint8_t>& bytes) {
+  std::string out;
+  for (const uint8_t b : bytes) {
+    constexpr const char* kDigits = "0123456789abcdef";
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return out;
+}
+
+// Flips the bits of the byte at `offset` (twice restores it).
+void flipByte(const std::string& path, uint64_t offset) {
+  std::fstream poke(path, std::ios::in | std::ios::out | std::ios::binary);
+  poke.seekg(static_cast<std::streamoff>(offset));
+  char byte = 0;
+  poke.read(&byte, 1);
+  byte = static_cast<char>(~byte);
+  poke.seekp(static_cast<std::streamoff>(offset));
+  poke.write(&byte, 1);
+}
+
+TEST_CASE("the random pattern is AES-256-CTR with the counter at offset/16, at any offset",
+          "[offboard]") {
+  OverwriteSpec spec;
+  spec.pattern = OverwritePattern::kRandom;
+  spec.key.fill(7);
+  // Known answers from `openssl enc -aes-256-ctr -K 0707...07 -iv <offset/16> -nosalt`
+  // on zeros: the pattern must never change, or resumed runs would not verify.
+  std::vector<uint8_t> start(16);
+  REQUIRE(fillPattern(spec, 0, start.data(), start.size()).isOk());
+  CHECK(hex(start) == "0a4dee87e76ce0d47c6e1cdfc76d20a3");
+  std::vector<uint8_t> at16MiB(16);
+  REQUIRE(fillPattern(spec, 16 << 20, at16MiB.data(), at16MiB.size()).isOk());
+  CHECK(hex(at16MiB) == "50fc8986dc930f44ae64a05cdd102be1");
+  // A range regenerated in two pieces equals the range generated at once.
+  std::vector<uint8_t> whole(3 << 20);
+  REQUIRE(fillPattern(spec, 1 << 20, whole.data(), whole.size()).isOk());
+  std::vector<uint8_t> pieces(whole.size());
+  REQUIRE(fillPattern(spec, 1 << 20, pieces.data(), 1 << 20).isOk());
+  REQUIRE(fillPattern(spec, 2 << 20, pieces.data() + (1 << 20), 2 << 20).isOk());
+  CHECK(pieces == whole);
+  OverwriteSpec zeros;
+  std::vector<uint8_t> zeroed(4096, 0xff);
+  REQUIRE(fillPattern(zeros, 4096, zeroed.data(), zeroed.size()).isOk());
+  CHECK(zeroed == std::vector<uint8_t>(4096, 0));
+}
+
+TEST_CASE("verification catches one flipped byte in the first, a middle and the last block",
+          "[offboard]") {
+  TempDir dir;
+  const std::string image = dir.file("disk.img");
+  const uint64_t size = (96ull << 20) + 4096 + 512;  // sampled; an odd tail
+  writeImage(image, size, 'x');
+  const auto list = targets({image});
+  for (const auto pattern : {OverwritePattern::kZeros, OverwritePattern::kRandom}) {
+    INFO(overwritePatternName(pattern));
+    OverwriteSpec spec;
+    spec.path = image;
+    spec.pattern = pattern;
+    spec.key.fill(9);
+    spec.bufferBytes = 1 << 20;
+    std::vector<uint64_t> checkpoints;
+    REQUIRE(overwriteMedium(spec, list, 0, [&](uint64_t done, uint64_t) {
+              checkpoints.push_back(done);
+            }).isOk());
+    // The first buffer is checkpointed at once; every checkpoint is a buffer boundary.
+    REQUIRE(!checkpoints.empty());
+    CHECK(checkpoints.front() == spec.bufferBytes);
+    for (const uint64_t done : checkpoints) CHECK((done % spec.bufferBytes == 0 || done == size));
+    REQUIRE(verifyMedium(spec, list, VerificationMode::kFull, 1, nullptr)->passed);
+    // The middle of the first buffer, of a middle buffer, of the last whole buffer, the
+    // aligned tail's middle, and the medium's very last byte.
+    for (const uint64_t offset :
+         {uint64_t{1} << 19, (uint64_t{50} << 20) + 12345, (uint64_t{95} << 20) + (1 << 19),
+          (uint64_t{96} << 20) + 2048, size - 1}) {
+      INFO(offset);
+      flipByte(image, offset);
+      auto full = verifyMedium(spec, list, VerificationMode::kFull, 1, nullptr);
+      REQUIRE(full.isOk());
+      CHECK(!full->passed);
+      CHECK(full->detail ==
+            "byte at offset " + std::to_string(offset) + " differs from the pattern");
+      CHECK(full->bytesRead == offset - offset % spec.bufferBytes);
+      flipByte(image, offset);
+    }
+    // Sampling always reads the first and the last block.
+    const auto sampled = verifyMedium(spec, list, VerificationMode::kSample, 3, nullptr);
+    REQUIRE(sampled.isOk());
+    REQUIRE(sampled->passed);
+    REQUIRE(sampled->subsections >= 1000);
+    for (const uint64_t offset : {uint64_t{2048}, size - 2048}) {
+      INFO(offset);
+      flipByte(image, offset);
+      auto sample = verifyMedium(spec, list, VerificationMode::kSample, 3, nullptr);
+      REQUIRE(sample.isOk());
+      CHECK(!sample->passed);
+      CHECK(sample->detail.find(std::to_string(offset)) != std::string::npos);
+      flipByte(image, offset);
+    }
+    CHECK(verifyMedium(spec, list, VerificationMode::kFull, 1, nullptr)->passed);
+  }
+}
+
 }  // namespace
 }  // namespace tillid::platform
