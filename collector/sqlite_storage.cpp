@@ -3,12 +3,12 @@
 #include <mutex>
 
 #include "agent/store/store.h"
+#include "collector/storage_rows.h"
 
 namespace tillid::collector {
 namespace {
 
 using store::Database;
-using store::Statement;
 using store::Transaction;
 
 store::SchemaModule collectorSchema() {
@@ -68,23 +68,6 @@ CREATE INDEX usage_by_hour ON usage(device_id, hour);
 )sql"}}};
 }
 
-Device readDevice(const Statement& s) {
-  Device d;
-  d.id = s.text(0);
-  d.hostname = s.text(1);
-  d.enrolledAt = s.text(2);
-  d.certificateSerial = s.text(3);
-  d.certificateExpires = s.text(4);
-  d.lastSeen = s.text(5);
-  d.batches = s.int64(6);
-  d.records = s.int64(7);
-  return d;
-}
-
-constexpr const char* kDeviceColumns =
-    "id, hostname, enrolled_at, certificate_serial, certificate_expires, last_seen, batches, "
-    "records";
-
 class SqliteStorage final : public Storage {
  public:
   explicit SqliteStorage(Database db) : db_(std::move(db)) {}
@@ -117,9 +100,8 @@ class SqliteStorage final : public Storage {
     auto row = token->step();
     if (!row) return row.status();
     if (!*row) return EnrollOutcome::kUnknownToken;
-    if (token->int64(1) >= token->int64(0)) return EnrollOutcome::kTokenExhausted;
-    const std::string expires = token->text(2);
-    if (!expires.empty() && expires <= formatTimestamp(now)) return EnrollOutcome::kTokenExpired;
+    const EnrollOutcome outcome = tokenOutcome(token->int64(0), token->int64(1), token->text(2), now);
+    if (outcome != EnrollOutcome::kEnrolled) return outcome;
 
     auto use = db_.prepare("UPDATE enrollment_tokens SET uses = uses + 1 WHERE sha256 = ?");
     if (!use) return use.status();
@@ -188,14 +170,14 @@ class SqliteStorage final : public Storage {
     auto row = known->step();
     if (!row) return row.status();
     if (*row) {
-      return known->text(0) == batch.sha256 ? BatchOutcome::kDuplicate : BatchOutcome::kConflict;
+      return repeatedBatchOutcome(known->text(0), batch.sha256);
     }
     const std::string received = formatTimestamp(now);
     auto insertRecord = db_.prepare(
         "INSERT OR IGNORE INTO records (device_id, record_id, kind, time, payload, received) "
         "VALUES (?, ?, ?, ?, ?, ?)");
     auto insertUsage = db_.prepare(
-        "INSERT OR IGNORE INTO usage (device_id, record_id, hour, user, application, "
+        "INSERT OR IGNORE INTO usage (device_id, record_id, hour, \"user\", application, "
         "destination, service, category, connections, bytes_in, bytes_out, active_seconds) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insertRecord) return insertRecord.status();
@@ -250,10 +232,9 @@ class SqliteStorage final : public Storage {
 
   Result<std::vector<UsageRecord>> usage(const std::string& deviceId, int64_t limit) override {
     std::lock_guard lock(mutex_);
-    auto select = db_.prepare(
-        "SELECT hour, user, application, destination, service, category, connections, "
-        "bytes_in, bytes_out, active_seconds FROM usage WHERE device_id = ? "
-        "ORDER BY hour DESC, bytes_in + bytes_out DESC LIMIT ?");
+    auto select = db_.prepare(std::string("SELECT ") + kUsageColumns +
+                              " FROM usage WHERE device_id = ? "
+                              "ORDER BY hour DESC, bytes_in + bytes_out DESC LIMIT ?");
     if (!select) return select.status();
     select->bind(1, deviceId).bind(2, limit);
     std::vector<UsageRecord> out;
@@ -261,9 +242,7 @@ class SqliteStorage final : public Storage {
       auto row = select->step();
       if (!row) return row.status();
       if (!*row) break;
-      out.push_back({select->text(0), select->text(1), select->text(2), select->text(3),
-                     select->text(4), select->text(5), select->int64(6), select->int64(7),
-                     select->int64(8), select->int64(9)});
+      out.push_back(readUsage(*select));
     }
     return out;
   }
@@ -281,9 +260,9 @@ class SqliteStorage final : public Storage {
   Result<std::vector<StoredRecord>> records(const std::string& deviceId, const std::string& kind,
                                             int64_t limit) override {
     std::lock_guard lock(mutex_);
-    auto select = db_.prepare(
-        "SELECT device_id, record_id, kind, time, payload FROM records"
-        " WHERE (? = '' OR device_id = ?) AND kind = ? ORDER BY time DESC LIMIT ?");
+    auto select = db_.prepare(std::string("SELECT ") + kRecordColumns +
+                              " FROM records WHERE (? = '' OR device_id = ?) AND kind = ?"
+                              " ORDER BY time DESC LIMIT ?");
     if (!select) return select.status();
     select->bind(1, deviceId).bind(2, deviceId).bind(3, kind).bind(4, limit);
     std::vector<StoredRecord> out;
@@ -291,9 +270,7 @@ class SqliteStorage final : public Storage {
       auto row = select->step();
       if (!row) return row.status();
       if (!*row) return out;
-      out.push_back({select->text(0),
-                     {select->text(1), select->text(2), select->text(3), select->text(4),
-                      std::nullopt}});
+      out.push_back(readRecord(*select));
     }
   }
 

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "agent/store/store.h"
+#include "collector/storage_rows.h"
 
 namespace tillid::collector {
 namespace {
@@ -47,30 +48,6 @@ CREATE TABLE access_log (
 );
 CREATE INDEX access_log_by_device ON access_log(device_id, seq);
 )sql"}}};
-}
-
-constexpr const char* kTaskColumns =
-    "id, device_id, type, purpose, case_ref, requested_by, role, params, signed_order, created, "
-    "state, delivered_at, answered_at, reason, result";
-
-StoredTask readTask(const Statement& s) {
-  StoredTask t;
-  t.id = s.text(0);
-  t.deviceId = s.text(1);
-  t.type = s.text(2);
-  t.purpose = s.text(3);
-  t.caseRef = s.text(4);
-  t.requestedBy = s.text(5);
-  t.role = s.text(6);
-  t.params = s.text(7);
-  t.order = s.text(8);
-  t.created = s.text(9);
-  t.state = s.text(10);
-  t.deliveredAt = s.text(11);
-  t.answeredAt = s.text(12);
-  t.reason = s.text(13);
-  t.result = s.text(14);
-  return t;
 }
 
 Result<std::vector<StoredTask>> collectTasks(Statement& s) {
@@ -148,7 +125,7 @@ class SqliteTaskStore final : public TaskStore {
     if (!row) return row.status();
     if (!*row) return Status::error(ErrorCode::kNotFound, "no task " + taskId + " for " + deviceId);
     const std::string current = find->text(0);
-    if (current != "queued" && current != "delivered") return false;
+    if (!isOpenTask(current)) return false;
     auto update = db_.prepare(
         "UPDATE tasks SET state = ?, reason = ?, result = ?, answered_at = ? WHERE id = ?");
     if (!update) return update.status();
@@ -200,9 +177,8 @@ class SqliteTaskStore final : public TaskStore {
   Result<std::vector<AccessRecord>> accessLog(const std::string& deviceId,
                                               int64_t limit) override {
     std::lock_guard lock(mutex_);
-    auto s = db_.prepare(
-        "SELECT time, actor, role, action, device_id, purpose, case_ref, details FROM access_log"
-        " WHERE (? = '' OR device_id = ?) ORDER BY seq DESC LIMIT ?");
+    auto s = db_.prepare(std::string("SELECT ") + kAccessColumns +
+                         " FROM access_log WHERE (? = '' OR device_id = ?) ORDER BY seq DESC LIMIT ?");
     if (!s) return s.status();
     s->bind(1, deviceId).bind(2, deviceId).bind(3, limit);
     std::vector<AccessRecord> out;
@@ -210,8 +186,7 @@ class SqliteTaskStore final : public TaskStore {
       auto row = s->step();
       if (!row) return row.status();
       if (!*row) return out;
-      out.push_back({s->text(0), s->text(1), s->text(2), s->text(3), s->text(4), s->text(5),
-                     s->text(6), s->text(7)});
+      out.push_back(readAccess(*s));
     }
   }
 

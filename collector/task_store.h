@@ -5,6 +5,7 @@
 // are thread-safe.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,15 @@ class TaskStore {
   // Newest first; all devices when `deviceId` is empty.
   virtual Result<std::vector<AccessRecord>> accessLog(const std::string& deviceId,
                                                       int64_t limit) = 0;
+
+  // Asks to be told when tasks may have changed in another process (another collector on
+  // the same database): `onChange` is then called from a thread of the store's. An empty
+  // function stops the calls, and returns only when no call is running. Returns false
+  // when the store cannot tell, so the caller must re-read it now and then (the default).
+  virtual bool watchChanges(std::function<void()> onChange) {
+    (void)onChange;
+    return false;
+  }
 };
 
 }  // namespace tillid::collector

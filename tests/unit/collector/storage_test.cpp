@@ -1,10 +1,12 @@
-// The Storage contract, run against every backend (SQLite here; PostgreSQL joins later).
+// The Storage contract, run against every backend (SQLite and PostgreSQL).
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include "collector/batch_parser.h"
-#include "collector/sqlite_storage.h"
-#include "tests/support/temp_dir.h"
+#include "tests/unit/collector/storage_backends.h"
 
 using namespace tillid;
 using namespace tillid::collector;
@@ -30,10 +32,10 @@ Device device(const std::string& id) {
 
 TEST_CASE("storage: tokens are limited by count and time, atomically with enrollment",
           "[collector]") {
-  test::TempDir dir;
-  auto storage = openSqliteStorage(dir.file("collector.db"));
-  REQUIRE(storage);
-  Storage& s = **storage;
+  const std::string name = GENERATE(test::kSqliteBackend, test::kPostgresBackend);
+  INFO("backend " << name);
+  test::StorageBackend backend(name);
+  Storage& s = backend.storage();
   const TimePoint now = WallClock::now();
   REQUIRE(s.importTokens({{std::string(64, 'a'), 2, std::nullopt},
                           {std::string(64, 'b'), 5, now - std::chrono::hours(1)}}));
@@ -55,10 +57,10 @@ TEST_CASE("storage: tokens are limited by count and time, atomically with enroll
 }
 
 TEST_CASE("storage: a batch is stored exactly once per idempotency key", "[collector]") {
-  test::TempDir dir;
-  auto storage = openSqliteStorage(dir.file("collector.db"));
-  REQUIRE(storage);
-  Storage& s = **storage;
+  const std::string name = GENERATE(test::kSqliteBackend, test::kPostgresBackend);
+  INFO("backend " << name);
+  test::StorageBackend backend(name);
+  Storage& s = backend.storage();
   REQUIRE(s.importTokens({{std::string(64, 'a'), 1, std::nullopt}}));
   REQUIRE(*s.enrollDevice(std::string(64, 'a'), WallClock::now(), device("d-1")) ==
           EnrollOutcome::kEnrolled);
@@ -74,6 +76,105 @@ TEST_CASE("storage: a batch is stored exactly once per idempotency key", "[colle
   CHECK(usage->size() == 3);
   CHECK((*s.device("d-1"))->batches == 2);
   CHECK((*s.device("d-1"))->records == 3);
+  // The other collector sees the same keys.
+  CHECK(*backend.peerStorage().storeBatch(batchOf("d-1", "b-2", {"u-2", "u-3"}, "s3"), now) ==
+        BatchOutcome::kDuplicate);
+}
+
+TEST_CASE("storage: records and usage read back newest first, per device or all", "[collector]") {
+  const std::string name = GENERATE(test::kSqliteBackend, test::kPostgresBackend);
+  INFO("backend " << name);
+  test::StorageBackend backend(name);
+  Storage& s = backend.storage();
+  const TimePoint now = WallClock::now();
+  REQUIRE(s.importTokens({{std::string(64, 'a'), 2, std::nullopt}}));
+  REQUIRE(*s.enrollDevice(std::string(64, 'a'), now, device("d-1")) == EnrollOutcome::kEnrolled);
+  REQUIRE(*s.enrollDevice(std::string(64, 'a'), now, device("d-2")) == EnrollOutcome::kEnrolled);
+  ReportBatch batch{"d-1", "b-1", "s1", {}};
+  batch.records.push_back({"f-1", "flag", "2026-11-20T09:00:00Z", R"({"kind":"streaming"})", {}});
+  batch.records.push_back({"f-2", "flag", "2026-11-20T12:00:00Z", R"({"n":2})", {}});
+  batch.records.push_back({"a-1", "anchor", "2026-11-20T12:00:00Z", "{}", {}});
+  UsageRecord early{"2026-11-20T08:00:00Z", "alice", "firefox", "a.example", "TLS", "Web",
+                    1, 10, 10, 5};
+  UsageRecord late{"2026-11-20T10:00:00Z", "bob", "teams", "b.example", "QUIC", "Chat",
+                   2, 7000000000, 1, 6};
+  batch.records.push_back({"u-1", "usage", "2026-11-20T09:00:00Z", "{}", early});
+  batch.records.push_back({"u-2", "usage", "2026-11-20T11:00:00Z", "{}", late});
+  REQUIRE(*s.storeBatch(batch, now) == BatchOutcome::kStored);
+  ReportBatch other{"d-2", "b-1", "s1", {}};
+  other.records.push_back({"f-1", "flag", "2026-11-20T10:00:00Z", "{}", {}});
+  REQUIRE(*s.storeBatch(other, now) == BatchOutcome::kStored);
+
+  auto flags = s.records("d-1", "flag", 10);
+  REQUIRE(flags);
+  REQUIRE(flags->size() == 2);
+  CHECK(flags->at(0).record.id == "f-2");
+  CHECK(flags->at(0).record.payload == R"({"n":2})");
+  CHECK(flags->at(1).deviceId == "d-1");
+  auto everyone = s.records("", "flag", 10);
+  REQUIRE(everyone);
+  REQUIRE(everyone->size() == 3);
+  CHECK(everyone->at(1).deviceId == "d-2");
+  CHECK(s.records("", "flag", 1)->size() == 1);
+  CHECK(*s.recordCount("d-1", "anchor") == 1);
+  CHECK(*s.recordCount("d-2", "usage") == 0);
+
+  auto usage = s.usage("d-1", 10);
+  REQUIRE(usage);
+  REQUIRE(usage->size() == 2);
+  CHECK(usage->at(0).user == "bob");
+  CHECK(usage->at(0).bytesIn == 7000000000);
+  CHECK(usage->at(1).destination == "a.example");
+  CHECK(usage->at(1).activeSeconds == 5);
+  auto devices = s.devices();
+  REQUIRE(devices);
+  REQUIRE(devices->size() == 2);
+  CHECK(devices->at(0).id == "d-1");
+  CHECK(devices->at(0).records == 5);
+  CHECK(devices->at(0).lastSeen == formatTimestamp(now));
+}
+
+TEST_CASE("storage: concurrent enrollments and uploads count each use and batch once",
+          "[collector]") {
+  const std::string name = GENERATE(test::kSqliteBackend, test::kPostgresBackend);
+  INFO("backend " << name);
+  test::StorageBackend backend(name);
+  const TimePoint now = WallClock::now();
+  REQUIRE(backend.storage().importTokens({{std::string(64, 'a'), 5, std::nullopt}}));
+  // Half the threads go through the other collector's handle.
+  std::atomic<int> enrolled{0};
+  std::atomic<int> stored{0};
+  std::atomic<int> duplicates{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&, i] {
+      Storage& s = i % 2 ? backend.peerStorage() : backend.storage();
+      auto outcome = s.enrollDevice(std::string(64, 'a'), now, device("d-" + std::to_string(i)));
+      if (!outcome) ++failures;
+      if (outcome && *outcome == EnrollOutcome::kEnrolled) ++enrolled;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(failures == 0);
+  CHECK(enrolled == 5);
+  const std::string first = backend.storage().devices()->front().id;
+  threads.clear();
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&, i] {
+      Storage& s = i % 2 ? backend.peerStorage() : backend.storage();
+      auto outcome = s.storeBatch(batchOf(first, "b-1", {"u-1", "u-2", "u-3"}), now);
+      if (!outcome) ++failures;
+      if (outcome && *outcome == BatchOutcome::kStored) ++stored;
+      if (outcome && *outcome == BatchOutcome::kDuplicate) ++duplicates;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(failures == 0);
+  CHECK(stored == 1);
+  CHECK(duplicates == 11);
+  CHECK(*backend.storage().recordCount(first, "usage") == 3);
+  CHECK((*backend.storage().device(first))->batches == 1);
 }
 
 TEST_CASE("batch parser refuses malformed batches with the reason", "[collector]") {
