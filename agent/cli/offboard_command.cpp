@@ -16,7 +16,9 @@
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
 #include "agent/core/canonical_json.h"
+#include "agent/core/time.h"
 #include "agent/offboard/offboard_engine.h"
+#include "agent/offboard/offboard_executor.h"
 #include "agent/offboard/offboard_order.h"
 #include "agent/report/enrollment.h"
 #include "agent/service/schema.h"
@@ -192,25 +194,50 @@ int acceptMain(const ParsedArgs& args) {
   if (!accepted) return fail(kProgram, "order refused: " + accepted.status().message());
   std::cout << "order accepted: profile " << offboard::profileName(accepted->profile) << ", case "
             << accepted->caseRef << ", signed by " << accepted->signer << "\n";
+  if (offboard::offboardSettings(context->config).executor == offboard::Executor::kResetService) {
+    offboard::RunRecord run;
+    run.caseRef = accepted->caseRef;
+    run.profile = accepted->profile;
+    run.acceptedAt = formatTimestamp(WallClock::now());
+    Status requested = offboard::writeResetRequest(context->paths.root, run);
+    if (!requested) return fail(kProgram, "cannot request the reset: " + requested.message());
+    std::cout << "requested from tillid-reset.service ("
+              << offboard::resetRequestPath(context->paths.root) << ")\n";
+  }
   return kExitOk;
 }
 
 int executeMain(const ParsedArgs& args) {
   auto context = loadAgentContext(args);
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
-  // One process carries out the run: never beside another execute.
-  auto lock = platform::acquireInstanceLock(context->paths.root + "/offboard.lock");
+  // One process carries out the run: never beside another execute or the agent's runner.
+  auto lock = platform::acquireInstanceLock(offboard::offboardLockPath(context->paths.root));
   if (!lock) return fail(kProgram, lock.status().message());
   auto opened = store::openStore(context->paths.database(), agentSchemaModules());
   if (!opened) return fail(kProgram, opened.status().message());
+  auto run = offboard::loadRun(opened->db);
+  if (!run) return fail(kProgram, run.status().message());
+  if (!run->has_value()) {
+    // A request without an accepted order (the database is the authority) is dropped,
+    // so that the path unit does not start the service again for it.
+    if (Status removed = offboard::removeResetRequest(context->paths.root); !removed) {
+      return fail(kProgram, removed.message());
+    }
+    return fail(kProgram, "no offboarding order has been accepted: nothing to execute");
+  }
   auto engine = offboard::OffboardEngine::open(
       {offboard::offboardSettings(context->config), context->paths.root,
-       /*awaitCertificateUpload=*/false},
+       /*awaitCertificateUpload=*/args.has("await-upload")},
       std::move(opened->db));
   const Status done = engine->run();
   if (!done) return fail(kProgram, "offboarding stopped: " + done.message());
-  std::cout << "offboarding completed: every step verified; the running agent uploads the "
-               "certificate\n";
+  // Completed: nothing is left to start the reset service for.
+  if (Status removed = offboard::removeResetRequest(context->paths.root); !removed) {
+    return fail(kProgram, removed.message());
+  }
+  std::cout << "offboarding completed: every step verified; "
+            << (args.has("await-upload") ? "the collector has the certificate\n"
+                                         : "the running agent uploads the certificate\n");
   return kExitOk;
 }
 
@@ -231,7 +258,9 @@ Command offboardCommand() {
           "verified device reset: dry-run plan, progress, accepting a signed order, running it",
           {{"profile", "P", "plan: user-data (default) or full"},
            {"json", "", "status: print JSON"},
-           {"order", "FILE", "accept: the signed order (JSON)"}},
+           {"order", "FILE", "accept: the signed order (JSON)"},
+           {"await-upload", "",
+            "execute: wait in the certificate step until the running agent has uploaded it"}},
           offboardMain};
 }
 

@@ -1,6 +1,7 @@
 #include "agent/offboard/offboard_runner.h"
 
 #include "agent/core/logging.h"
+#include "platform/instance_lock.h"
 
 namespace tillid::offboard {
 
@@ -22,6 +23,12 @@ void OffboardRunner::stop() {
 }
 
 void OffboardRunner::work() {
+  // One process carries out the run: never beside `offboard execute`.
+  auto lock = platform::acquireInstanceLock(offboardLockPath(settings_.stateDir));
+  if (!lock) {
+    logger("offboard").warning("not carrying out the run here: " + lock.status().message());
+    return;
+  }
   auto db = openDatabase_();
   if (!db) {
     logger("offboard").error("cannot open the store: " + db.status().message());

@@ -2,7 +2,7 @@
 // The running agent's offboarding thread: carries out (or, after a restart, resumes) the
 // accepted run with its own database connection, and stops between steps (or inside a
 // long overwrite at a checkpoint) when the agent stops. Thread-safe: start and stop from
-// any thread.
+// any thread. The executor for offboard.executor "agent" (offboard_executor.h).
 
 #include <atomic>
 #include <functional>
@@ -10,23 +10,21 @@
 #include <string>
 #include <thread>
 
-#include "agent/offboard/offboard_engine.h"
+#include "agent/offboard/offboard_executor.h"
 
 namespace tillid::offboard {
 
-class OffboardRunner final {
+class OffboardRunner final : public OffboardExecutor {
  public:
-  // `openDatabase` opens a new connection to the agent's migrated database.
-  using DatabaseOpener = std::function<Result<store::Database>()>;
   OffboardRunner(EngineSettings settings, DatabaseOpener openDatabase)
       : settings_(std::move(settings)), openDatabase_(std::move(openDatabase)) {}
-  ~OffboardRunner() { stop(); }
+  ~OffboardRunner() override { stop(); }
   OffboardRunner(const OffboardRunner&) = delete;
   OffboardRunner& operator=(const OffboardRunner&) = delete;
 
   // Starts the thread unless it is running; it ends at once when no order was accepted.
-  void start();
-  void stop();
+  void start() override;
+  void stop() override;
 
  private:
   void work();

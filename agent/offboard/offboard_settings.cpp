@@ -4,6 +4,8 @@ namespace tillid::offboard {
 
 OffboardSettings offboardSettings(const Config& config) {
   OffboardSettings s;
+  s.executor = config.string("offboard.executor") == "reset-service" ? Executor::kResetService
+                                                                     : Executor::kAgent;
   s.keepAccounts = config.strings("offboard.keep_accounts");
   s.homeSecretPaths = config.strings("offboard.home_secret_paths");
   s.personalDataPaths = config.strings("offboard.personal_data_paths");

@@ -10,7 +10,11 @@
 
 namespace tillid::offboard {
 
+// Who carries out an accepted run: offboard_executor.h.
+enum class Executor { kAgent, kResetService };
+
 struct OffboardSettings {
+  Executor executor = Executor::kAgent;
   std::vector<std::string> keepAccounts;       // never locked, removed or erased
   std::vector<std::string> homeSecretPaths;    // relative to each home, erased first
   std::vector<std::string> personalDataPaths;  // absolute; "{user}" expands per account

@@ -121,9 +121,10 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   } else {
     logger("agent").error("not uploading: " + uploader.status().message());
   }
-  // Offboarding: a run accepted earlier resumes at its interrupted step; the "offboard"
+  // Offboarding: a run accepted earlier resumes at its interrupted step (here, or in
+  // tillid-reset.service: offboard.executor); the "offboard"
   // task (below) starts a new one.
-  agent->offboard_ = std::make_unique<offboard::OffboardRunner>(
+  agent->offboard_ = offboard::makeOffboardExecutor(
       offboard::EngineSettings{offboard::offboardSettings(config), paths.root},
       [database = paths.database()]() -> Result<store::Database> {
         auto reopened = store::openStore(database, agentSchemaModules());

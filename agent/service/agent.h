@@ -8,7 +8,7 @@
 
 #include "agent/citrix/citrix_monitor.h"
 #include "agent/core/config.h"
-#include "agent/offboard/offboard_runner.h"
+#include "agent/offboard/offboard_executor.h"
 #include "agent/service/health_sampler.h"
 #include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
@@ -59,7 +59,7 @@ class Agent {
   std::unique_ptr<report::Uploader> uploader_;  // null when not enrolled
   std::unique_ptr<tasks::TaskChannel> tasks_;    // null when not enrolled
   std::unique_ptr<platform::LocalSocketServer> myData_;  // the employee view; may be null
-  std::unique_ptr<offboard::OffboardRunner> offboard_;  // carries out an accepted reset
+  std::unique_ptr<offboard::OffboardExecutor> offboard_;  // carries out an accepted reset
   std::unique_ptr<platform::ServiceNotifier> notifier_;
   std::unique_ptr<ServiceWatchdog> watchdog_;  // after notifier_: destroyed before it
   std::chrono::steady_clock::time_point started_;
