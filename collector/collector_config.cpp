@@ -14,7 +14,7 @@ std::vector<ConfigConstraint> collectorConfigConstraints() {
       oneOfConstraint("log.level", {"trace", "debug", "information", "notice", "warning",
                                     "error", "critical", "fatal"}),
       rangeConstraint("listen.port", 0, 65535),
-      rangeConstraint("listen.max_threads", 1, 1024),
+      rangeConstraint("listen.max_threads", 1, 4096),
       rangeConstraint("listen.max_queued", 1, 100000),
       rangeConstraint("enrollment.certificate_days", 1, 3650),
       rangeConstraint("limits.max_body_bytes", 1024, 1073741824),
@@ -22,6 +22,8 @@ std::vector<ConfigConstraint> collectorConfigConstraints() {
       rangeConstraint("limits.max_batch_records", 1, 10000000),
       rangeConstraint("tasks.max_wait_seconds", 1, 600),
       rangeConstraint("tasks.redeliver_after_seconds", 1, 86400),
+      oneOfConstraint("storage.backend", {"sqlite", "postgresql"}),
+      rangeConstraint("storage.postgresql_connections", 1, 1000),
   };
 }
 

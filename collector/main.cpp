@@ -13,8 +13,7 @@
 #include "agent/report/curl_transport.h"
 #include "collector/collector_config.h"
 #include "collector/collector_server.h"
-#include "collector/sqlite_storage.h"
-#include "collector/sqlite_task_store.h"
+#include "collector/collector_stores.h"
 #include "collector/task_service.h"
 #include "collector/tokens_file.h"
 
@@ -27,7 +26,6 @@ struct Context {
   Config config;
   std::string stateDir;  // absolute
   std::string portFile() const { return stateDir + "/collector.port"; }
-  std::string database() const { return stateDir + "/collector.db"; }
 };
 
 Result<Context> loadContext(const ParsedArgs& args) {
@@ -48,8 +46,14 @@ class CollectorApp final : public Poco::Util::ServerApplication {
   int main(const std::vector<std::string>&) override {
     const Config& config = context_.config;
     setupLogging(config.string("log.target"), config.string("log.level"), kProgram);
-    auto storage = openSqliteStorage(context_.database());
-    if (!storage) return fail(kProgram, "cannot open storage: " + storage.status().message());
+    auto stores = openCollectorStores(config, context_.stateDir);
+    if (!stores) {
+      return fail(kProgram, "cannot open storage: " + stores.status().message(),
+                  stores.status().code() == ErrorCode::kInvalidArgument ? kExitUsage
+                                                                        : kExitFailure);
+    }
+    const std::unique_ptr<Storage>* storage = &stores->storage;
+    const std::unique_ptr<TaskStore>* taskStore = &stores->tasks;
     if (const std::string tokens = config.string("enrollment.tokens_file"); !tokens.empty()) {
       auto list = readTokensFile(tokens);
       if (!list) return fail(kProgram, list.status().message(), kExitUsage);
@@ -63,10 +67,6 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     settings.maxBatchRecords = static_cast<size_t>(config.integer("limits.max_batch_records"));
     settings.certificateDays = static_cast<int>(config.integer("enrollment.certificate_days"));
     settings.adminCommonNames = config.strings("admin.common_names");
-    auto taskStore = openSqliteTaskStore(context_.stateDir + "/tasks.db");
-    if (!taskStore) {
-      return fail(kProgram, "cannot open task storage: " + taskStore.status().message());
-    }
     const std::string orderKeysFile = config.string("tasks.order_keys_file");
     if (!orderKeysFile.empty() && !Poco::File(orderKeysFile).exists()) {
       return fail(kProgram, "tasks.order_keys_file " + orderKeysFile + " does not exist",

@@ -2,12 +2,15 @@
 
 #include <libpq-fe.h>
 
+#include <set>
+
 #include "agent/core/logging.h"
 #include "collector/postgres_connection.h"
 
 namespace tillid::collector::pg {
 
-Listener::Listener(std::string conninfo, std::string channel, std::function<void()> onNotify,
+Listener::Listener(std::string conninfo, std::string channel,
+                   std::function<void(const std::string&)> onNotify,
                    std::chrono::milliseconds interval)
     : conninfo_(std::move(conninfo)),
       channel_(std::move(channel)),
@@ -38,14 +41,14 @@ void Listener::run() {
       const Status listening = session.exec(std::string("LISTEN ") + quoted).status();
       PQfreemem(quoted);
       if (listening) {
-        onNotify_();  // whatever was sent while we were not listening
+        onNotify_("");  // whatever was sent while we were not listening
         while (PQconsumeInput(*connection) == 1) {
-          bool notified = false;
+          std::set<std::string> payloads;
           while (PGnotify* n = PQnotifies(*connection)) {
-            notified = true;
+            payloads.insert(n->extra);
             PQfreemem(n);
           }
-          if (notified) onNotify_();
+          for (const auto& payload : payloads) onNotify_(payload);
           if (!pause(interval_)) break;
         }
       }

@@ -1,6 +1,6 @@
 #pragma once
-// LISTEN on one PostgreSQL channel from a thread of its own: calls `onNotify` for every
-// batch of notifications that arrives, and once after each (re)connection since
+// LISTEN on one PostgreSQL channel from a thread of its own: calls `onNotify(payload)` for
+// every distinct payload that arrives, and onNotify("") after each (re)connection since
 // notifications sent while it was disconnected are lost. Polls its connection every
 // `interval` (libpq reads without blocking), so a notification is seen within that time.
 
@@ -16,7 +16,8 @@ namespace tillid::collector::pg {
 class Listener {
  public:
   // Starts listening. `onNotify` runs on the listener's thread.
-  Listener(std::string conninfo, std::string channel, std::function<void()> onNotify,
+  Listener(std::string conninfo, std::string channel,
+           std::function<void(const std::string& payload)> onNotify,
            std::chrono::milliseconds interval = std::chrono::milliseconds(20));
   // Stops the thread; no call of `onNotify` runs after it returns.
   ~Listener();
@@ -30,7 +31,7 @@ class Listener {
 
   const std::string conninfo_;
   const std::string channel_;
-  const std::function<void()> onNotify_;
+  const std::function<void(const std::string&)> onNotify_;
   const std::chrono::milliseconds interval_;
   std::mutex mutex_;
   std::condition_variable stop_;

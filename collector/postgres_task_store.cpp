@@ -143,7 +143,7 @@ class PostgresTaskStore final : public TaskStore {
                                        {deviceId, pg::param(limit)}, readAccess<Row>);
   }
 
-  bool watchChanges(std::function<void()> onChange) override {
+  bool watchChanges(std::function<void(const std::string&)> onChange) override {
     std::lock_guard lock(listenerMutex_);
     listener_.reset();  // joins its thread: no call runs after this
     if (onChange) {

@@ -123,7 +123,14 @@ TaskServiceSettings taskServiceSettings(const Config& config) {
 
 TaskService::TaskService(Storage& storage, TaskStore& tasks, tasks::TrustedKeys orderKeys,
                          TaskServiceSettings settings)
-    : storage_(storage), tasks_(tasks), orderKeys_(std::move(orderKeys)), settings_(settings) {}
+    : storage_(storage), tasks_(tasks), orderKeys_(std::move(orderKeys)), settings_(settings) {
+  // Another collector on the same database queued or answered a task: wake the polls.
+  watched_ = tasks_.watchChanges([this](const std::string& deviceId) { notifyChange(deviceId); });
+}
+
+TaskService::~TaskService() {
+  if (watched_) tasks_.watchChanges(nullptr);
+}
 
 std::optional<ApiResponse> TaskService::route(const ApiRequest& request) const {
   Poco::StringTokenizer parts(request.path, "/", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
@@ -170,19 +177,31 @@ std::optional<ApiResponse> TaskService::route(const ApiRequest& request) const {
   return errorResponse(404, "not_found", "no endpoint " + request.method + " " + request.path);
 }
 
-void TaskService::notifyChange() const {
+uint64_t TaskService::changeCount(const std::string& deviceId) const {
+  const auto device = deviceChanges_.find(deviceId);
+  return generation_ + (device == deviceChanges_.end() ? 0 : device->second);
+}
+
+void TaskService::notifyChange(const std::string& deviceId) const {
   {
     std::lock_guard lock(mutex_);
-    ++generation_;
+    if (deviceId.empty()) {
+      ++generation_;
+    } else {
+      ++deviceChanges_[deviceId];
+    }
   }
   changed_.notify_all();
 }
 
-void TaskService::waitForChange(uint64_t seen,
+void TaskService::waitForChange(const std::string& deviceId, uint64_t seen,
                                 std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock lock(mutex_);
-  changed_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + settings_.recheck),
-                      [&] { return generation_ != seen || shuttingDown_; });
+  // A store that reports other collectors' changes needs no re-reading in between.
+  const auto until =
+      watched_ ? deadline : std::min(deadline, std::chrono::steady_clock::now() + settings_.recheck);
+  changed_.wait_until(lock, until,
+                      [&] { return changeCount(deviceId) != seen || shuttingDown_; });
 }
 
 void TaskService::shutdown() {
@@ -201,7 +220,7 @@ ApiResponse TaskService::pollTasks(const ApiRequest& request, const std::string&
     uint64_t seen = 0;
     {
       std::lock_guard lock(mutex_);
-      seen = generation_;
+      seen = changeCount(deviceId);
       if (shuttingDown_) break;
     }
     const TimePoint now = WallClock::now();
@@ -214,7 +233,7 @@ ApiResponse TaskService::pollTasks(const ApiRequest& request, const std::string&
       out->set("tasks", list);
       return {200, out};
     }
-    waitForChange(seen, deadline);
+    waitForChange(deviceId, seen, deadline);
   }
   Object::Ptr out = new Object;
   out->set("tasks", Array::Ptr(new Array));
@@ -250,7 +269,7 @@ ApiResponse TaskService::taskResult(const ApiRequest& request, const std::string
                               "query." + outcome, deviceId, t.purpose, t.caseRef,
                               canonicalJson(details)});
     }
-    notifyChange();
+    notifyChange(deviceId);
   }
   Object::Ptr out = new Object;
   out->set("status", *stored ? "stored" : "duplicate");
@@ -357,7 +376,7 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
   Status logged = tasks_.logAccess({task.created, task.requestedBy, role, "query.queued", deviceId,
                                     purpose, caseRef, canonicalJson(details)});
   if (!logged) return storageFailure(logged);
-  notifyChange();
+  notifyChange(deviceId);
   return {201, adminTaskJson(task)};
 }
 
@@ -423,7 +442,7 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
                                                 "spot-check", "", canonicalJson(queued)}); !stored) return storageFailure(stored);
     created->add(adminTaskJson(task));
   }
-  notifyChange();
+  for (const auto& id : drawn) notifyChange(id);
   Object::Ptr out = new Object;
   out->set("seed", std::to_string(seed));
   out->set("population", static_cast<int64_t>(ids.size()));
@@ -435,12 +454,13 @@ ApiResponse TaskService::showTask(const ApiRequest& request, const std::string& 
   const auto wait = std::chrono::seconds(
       std::clamp<int64_t>(integerParameter(request.query, "wait", 0), 0, settings_.maxWait.count()));
   const auto deadline = std::chrono::steady_clock::now() + wait;
+  std::string deviceId;  // the task's, known after the first read
   while (true) {
     uint64_t seen = 0;
     bool stopping = false;
     {
       std::lock_guard lock(mutex_);
-      seen = generation_;
+      seen = changeCount(deviceId);
       stopping = shuttingDown_;
     }
     auto task = tasks_.task(taskId);
@@ -450,7 +470,11 @@ ApiResponse TaskService::showTask(const ApiRequest& request, const std::string& 
     if (!open || stopping || std::chrono::steady_clock::now() >= deadline) {
       return {200, adminTaskJson(**task)};
     }
-    waitForChange(seen, deadline);
+    if (deviceId.empty()) {
+      deviceId = (*task)->deviceId;
+      continue;  // count the device's changes from now on
+    }
+    waitForChange(deviceId, seen, deadline);
   }
 }
 

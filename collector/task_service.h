@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include "agent/core/config.h"
 #include "agent/tasks/trusted_keys.h"
@@ -36,7 +37,8 @@ namespace tillid::collector {
 struct TaskServiceSettings {
   std::chrono::seconds maxWait{60};       // longest poll the collector holds open
   std::chrono::seconds redeliverAfter{300};  // an unanswered delivered task goes out again
-  // How often a waiting poll re-reads the store, for tasks queued by another collector.
+  // How often a waiting poll re-reads the store, for tasks queued by another collector,
+  // when the store cannot report those changes itself (TaskStore::watchChanges).
   std::chrono::milliseconds recheck{1000};
 };
 
@@ -48,6 +50,9 @@ class TaskService final : public ApiRoutes {
   // `storage` and `tasks` must outlive the service.
   TaskService(Storage& storage, TaskStore& tasks, tasks::TrustedKeys orderKeys,
               TaskServiceSettings settings);
+  ~TaskService() override;
+  TaskService(const TaskService&) = delete;
+  TaskService& operator=(const TaskService&) = delete;
 
   // The answer when the request is one of the routes above, nullopt otherwise.
   std::optional<ApiResponse> route(const ApiRequest& request) const override;
@@ -68,9 +73,15 @@ class TaskService final : public ApiRoutes {
   // Logs a refusal and returns the 403 the administrator sees.
   ApiResponse refuse(const ApiRequest& request, const std::string& role,
                      const Poco::JSON::Object& body, const std::string& reason) const;
-  // Waits until `deadline` or a change, whichever is first.
-  void waitForChange(uint64_t seen, std::chrono::steady_clock::time_point deadline) const;
-  void notifyChange() const;
+  // How many changes of `deviceId`'s tasks (or of every device's) were seen so far.
+  // REQUIRES: mutex_ held.
+  uint64_t changeCount(const std::string& deviceId) const;
+  // Waits until `deadline` or a change of `deviceId`'s tasks after `seen`, whichever is
+  // first (and re-reads now and then when the store cannot report other collectors').
+  void waitForChange(const std::string& deviceId, uint64_t seen,
+                     std::chrono::steady_clock::time_point deadline) const;
+  // Wakes the waits for `deviceId`'s tasks; "" wakes every wait.
+  void notifyChange(const std::string& deviceId) const;
 
   Storage& storage_;
   TaskStore& tasks_;
@@ -79,7 +90,10 @@ class TaskService final : public ApiRoutes {
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
-  mutable uint64_t generation_ = 0;  // GUARDED_BY(mutex_): bumped by every task change
+  mutable uint64_t generation_ = 0;  // GUARDED_BY(mutex_): bumped by changes of any device
+  // GUARDED_BY(mutex_): bumped by changes of one device's tasks
+  mutable std::unordered_map<std::string, uint64_t> deviceChanges_;
+  bool watched_ = false;  // the store reports other collectors' changes (set once)
   bool shuttingDown_ = false;        // GUARDED_BY(mutex_)
 };
 

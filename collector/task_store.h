@@ -70,10 +70,11 @@ class TaskStore {
                                                       int64_t limit) = 0;
 
   // Asks to be told when tasks may have changed in another process (another collector on
-  // the same database): `onChange` is then called from a thread of the store's. An empty
-  // function stops the calls, and returns only when no call is running. Returns false
-  // when the store cannot tell, so the caller must re-read it now and then (the default).
-  virtual bool watchChanges(std::function<void()> onChange) {
+  // the same database): `onChange(deviceId)` is then called from a thread of the store's,
+  // with "" when any device's tasks may have changed. An empty function stops the calls,
+  // and returns only when no call is running. Returns false when the store cannot tell,
+  // so the caller must re-read it now and then (the default).
+  virtual bool watchChanges(std::function<void(const std::string& deviceId)> onChange) {
     (void)onChange;
     return false;
   }

@@ -153,7 +153,13 @@ TEST_CASE("task store: a shared database tells the other collector about task ch
   INFO("backend " << name);
   test::StorageBackend backend(name);
   std::atomic<int> changes{0};
-  const bool watching = backend.tasks().watchChanges([&] { ++changes; });
+  std::mutex mutex;
+  std::set<std::string> devices;  // GUARDED_BY(mutex)
+  const bool watching = backend.tasks().watchChanges([&](const std::string& device) {
+    std::lock_guard lock(mutex);
+    devices.insert(device);
+    ++changes;
+  });
   // A SQLite file has one collector: nobody else changes it, so there is nothing to tell.
   CHECK(watching == backend.sharedAcrossProcesses());
   if (!watching) return;
@@ -165,5 +171,9 @@ TEST_CASE("task store: a shared database tells the other collector about task ch
   const int afterAdd = changes;
   REQUIRE(*backend.peerTasks().completeTask("d-1", "t-1", "answered", "", "{}", WallClock::now()));
   CHECK(test::waitUntil([&] { return changes > afterAdd; }));
+  {
+    std::lock_guard lock(mutex);
+    CHECK(devices.count("d-1") == 1);  // the device whose tasks changed
+  }
   backend.tasks().watchChanges(nullptr);  // joins the listener before `changes` goes away
 }
