@@ -14,10 +14,12 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -36,6 +38,9 @@ constexpr size_t kCompareChunk = 256 << 10;
 // A checkpoint flushes the device's write cache (so that it survives a power cut); a few
 // milliseconds at most twice a second cost well under 1% of the throughput.
 constexpr auto kCheckpointInterval = std::chrono::milliseconds(500);
+// Buffers in flight between the I/O loop and its helper: slack for a helper that a busy
+// CPU schedules late.
+constexpr size_t kBuffersInFlight = 4;
 
 struct FreeDeleter {
   void operator()(void* p) const { std::free(p); }
@@ -137,66 +142,6 @@ size_t firstNonZero(const uint8_t* data, size_t length) {
   }
   return length;
 }
-
-// Runs one job at a time on a thread that lives as long as the pass, so that the device's
-// I/O overlaps the CPU's pattern work without a thread started per buffer. One owner
-// starts and finishes jobs; the destructor waits for a job still running.
-class BackgroundJob final {
- public:
-  BackgroundJob() : thread_([this] { run(); }) {}
-  ~BackgroundJob() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      quit_ = true;
-    }
-    changed_.notify_all();
-    thread_.join();
-  }
-  BackgroundJob(const BackgroundJob&) = delete;
-  BackgroundJob& operator=(const BackgroundJob&) = delete;
-
-  // REQUIRES: the previous job was finished.
-  void start(std::function<Status()> job) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      job_ = std::move(job);
-      done_ = false;
-    }
-    changed_.notify_all();
-  }
-
-  // Waits for the job started last; its status (ok when none ran).
-  Status finish() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [this] { return done_; });
-    return result_;
-  }
-
- private:
-  void run() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    for (;;) {
-      changed_.wait(lock, [this] { return quit_ || job_ != nullptr; });
-      if (job_ == nullptr) return;  // quit_, and nothing left to run
-      auto job = std::move(job_);
-      job_ = nullptr;
-      lock.unlock();
-      Status status = job();
-      lock.lock();
-      result_ = std::move(status);
-      done_ = true;
-      changed_.notify_all();
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::function<Status()> job_;  // GUARDED_BY(mutex_)
-  Status result_;                // GUARDED_BY(mutex_)
-  bool done_ = true;             // GUARDED_BY(mutex_)
-  bool quit_ = false;            // GUARDED_BY(mutex_)
-  std::thread thread_;           // last: it runs once the fields above exist
-};
 
 std::string readSysfs(const std::string& path) {
   std::ifstream in(path);
@@ -330,6 +275,86 @@ struct Range {
   size_t length = 0;
 };
 
+// [from, size) in buffers.
+std::vector<Range> bufferRanges(uint64_t from, uint64_t size, size_t bufferBytes) {
+  std::vector<Range> ranges;
+  for (uint64_t offset = from; offset < size; offset += bufferBytes) {
+    ranges.push_back({offset, static_cast<size_t>(std::min<uint64_t>(bufferBytes, size - offset))});
+  }
+  return ranges;
+}
+
+// A buffer on its way between the I/O loop and the helper.
+struct Piece {
+  uint8_t* buffer = nullptr;
+  Range range;
+  Status status;         // of the helper's work
+  std::string mismatch;  // verification: the first differing byte, if any
+};
+
+// A helper thread doing the CPU work on buffers (generating the pattern, or comparing the
+// read-back with it), oldest first, while the caller's thread does the I/O. As long as the
+// helper keeps ahead, the I/O loop waits for nothing but the device, as dd's does: no
+// thread hand-off sits between one request's completion and the next one's submission
+// (on a busy CPU every wake-up costs milliseconds). The destructor waits for the pieces
+// still submitted. Thread-safe; one caller submits and takes.
+class PieceWorker final {
+ public:
+  explicit PieceWorker(std::function<void(Piece&)> work)
+      : work_(std::move(work)), thread_([this] { run(); }) {}
+  ~PieceWorker() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      quit_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  PieceWorker(const PieceWorker&) = delete;
+  PieceWorker& operator=(const PieceWorker&) = delete;
+
+  void submit(Piece piece) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      todo_.push_back(std::move(piece));
+    }
+    changed_.notify_all();
+  }
+
+  // The oldest submitted piece, once worked on. REQUIRES: more submitted than taken.
+  Piece take() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return !done_.empty(); });
+    Piece piece = std::move(done_.front());
+    done_.pop_front();
+    return piece;
+  }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return quit_ || !todo_.empty(); });
+      if (todo_.empty()) return;  // quit_, and nothing left to do
+      Piece piece = std::move(todo_.front());
+      todo_.pop_front();
+      lock.unlock();
+      work_(piece);
+      lock.lock();
+      done_.push_back(std::move(piece));
+      changed_.notify_all();
+    }
+  }
+
+  const std::function<void(Piece&)> work_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Piece> todo_;  // GUARDED_BY(mutex_)
+  std::deque<Piece> done_;  // GUARDED_BY(mutex_)
+  bool quit_ = false;       // GUARDED_BY(mutex_)
+  std::thread thread_;      // last: it runs once the fields above exist
+};
+
 // What verification reads: the whole medium in buffers, or NIST SP 800-88 sampling
 // (blocks of `unit` bytes, subsections of 20 blocks; from each subsection one
 // pseudorandom block for sample A and a different one for sample B; the first and the
@@ -342,11 +367,7 @@ std::vector<Range> verificationRanges(const OverwriteSpec& spec, uint64_t size,
   uint64_t unit = (size / (kMinSubsections * kBlocksPerSubsection)) / kAlignment * kAlignment;
   unit = std::min<uint64_t>(unit, spec.bufferBytes);
   if (mode == VerificationMode::kFull || unit < kAlignment) {
-    for (uint64_t offset = 0; offset < size; offset += spec.bufferBytes) {
-      ranges.push_back(
-          {offset, static_cast<size_t>(std::min<uint64_t>(spec.bufferBytes, size - offset))});
-    }
-    return ranges;
+    return bufferRanges(0, size, spec.bufferBytes);
   }
   const uint64_t subsectionBytes = unit * kBlocksPerSubsection;
   subsections = size / subsectionBytes;
@@ -408,52 +429,54 @@ Result<OverwriteReport> overwriteMedium(const OverwriteSpec& spec, const TargetL
   TILLID_RETURN_IF_ERROR(checkSpec(spec));
   MediumFds fds;
   TILLID_RETURN_IF_ERROR(openFds(spec.path, O_WRONLY, fds));
-  // Two buffers: one is written while the random pattern of the next is generated.
-  auto first = alignedBuffer(spec.bufferBytes);
-  auto second = alignedBuffer(spec.bufferBytes);
-  if (!first || !second) return Status::error(ErrorCode::kInternal, "out of memory for buffers");
   PatternStream pattern(spec);
-  const bool regenerate = !pattern.zeros();
-  if (!regenerate) {  // zeros are generated once
-    std::memset(first.get(), 0, spec.bufferBytes);
-    std::memset(second.get(), 0, spec.bufferBytes);
+  const bool random = !pattern.zeros();
+  // Zeros are one buffer written again and again; the random pattern is generated by the
+  // helper into buffers in flight.
+  std::vector<AlignedBuffer> buffers(random ? kBuffersInFlight : 1);
+  for (auto& buffer : buffers) {
+    buffer = alignedBuffer(spec.bufferBytes);
+    if (!buffer) return Status::error(ErrorCode::kInternal, "out of memory for buffers");
   }
+  if (!random) std::memset(buffers[0].get(), 0, spec.bufferBytes);
   OverwriteReport report;
   report.directIo = fds.direct;
-  const auto lengthAt = [&](uint64_t at) {
-    return static_cast<size_t>(std::min<uint64_t>(spec.bufferBytes, fds.size - at));
-  };
   // Resume at the checkpoint, rounded down to a buffer boundary.
-  uint64_t offset = std::min(startOffset - startOffset % spec.bufferBytes, fds.size);
-  uint8_t* current = first.get();
-  uint8_t* next = second.get();
-  if (regenerate && offset < fds.size) {
-    TILLID_RETURN_IF_ERROR(pattern.fill(offset, current, lengthAt(offset)));
+  const std::vector<Range> ranges = bufferRanges(
+      std::min(startOffset - startOffset % spec.bufferBytes, fds.size), fds.size, spec.bufferBytes);
+  std::optional<PieceWorker> generator;
+  if (random) {
+    generator.emplace([&pattern](Piece& piece) {
+      piece.status = pattern.fill(piece.range.offset, piece.buffer, piece.range.length);
+    });
+    for (size_t i = 0; i < buffers.size() && i < ranges.size(); ++i) {
+      generator->submit({buffers[i].get(), ranges[i], Status::ok(), ""});
+    }
   }
-  BackgroundJob writer;
   std::chrono::steady_clock::time_point checkpointed;
   bool anyCheckpoint = false;
-  while (offset < fds.size) {
-    const size_t length = lengthAt(offset);
-    writer.start([&fds, current, offset, length] { return fds.write(current, offset, length); });
-    const uint64_t following = offset + length;
-    Status generated = Status::ok();
-    if (regenerate && following < fds.size) {
-      generated = pattern.fill(following, next, lengthAt(following));
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    const Range& range = ranges[i];
+    uint8_t* data = buffers[0].get();
+    if (generator) {
+      Piece piece = generator->take();
+      TILLID_RETURN_IF_ERROR(piece.status);
+      data = piece.buffer;
     }
-    TILLID_RETURN_IF_ERROR(writer.finish());
-    TILLID_RETURN_IF_ERROR(generated);
-    std::swap(current, next);
-    offset = following;
-    report.bytesWritten += length;
+    TILLID_RETURN_IF_ERROR(fds.write(data, range.offset, range.length));
+    if (generator && i + buffers.size() < ranges.size()) {
+      generator->submit({data, ranges[i + buffers.size()], Status::ok(), ""});
+    }
+    report.bytesWritten += range.length;
     // A checkpoint is what a restart may skip, so it is reported only once durable: after
     // the first buffer (status shows progress at once), then at a bounded rate.
+    const uint64_t done = range.offset + range.length;
     const auto now = std::chrono::steady_clock::now();
-    if (offset < fds.size && (!anyCheckpoint || now - checkpointed >= kCheckpointInterval)) {
+    if (done < fds.size && (!anyCheckpoint || now - checkpointed >= kCheckpointInterval)) {
       TILLID_RETURN_IF_ERROR(fds.sync());
       anyCheckpoint = true;
       checkpointed = now;
-      if (progress) progress(offset, fds.size);
+      if (progress) progress(done, fds.size);
     }
   }
   TILLID_RETURN_IF_ERROR(fds.sync());
@@ -471,36 +494,51 @@ Result<VerificationReport> verifyMedium(const OverwriteSpec& spec, const TargetL
   // What is read back must come from the medium, not from cached pages (the odd tail, or
   // a file system that refused O_DIRECT): drop them (clean after the overwrite's sync).
   (void)::posix_fadvise(fds.tail.get(), 0, 0, POSIX_FADV_DONTNEED);
-  auto first = alignedBuffer(spec.bufferBytes);
-  auto second = alignedBuffer(spec.bufferBytes);
-  if (!first || !second) return Status::error(ErrorCode::kInternal, "out of memory for buffers");
+  std::vector<AlignedBuffer> buffers(kBuffersInFlight);
+  std::vector<uint8_t*> idle;
+  for (auto& buffer : buffers) {
+    buffer = alignedBuffer(spec.bufferBytes);
+    if (!buffer) return Status::error(ErrorCode::kInternal, "out of memory for buffers");
+    idle.push_back(buffer.get());
+  }
   VerificationReport report;
   const std::vector<Range> ranges =
       verificationRanges(spec, fds.size, mode, sampleSeed, report.subsections);
   report.mode = report.subsections > 0 ? VerificationMode::kSample : VerificationMode::kFull;
   uint64_t total = 0;
-  for (const Range& r : ranges) total += r.length;
+  for (const Range& range : ranges) total += range.length;
   PatternStream pattern(spec);
+  PieceWorker checker([&pattern](Piece& piece) {
+    piece.status = compareWithPattern(pattern, piece.buffer, piece.range.offset, piece.range.length,
+                                      piece.mismatch);
+  });
   std::string mismatch;
-  // The next range is read while this one is compared, so the check keeps pace with the
-  // device.
-  uint8_t* current = first.get();
-  uint8_t* next = second.get();
-  BackgroundJob reader;
-  const auto readInto = [&fds, &ranges](size_t i, uint8_t* into) {
-    return [&fds, &ranges, i, into] { return fds.read(into, ranges[i].offset, ranges[i].length); };
-  };
-  if (!ranges.empty()) reader.start(readInto(0, current));
-  for (size_t i = 0; i < ranges.size() && mismatch.empty(); ++i) {
-    TILLID_RETURN_IF_ERROR(reader.finish());
-    if (i + 1 < ranges.size()) reader.start(readInto(i + 1, next));
-    TILLID_RETURN_IF_ERROR(
-        compareWithPattern(pattern, current, ranges[i].offset, ranges[i].length, mismatch));
-    if (!mismatch.empty()) break;
-    std::swap(current, next);
-    report.bytesRead += ranges[i].length;
+  size_t inFlight = 0;
+  // Takes the oldest compared piece back; counts it while everything before it matched.
+  const auto collect = [&]() -> Status {
+    Piece piece = checker.take();
+    --inFlight;
+    idle.push_back(piece.buffer);
+    TILLID_RETURN_IF_ERROR(piece.status);
+    if (!mismatch.empty()) return Status::ok();
+    if (!piece.mismatch.empty()) {
+      mismatch = piece.mismatch;
+      return Status::ok();
+    }
+    report.bytesRead += piece.range.length;
     if (progress) progress(report.bytesRead, total);
+    return Status::ok();
+  };
+  for (size_t i = 0; i < ranges.size() && mismatch.empty(); ++i) {
+    if (idle.empty()) TILLID_RETURN_IF_ERROR(collect());
+    if (!mismatch.empty()) break;
+    uint8_t* buffer = idle.back();
+    idle.pop_back();
+    TILLID_RETURN_IF_ERROR(fds.read(buffer, ranges[i].offset, ranges[i].length));
+    checker.submit({buffer, ranges[i], Status::ok(), ""});
+    ++inFlight;
   }
+  while (inFlight > 0) TILLID_RETURN_IF_ERROR(collect());
   report.passed = mismatch.empty();
   report.detail = report.passed ? "read-back matches the " +
                                       std::string(overwritePatternName(spec.pattern)) + " pattern"

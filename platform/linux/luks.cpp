@@ -86,6 +86,12 @@ Result<std::vector<std::array<uint8_t, 32>>> sampleHeader(int fd, uint64_t heade
   return digests;
 }
 
+// Drops the header's cached pages (clean once synced), so that what is read next comes
+// from the medium, not from what this process wrote.
+void dropCachedHeader(int fd, uint64_t headerBytes) {
+  (void)::posix_fadvise(fd, 0, static_cast<off_t>(headerBytes), POSIX_FADV_DONTNEED);
+}
+
 }  // namespace
 
 Result<LuksInfo> inspectLuks(const std::string& path) {
@@ -146,6 +152,7 @@ Result<CryptoEraseReport> cryptoEraseLuks(const OverwriteSpec& spec, uint64_t he
     offset += length;
   }
   if (::fsync(fd.get()) != 0) return posixError("syncing " + spec.path, errno);
+  dropCachedHeader(fd.get(), headerBytes);
   report.headerBytesOverwritten = headerBytes;
   auto after = sampleHeader(fd.get(), headerBytes, spec.path);
   if (!after) return after.status();
@@ -167,6 +174,7 @@ Result<VerificationReport> verifyCryptoErased(const OverwriteSpec& spec, uint64_
   }
   Fd fd(::open(spec.path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return posixError("opening " + spec.path, errno);
+  dropCachedHeader(fd.get(), headerBytes);
   std::vector<uint8_t> read(1 << 20);
   std::vector<uint8_t> expected(read.size());
   for (uint64_t offset = 0; offset < headerBytes;) {

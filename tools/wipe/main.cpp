@@ -1,8 +1,11 @@
 // tillid-wipe-bench: the offboarding erasers on an image file the benchmark made, timed.
-//   tillid-wipe-bench overwrite FILE zeros|random BUFFER_MIB   -> seconds bytes
+//   tillid-wipe-bench overwrite FILE zeros|random BUFFER_MIB
+//       -> seconds bytes_written direct|buffered checkpoints
 //   tillid-wipe-bench verify FILE zeros|random BUFFER_MIB full|sample -> seconds bytes_read
-//   tillid-wipe-bench luks FILE                                -> seconds (crypto-erase)
-// Only FILE is ever touched (it is the whole target list).
+//   tillid-wipe-bench luks FILE
+//       -> erase_seconds verify_seconds keyslots_destroyed header_bytes
+// The random pattern's key is 32 bytes of 0x5a (so `openssl enc -aes-256-ctr` with that key
+// and a zero IV writes the same bytes). Only FILE is ever touched (the whole target list).
 
 #include <chrono>
 #include <cstdio>
@@ -51,13 +54,15 @@ int main(int argc, char** argv) {
     }
     spec.pattern = OverwritePattern::kRandom;
     auto erased = cryptoEraseLuks(spec, info->headerBytes, *targets);
-    const double seconds = secondsSince(start);
+    const double eraseSeconds = secondsSince(start);
+    const auto verifyStart = std::chrono::steady_clock::now();
     auto verified = verifyCryptoErased(spec, info->headerBytes, *targets);
     if (!erased || !verified || !verified->passed) {
       std::fprintf(stderr, "crypto-erase failed\n");
       return 1;
     }
-    std::printf("%.6f %d\n", seconds, erased->keyslotsDestroyed);
+    std::printf("%.6f %.6f %d %llu\n", eraseSeconds, secondsSince(verifyStart),
+                erased->keyslotsDestroyed, static_cast<unsigned long long>(info->headerBytes));
     return 0;
   }
   if (argc < 5) return usage();
@@ -65,14 +70,16 @@ int main(int argc, char** argv) {
       std::string(argv[3]) == "zeros" ? OverwritePattern::kZeros : OverwritePattern::kRandom;
   spec.bufferBytes = static_cast<size_t>(std::stoul(argv[4])) << 20;
   if (command == "overwrite") {
-    auto report = overwriteMedium(spec, *targets, 0, nullptr);
+    // As in the agent, every durable checkpoint is reported (the engine stores it).
+    int checkpoints = 0;
+    auto report = overwriteMedium(spec, *targets, 0, [&](uint64_t, uint64_t) { ++checkpoints; });
     if (!report) {
       std::fprintf(stderr, "%s\n", report.status().message().c_str());
       return 1;
     }
-    std::printf("%.6f %llu %s\n", secondsSince(start),
+    std::printf("%.6f %llu %s %d\n", secondsSince(start),
                 static_cast<unsigned long long>(report->bytesWritten),
-                report->directIo ? "direct" : "buffered");
+                report->directIo ? "direct" : "buffered", checkpoints);
     return 0;
   }
   if (command == "verify" && argc >= 6) {
