@@ -12,9 +12,16 @@
 
 namespace tillid::test {
 
+// The options that keep an agent inside the test's own files: its state directory, and
+// its employee-view socket beside it rather than the packaged /run/tillid-agent.
+inline std::vector<std::string> stateDirArgs(const std::string& stateDir) {
+  return {"--state-dir", stateDir, "--set", "employee_view.socket=" + stateDir + ".sock"};
+}
+
 inline std::vector<std::string> withStateDir(const std::string& stateDir,
                                              std::vector<std::string> args) {
-  args.insert(args.begin(), {"--state-dir", stateDir});
+  const auto own = stateDirArgs(stateDir);
+  args.insert(args.begin(), own.begin(), own.end());
   return args;
 }
 

@@ -65,8 +65,8 @@ TEST_CASE("daemon mode detaches and the daemon stops cleanly on SIGTERM", "[agen
   TempDir dir;
   const std::string state = dir.file("state");
   const std::string pidfile = dir.file("agent.pid");
-  auto launcher = runProgram(TILLID_AGENT_BIN,
-                             {"--state-dir", state, "run", "--daemon", "--pidfile", pidfile});
+  auto launcher =
+      runProgram(TILLID_AGENT_BIN, withStateDir(state, {"run", "--daemon", "--pidfile", pidfile}));
   CHECK(launcher.exitCode == 0);
   REQUIRE(waitUntil([&] { return agentCommand(state, {"status"}).exitCode == 0; }));
   const int pid = std::stoi(readFile(pidfile));

@@ -145,6 +145,7 @@ TEST_CASE("a live video stream over ICA between namespaces raises an ica-video f
                      {"netns",       "exec",
                       ns.client(),   TILLID_AGENT_BIN,
                       "--state-dir", state,
+                      "--set",       "employee_view.socket=" + state + ".sock",
                       "--set",       "capture.enabled=true",
                       "--set",       "capture.interfaces=[\"" + ns.clientIf() + "\"]",
                       "--set",       "citrix.window_seconds=2",

@@ -93,9 +93,12 @@ TEST_CASE("live capture in the running agent records this device's traffic",
   REQUIRE(net.ok());
   TempDir dir;
   const std::string state = dir.file("state");
-  ChildProcess agent("/usr/sbin/ip",
-                     {"netns", "exec", net.agentNs(), TILLID_AGENT_BIN, "--state-dir", state,
-                      "run", "--set", "capture.enabled=true", "--set", "usage.flush_seconds=1"});
+  std::vector<std::string> args = {"netns", "exec", net.agentNs(), TILLID_AGENT_BIN};
+  for (const auto& a : withStateDir(state, {"run", "--set", "capture.enabled=true", "--set",
+                                            "usage.flush_seconds=1"})) {
+    args.push_back(a);
+  }
+  ChildProcess agent("/usr/sbin/ip", args);
   REQUIRE(waitUntil([&] { return agentCommand(state, {"status"}).exitCode == 0; }));
   // 20 UDP datagrams of 6 bytes from 20 sockets (20 flows), then the agent stops.
   const int datagrams = 20;
