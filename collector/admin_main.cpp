@@ -8,6 +8,7 @@
 #include "agent/core/canonical_json.h"
 #include "agent/core/cli_app.h"
 #include "collector/admin_client.h"
+#include "collector/admin_offboard_commands.h"
 #include "collector/admin_task_commands.h"
 
 namespace tillid::admin {
@@ -92,5 +93,6 @@ int main(int argc, char** argv) {
         {{"limit", "N", "at most N rows (default 1000)"}},
         admin::usage}}};
   for (auto& command : admin::taskCommands()) program.commands.push_back(std::move(command));
+  for (auto& command : admin::offboardCommands()) program.commands.push_back(std::move(command));
   return runCli(program, argc, argv);
 }

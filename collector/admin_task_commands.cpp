@@ -101,48 +101,6 @@ int waitAndPrint(AdminClient& client, const ParsedArgs& args, const std::string&
   return kExitFailure;
 }
 
-// The order for an investigation (or another signed task), signed with --order-key.
-Result<Object::Ptr> signedOrder(AdminClient& client, const ParsedArgs& args,
-                                const std::string& device, const std::string& type,
-                                const std::string& purpose, const std::string& caseRef,
-                                const Object::Ptr& params) {
-  const auto keyFile = args.value("order-key");
-  if (!keyFile) {
-    return Status::error(ErrorCode::kInvalidArgument,
-                         "purpose " + purpose + " needs --order-key FILE (your Ed25519 key)");
-  }
-  auto pem = readText(*keyFile);
-  if (!pem) return pem.status();
-  auto key = tasks::OrderSigningKey::fromPem(*pem);
-  if (!key) return key.status().withContext(*keyFile);
-  auto known = client.get("/v1/admin/order-keys");
-  if (!known) return known.status();
-  auto keys = tasks::TrustedKeys::fromJson(*known);
-  if (!keys) return keys.status();
-  const tasks::TrustedKey* mine = keys->find(key->keyId());
-  if (mine == nullptr) {
-    return Status::error(ErrorCode::kPermission,
-                         "key " + key->keyId() + " is not among the collector's order keys");
-  }
-  int64_t minutes = 15;
-  if (auto valid = args.value("valid-minutes");
-      valid && (!Poco::NumberParser::tryParse64(*valid, minutes) || minutes < 1)) {
-    return Status::error(ErrorCode::kInvalidArgument, "--valid-minutes must be a positive number");
-  }
-  tasks::Order order;
-  order.device = device;
-  order.type = type;
-  order.purpose = purpose;
-  order.caseRef = caseRef;
-  order.nonce = tasks::newNonce();
-  order.expires = formatTimestamp(WallClock::now() + std::chrono::minutes(minutes));
-  order.issuedBy = mine->name;
-  order.params = params;
-  auto signedOrder = key->sign(order);
-  if (!signedOrder) return signedOrder.status();
-  return tasks::signedOrderToJson(*signedOrder);
-}
-
 Result<Object::Ptr> paramsFrom(const ParsedArgs& args) {
   Object::Ptr params = new Object;
   for (const auto& pair : args.values("param")) {
@@ -204,7 +162,7 @@ int query(const ParsedArgs& args) {
   body->set("case", caseRef);
   body->set("params", *params);
   if (purpose == "investigation" || args.has("order-key")) {
-    auto order = signedOrder(*client, args, device, name, purpose, caseRef, *params);
+    auto order = signedOrder(*client, args, device, name, purpose, caseRef, *params, 15);
     if (!order) return fail(kProgram, order.status().message());
     body->set("order", *order);
   }
@@ -394,6 +352,47 @@ int accessLog(const ParsedArgs& args) {
 }
 
 }  // namespace
+
+Result<Object::Ptr> signedOrder(AdminClient& client, const ParsedArgs& args,
+                                const std::string& device, const std::string& type,
+                                const std::string& purpose, const std::string& caseRef,
+                                const Object::Ptr& params, int64_t defaultMinutes) {
+  const auto keyFile = args.value("order-key");
+  if (!keyFile) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "purpose " + purpose + " needs --order-key FILE (your Ed25519 key)");
+  }
+  auto pem = readText(*keyFile);
+  if (!pem) return pem.status();
+  auto key = tasks::OrderSigningKey::fromPem(*pem);
+  if (!key) return key.status().withContext(*keyFile);
+  auto known = client.get("/v1/admin/order-keys");
+  if (!known) return known.status();
+  auto keys = tasks::TrustedKeys::fromJson(*known);
+  if (!keys) return keys.status();
+  const tasks::TrustedKey* mine = keys->find(key->keyId());
+  if (mine == nullptr) {
+    return Status::error(ErrorCode::kPermission,
+                         "key " + key->keyId() + " is not among the collector's order keys");
+  }
+  int64_t minutes = defaultMinutes;
+  if (auto valid = args.value("valid-minutes");
+      valid && (!Poco::NumberParser::tryParse64(*valid, minutes) || minutes < 1)) {
+    return Status::error(ErrorCode::kInvalidArgument, "--valid-minutes must be a positive number");
+  }
+  tasks::Order order;
+  order.device = device;
+  order.type = type;
+  order.purpose = purpose;
+  order.caseRef = caseRef;
+  order.nonce = tasks::newNonce();
+  order.expires = formatTimestamp(WallClock::now() + std::chrono::minutes(minutes));
+  order.issuedBy = mine->name;
+  order.params = params;
+  auto signedOrder = key->sign(order);
+  if (!signedOrder) return signedOrder.status();
+  return tasks::signedOrderToJson(*signedOrder);
+}
 
 std::vector<Command> taskCommands() {
   const OptionSpec wait{"wait", "SECONDS", "how long to wait for the device's answer (60)"};

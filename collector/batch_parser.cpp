@@ -97,7 +97,8 @@ Result<ReportBatch> parseBatch(const std::string& json, size_t maxRecords) {
     if (!seen.insert(*id).second) return invalid(where + ": duplicate id " + *id);
     auto kind = stringField(*item, "kind", where);
     if (!kind) return kind.status();
-    if (*kind != "usage" && *kind != "flag" && *kind != "anchor" && *kind != "certificate") {
+    if (*kind != "usage" && *kind != "flag" && *kind != "anchor" && *kind != "certificate" &&
+        *kind != "offboard-progress") {
       return invalid(where + ": unknown kind '" + *kind + "'");
     }
     auto time = stringField(*item, "time", where);

@@ -1,6 +1,7 @@
 #include "collector/certificate_authority.h"
 
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -115,6 +116,25 @@ Result<SignedCertificate> CertificateAuthority::sign(const std::string& requestP
   out.expires = formatTimestamp(WallClock::now() + std::chrono::seconds(
                                                       report::secondsUntilExpiry(cert.get())));
   return out;
+}
+
+Result<std::string> CertificateAuthority::checkIssuedTo(const std::string& certificatePem,
+                                                        const std::string& deviceId) const {
+  auto cert = report::parseCertificatePem(certificatePem);
+  if (!cert) return cert.status();
+  if (X509_verify(cert->get(), key_.get()) != 1) {
+    ERR_clear_error();
+    return Status::error(ErrorCode::kPermission,
+                         "the device certificate was not issued by this collector's CA");
+  }
+  char commonName[256] = {0};
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert->get()), NID_commonName, commonName,
+                                sizeof commonName) < 0 ||
+      deviceId != commonName) {
+    return Status::error(ErrorCode::kPermission, "the device certificate names another device (" +
+                                                     std::string(commonName) + ")");
+  }
+  return report::serialHex(cert->get());
 }
 
 }  // namespace tillid::collector

@@ -26,6 +26,13 @@ class CertificateAuthority {
   Result<SignedCertificate> sign(const std::string& requestPem, const std::string& deviceId,
                                  int days) const;
 
+  // Checks that `certificatePem` was issued by this CA (its signature verifies with the
+  // CA's key) to the device `deviceId` (its CN). Validity dates are not checked: a
+  // certificate signed with the key before a renewal or expiry still proves which device
+  // signed. Returns the certificate's serial; kPermission when it is not this device's.
+  Result<std::string> checkIssuedTo(const std::string& certificatePem,
+                                    const std::string& deviceId) const;
+
   const std::string& certificatePem() const { return certificatePem_; }
 
  private:

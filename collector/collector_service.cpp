@@ -125,14 +125,12 @@ ApiResponse CollectorService::handle(const ApiRequest& request) const {
   if (path.rfind("/v1/admin/", 0) == 0) {
     return get ? admin(request) : errorResponse(405, "method_not_allowed", "use GET");
   }
-  const bool deviceEndpoint = path == "/v1/reports" || path == "/v1/certificates" ||
-                              path == "/v1/renew";
+  const bool deviceEndpoint = path == "/v1/reports" || path == "/v1/renew";
   if (!deviceEndpoint) return errorResponse(404, "not_found", "no endpoint " + path);
   if (!post) return errorResponse(405, "method_not_allowed", "use POST");
   if (auto refusal = refuseUnlessDevice(request)) return *refusal;
   const std::string& deviceId = *request.clientCommonName;
   if (path == "/v1/reports") return reports(request, deviceId);
-  if (path == "/v1/certificates") return certificate(request, deviceId);
   return renew(request, deviceId);
 }
 
@@ -242,6 +240,11 @@ ApiResponse CollectorService::reports(const ApiRequest& request, const std::stri
     return errorResponse(400, "bad_idempotency_key",
                          "Idempotency-Key differs from the batch's batch_id");
   }
+  for (auto& record : batch->records) {
+    for (const RecordCheck* check : checks_) {
+      if (auto refusal = check->check(deviceId, record)) return *refusal;
+    }
+  }
   auto outcome = storage_.storeBatch(*batch, WallClock::now());
   if (!outcome) return storageFailure(outcome.status());
   if (*outcome == BatchOutcome::kConflict) {
@@ -251,34 +254,6 @@ ApiResponse CollectorService::reports(const ApiRequest& request, const std::stri
   Object::Ptr out = new Object;
   out->set("status", *outcome == BatchOutcome::kStored ? "stored" : "duplicate");
   out->set("records", static_cast<int64_t>(batch->records.size()));
-  return ok(200, out);
-}
-
-ApiResponse CollectorService::certificate(const ApiRequest& request,
-                                          const std::string& deviceId) const {
-  if (auto refusal = refuseUnlessJson(request)) return *refusal;
-  auto body = jsonBody(request.body);
-  if (!body) return errorResponse(400, "malformed", body.status().message());
-  const Object::Ptr certificate = (*body)->getObject("certificate");
-  if (!(*body)->has("id") || !(*body)->get("id").isString() || !certificate ||
-      !isValidIdentifier((*body)->getValue<std::string>("id"))) {
-    return errorResponse(400, "malformed", "expected {\"id\": ..., \"certificate\": {...}}");
-  }
-  const std::string id = (*body)->getValue<std::string>("id");
-  ReportBatch batch;
-  batch.deviceId = deviceId;
-  batch.idempotencyKey = "certificate:" + id;
-  batch.sha256 = sha256Hex(canonicalJson(certificate));
-  batch.records.push_back(
-      {"certificate:" + id, "certificate", formatTimestamp(WallClock::now()),
-       canonicalJson(certificate), std::nullopt});
-  auto outcome = storage_.storeBatch(batch, WallClock::now());
-  if (!outcome) return storageFailure(outcome.status());
-  if (*outcome == BatchOutcome::kConflict) {
-    return errorResponse(409, "idempotency_conflict", "certificate " + id + " differs");
-  }
-  Object::Ptr out = new Object;
-  out->set("status", *outcome == BatchOutcome::kStored ? "stored" : "duplicate");
   return ok(200, out);
 }
 

@@ -53,6 +53,17 @@ class ApiRoutes {
   virtual std::optional<ApiResponse> route(const ApiRequest& request) const = 0;
 };
 
+// Checks uploaded records before a batch is stored (collector/offboard_service.h checks
+// certificates of sanitization). Thread-safe.
+class RecordCheck {
+ public:
+  virtual ~RecordCheck() = default;
+  // nullopt to store the record (whose payload the check may annotate), or the refusal
+  // of the whole batch: then nothing of it is stored.
+  virtual std::optional<ApiResponse> check(const std::string& deviceId,
+                                           ReportRecord& record) const = 0;
+};
+
 // A JSON error response.
 ApiResponse errorResponse(int status, const std::string& code, const std::string& message);
 
@@ -64,13 +75,15 @@ class CollectorService {
   ApiResponse handle(const ApiRequest& request) const;
   // Adds routes. REQUIRES: before the server starts; `routes` outlives the service.
   void addRoutes(const ApiRoutes& routes) { routes_.push_back(&routes); }
+  // Adds a check of uploaded records. REQUIRES: before the server starts; `check`
+  // outlives the service.
+  void addRecordCheck(const RecordCheck& check) { checks_.push_back(&check); }
 
  private:
   ApiResponse health() const;
   ApiResponse enroll(const ApiRequest& request) const;
   ApiResponse renew(const ApiRequest& request, const std::string& deviceId) const;
   ApiResponse reports(const ApiRequest& request, const std::string& deviceId) const;
-  ApiResponse certificate(const ApiRequest& request, const std::string& deviceId) const;
   ApiResponse admin(const ApiRequest& request) const;
   // The device behind the client certificate, or the refusal to send.
   std::optional<ApiResponse> refuseUnlessDevice(const ApiRequest& request) const;
@@ -79,6 +92,7 @@ class CollectorService {
   const CertificateAuthority& ca_;
   const ServiceSettings settings_;
   std::vector<const ApiRoutes*> routes_;
+  std::vector<const RecordCheck*> checks_;
 };
 
 }  // namespace tillid::collector

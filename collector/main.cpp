@@ -14,6 +14,7 @@
 #include "collector/collector_config.h"
 #include "collector/collector_server.h"
 #include "collector/collector_stores.h"
+#include "collector/offboard_service.h"
 #include "collector/task_service.h"
 #include "collector/tokens_file.h"
 
@@ -78,6 +79,9 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     CollectorService service(**storage, *ca, settings);
     TaskService taskService(**storage, **taskStore, *orderKeys, taskServiceSettings(config));
     service.addRoutes(taskService);
+    OffboardService offboardService(**storage, **taskStore, *ca);
+    service.addRoutes(offboardService);
+    service.addRecordCheck(offboardService);
     auto server = CollectorServer::start(config, service);
     if (!server) return fail(kProgram, server.status().message());
     {

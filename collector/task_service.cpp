@@ -107,11 +107,6 @@ ApiResponse storageFailure(const Status& status) {
   return errorResponse(503, "storage_unavailable", "the collector cannot store right now");
 }
 
-bool isRole(const std::string& role) {
-  return role == tasks::kRoleViewer || role == tasks::kRoleInvestigator ||
-         role == tasks::kRoleOffboarding;
-}
-
 }  // namespace
 
 TaskServiceSettings taskServiceSettings(const Config& config) {
@@ -158,7 +153,7 @@ std::optional<ApiResponse> TaskService::route(const ApiRequest& request) const {
        parts[2] == "order-keys" || parts[2] == "records");
   if (!mine) return std::nullopt;
   const std::string& role = request.clientOrganizationalUnit;
-  if (!request.clientCommonName || !isRole(role)) {
+  if (!request.clientCommonName || !tasks::isAdministratorRole(role)) {
     return errorResponse(403, "no_role",
                          "administrator certificates carry a role in their OU (viewer, "
                          "investigator, offboarding)");

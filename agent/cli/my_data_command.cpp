@@ -12,6 +12,7 @@
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
 #include "agent/core/canonical_json.h"
+#include "agent/core/html.h"
 #include "platform/local_socket.h"
 
 namespace tillid::cli {
@@ -143,31 +144,17 @@ void printText(const Object::Ptr& data) {
   printTextTable(std::cout, data->getArray("accesses"), kAccessColumns);
 }
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 void htmlTable(std::ostream& out, const Array::Ptr& list, const std::vector<Column>& cols) {
   if (!list || list->size() == 0) {
     out << "<p class=\"none\">None.</p>\n";
     return;
   }
   out << "<table><thead><tr>";
-  for (const auto& c : cols) out << "<th>" << escape(c.title) << "</th>";
+  for (const auto& c : cols) out << "<th>" << escapeHtml(c.title) << "</th>";
   out << "</tr></thead><tbody>\n";
   for (unsigned i = 0; i < list->size(); ++i) {
     out << "<tr>";
-    for (const auto& c : cols) out << "<td>" << escape(cell(list->getObject(i), c)) << "</td>";
+    for (const auto& c : cols) out << "<td>" << escapeHtml(cell(list->getObject(i), c)) << "</td>";
     out << "</tr>\n";
   }
   out << "</tbody></table>\n";
@@ -193,14 +180,14 @@ tr:nth-child(even) td { background: #fafbfc; }
 footer { margin-top: 2em; color: #555; font-size: .85em; }
 </style></head><body>
 )";
-  out << "<h1>What Tillid holds about you</h1>\n<p>Account <strong>" << escape(text(data, "user"))
-      << "</strong> &middot; made " << escape(shortTime(text(data, "generated")))
+  out << "<h1>What Tillid holds about you</h1>\n<p>Account <strong>" << escapeHtml(text(data, "user"))
+      << "</strong> &middot; made " << escapeHtml(shortTime(text(data, "generated")))
       << " UTC</p>\n<div class=\"facts\"><p>Internet use is recorded "
-      << escape(effectiveDate(data))
+      << escapeHtml(effectiveDate(data))
       << ": destinations, times and volumes &mdash; never content, page addresses or "
          "keystrokes. Destinations in protected categories (unions, health, religion, "
          "politics) are never named.</p><p>Rows are deleted after <strong>"
-      << escape(text(data, "retention_days"))
+      << escapeHtml(text(data, "retention_days"))
       << " days</strong>. Management looks at them only in random spot checks "
          "(totals only) or, on a concrete suspicion, in an investigation with a case "
          "number and a signed order. Every such access is listed at the end of this "

@@ -13,10 +13,12 @@
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/time.h"
+#include "agent/offboard/run_status.h"
 #include "agent/offboard/sanitization_certificate.h"
 #include "agent/report/enrollment.h"
 #include "agent/report/openssl_util.h"
 #include "agent/report/outbox.h"
+#include "agent/report/sanitization_signature.h"
 #include "platform/account_manager.h"
 #include "platform/block_overwriter.h"
 #include "platform/device_identity.h"
@@ -30,6 +32,9 @@ namespace {
 // The agent's records about people: erased after the final upload, checked empty.
 constexpr std::array<const char*, 4> kPersonalTables = {"usage_hourly", "citrix_sessions", "flags",
                                                         "health_samples"};
+// What the agent keeps sending after its personal data is gone: the certificate and the
+// run's own progress.
+constexpr const char* kNotPersonalRecords = "('certificate', 'offboard-progress')";
 constexpr auto kSessionsGoneTimeout = std::chrono::seconds(10);
 constexpr auto kUploadPoll = std::chrono::seconds(1);
 
@@ -167,7 +172,7 @@ Status OffboardEngine::run(const std::atomic<bool>* stop) {
       step.state = kStepRunning;
       step.error.clear();
       if (step.startedAt.empty()) step.startedAt = formatTimestamp(WallClock::now());
-      TILLID_RETURN_IF_ERROR(saveStep(db_, step));
+      TILLID_RETURN_IF_ERROR(save(step));
       Status acted = act(run, *steps, step, stop);
       if (acted.code() == ErrorCode::kUnavailable && stop && stop->load()) return acted;
       if (!acted) {
@@ -176,27 +181,50 @@ Status OffboardEngine::run(const std::atomic<bool>* stop) {
         run.state = kRunFailed;
         TILLID_RETURN_IF_ERROR(saveStep(db_, step));
         TILLID_RETURN_IF_ERROR(saveRunOutcome(db_, run));
+        report(true);
         return acted.withContext("step " + std::to_string(step.index) + " (" +
                                  stepKindName(step.step.kind) + " " + step.step.target + ")");
       }
       step.state = kStepDone;
-      TILLID_RETURN_IF_ERROR(saveStep(db_, step));
+      TILLID_RETURN_IF_ERROR(save(step));
     }
     Status verified = verify(run, *steps, step);
     step.finishedAt = formatTimestamp(WallClock::now());
     step.state = verified ? kStepVerified : kStepFailed;
     step.error = verified ? "" : verified.message();
-    TILLID_RETURN_IF_ERROR(saveStep(db_, step));
+    TILLID_RETURN_IF_ERROR(save(step));
     if (!verified) {
       run.state = kRunFailed;
       TILLID_RETURN_IF_ERROR(saveRunOutcome(db_, run));
+      report(true);
       return verified.withContext("verifying step " + std::to_string(step.index) + " (" +
                                   stepKindName(step.step.kind) + " " + step.step.target + ")");
     }
   }
   run.state = kRunCompleted;
   run.finishedAt = formatTimestamp(WallClock::now());
-  return saveRunOutcome(db_, run);
+  TILLID_RETURN_IF_ERROR(saveRunOutcome(db_, run));
+  report(true);
+  return Status::ok();
+}
+
+Status OffboardEngine::save(const StepRecord& step) {
+  TILLID_RETURN_IF_ERROR(saveStep(db_, step));
+  report(true);
+  return Status::ok();
+}
+
+void OffboardEngine::report(bool force) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - reportedAt_ < settings_.progressReportInterval) return;
+  reportedAt_ = now;
+  auto run = loadRun(db_);
+  auto steps = loadSteps(db_);
+  if (!run || !run->has_value() || !steps) return;
+  (void)report::Outbox::replaceWaiting(
+      db_, report::RecordKind::kOffboardProgress,
+      report::defaultPriority(report::RecordKind::kOffboardProgress),
+      canonicalJson(runStatusJson(**run, *steps)));
 }
 
 void OffboardEngine::progress(StepRecord& step, uint64_t done, uint64_t total) {
@@ -216,6 +244,7 @@ void OffboardEngine::progress(StepRecord& step, uint64_t done, uint64_t total) {
     progressSavedMicros_ = now;
     // A failed progress write only delays what status shows; the step goes on.
     (void)saveStep(db_, step);
+    report(false);
   }
 }
 
@@ -324,7 +353,8 @@ Status OffboardEngine::act(RunRecord& run, const std::vector<StepRecord>& all, S
         TILLID_RETURN_IF_ERROR(db_.exec(std::string("DELETE FROM ") + table));
       }
       // Unsent usage and flags go too; certificates never.
-      TILLID_RETURN_IF_ERROR(db_.exec("DELETE FROM outbox WHERE kind != 'certificate'"));
+      TILLID_RETURN_IF_ERROR(db_.exec(std::string("DELETE FROM outbox WHERE kind NOT IN ") +
+                                      kNotPersonalRecords));
       TILLID_RETURN_IF_ERROR(db_.exec("VACUUM"));
       TILLID_RETURN_IF_ERROR(db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
       result->set("tables_cleared", static_cast<int>(kPersonalTables.size()) + 1);
@@ -332,7 +362,8 @@ Status OffboardEngine::act(RunRecord& run, const std::vector<StepRecord>& all, S
     }
     case StepKind::kCertificate: {
       if (run.certificate.empty()) {
-        const std::string key = readText(report::EnrollmentFiles{settings_.stateDir}.key());
+        const report::EnrollmentFiles files{settings_.stateDir};
+        const std::string key = readText(files.key());
         if (key.empty()) {
           return Status::error(ErrorCode::kNotFound,
                                "no device key in the state directory to sign the certificate "
@@ -340,7 +371,10 @@ Status OffboardEngine::act(RunRecord& run, const std::vector<StepRecord>& all, S
         }
         auto certificate = buildCertificate(run, all, platform::readDeviceIdentity(),
                                             formatTimestamp(WallClock::now()));
-        auto signedCertificate = signCertificate(certificate, key);
+        // The device certificate travels with it: the collector checks that the key is
+        // the one its CA issued to this device.
+        auto signedCertificate =
+            report::signCertificate(certificate, key, readText(files.certificate()));
         if (!signedCertificate) return signedCertificate.status();
         run.certificate = *signedCertificate;
         // The certificate and its place in the outbox commit together.
@@ -479,7 +513,8 @@ Status OffboardEngine::verify(RunRecord& run, const std::vector<StepRecord>& all
         if (!count) return count.status();
         rows += std::stoll(count->value_or("0"));
       }
-      auto unsent = db_.queryText("SELECT count(*) FROM outbox WHERE kind != 'certificate'");
+      auto unsent = db_.queryText(std::string("SELECT count(*) FROM outbox WHERE kind NOT IN ") +
+                                  kNotPersonalRecords);
       if (!unsent) return unsent.status();
       rows += std::stoll(unsent->value_or("0"));
       v->set("rows_left", rows);
@@ -492,7 +527,8 @@ Status OffboardEngine::verify(RunRecord& run, const std::vector<StepRecord>& all
       if (!key) return key.status();
       report::OpenSslPtr<BIO> bio(BIO_new(BIO_s_mem()));
       PEM_write_bio_PUBKEY(bio.get(), key->get());
-      auto checked = verifySignedCertificate(run.certificate, report::bioText(bio.get()));
+      auto checked =
+          report::verifySignedCertificate(run.certificate, report::bioText(bio.get()));
       v->set("method", "signature checked with the device key");
       v->set("signature_valid", checked.isOk());
       if (!checked) outcome = checked.status();

@@ -9,6 +9,7 @@
 // Not thread-safe: one thread runs it; stop may be set from any thread.
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,10 @@ struct EngineSettings {
   // running agent's uploader sends it). Always waited for, when enrolled, before a final
   // command: the final step is the only one allowed to report nothing.
   bool awaitCertificateUpload = true;
+  // A snapshot of the run goes to the outbox ("offboard-progress", the latest replacing
+  // any still waiting) at each step's change of state and, while a step moves bytes, at
+  // most this often.
+  std::chrono::milliseconds progressReportInterval{5000};
 };
 
 class OffboardEngine final {
@@ -45,12 +50,19 @@ class OffboardEngine final {
   Status verify(RunRecord& run, const std::vector<StepRecord>& all, StepRecord& step);
   // Saves progress at most every quarter second (and always at the end).
   void progress(StepRecord& step, uint64_t done, uint64_t total);
+  // Saves the step's state and reports the run.
+  Status save(const StepRecord& step);
+  // Queues a snapshot of the run as saved for the collector; when not `force`, only if
+  // the last one is older than the interval. A failure only delays what the collector
+  // shows: the run goes on.
+  void report(bool force);
 
   EngineSettings settings_;
   store::Database db_;
   int64_t progressSavedMicros_ = 0;
   int64_t progressStartMicros_ = 0;
   int64_t progressStartBytes_ = 0;
+  std::chrono::steady_clock::time_point reportedAt_{};
 };
 
 // Starts a run for an accepted order: computes the plan for the accounts found now and

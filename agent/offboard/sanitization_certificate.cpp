@@ -1,22 +1,12 @@
 #include "agent/offboard/sanitization_certificate.h"
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Array.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
-#include <sstream>
 
 #include "agent/core/canonical_json.h"
-#include "agent/report/openssl_util.h"
 #include "platform/luks.h"
 
 namespace tillid::offboard {
 namespace {
-
-constexpr const char* kAlgorithm = "ECDSA-P256-SHA256";
 
 Poco::JSON::Object::Ptr parsed(const std::string& json) {
   auto object = parseJsonObject(json);
@@ -57,22 +47,6 @@ Poco::JSON::Object::Ptr mediumEntry(const StepRecord& s) {
   m->set("started", s.startedAt);
   m->set("finished", s.finishedAt);
   return m;
-}
-
-std::string base64(const unsigned char* data, size_t size) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  encoder.close();
-  return out.str();
-}
-
-std::string unbase64(const std::string& text) {
-  std::istringstream in(text);
-  Poco::Base64Decoder decoder(in);
-  std::string out((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
-  return out;
 }
 
 }  // namespace
@@ -132,66 +106,6 @@ Poco::JSON::Object::Ptr buildCertificate(const RunRecord& run, const std::vector
                                   ? "device leaves service"
                                   : "device reused within the organisation");
   return c;
-}
-
-Result<std::string> signCertificate(const Poco::JSON::Object::Ptr& certificate,
-                                    const std::string& privateKeyPem) {
-  auto key = report::parsePrivateKeyPem(privateKeyPem);
-  if (!key) return key.status();
-  const std::string message = canonicalJson(certificate);
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  size_t size = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key->get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &size,
-                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
-    return report::openSslError(ErrorCode::kInternal, "signing the certificate");
-  }
-  std::string signature(size, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size,
-                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
-    return report::openSslError(ErrorCode::kInternal, "signing the certificate");
-  }
-  Poco::JSON::Object::Ptr wire = new Poco::JSON::Object;
-  wire->set("certificate", certificate);
-  wire->set("algorithm", kAlgorithm);
-  wire->set("signature", base64(reinterpret_cast<const unsigned char*>(signature.data()), size));
-  return canonicalJson(wire);
-}
-
-Result<Poco::JSON::Object::Ptr> verifySignedCertificate(const std::string& wire,
-                                                        const std::string& keyOrCertificatePem) {
-  auto parsedWire = parseJsonObject(wire);
-  if (!parsedWire) return parsedWire.status();
-  const auto& w = *parsedWire;
-  auto certificate = w->getObject("certificate");
-  if (!certificate || w->optValue<std::string>("algorithm", "") != kAlgorithm ||
-      !w->has("signature")) {
-    return Status::error(ErrorCode::kInvalidArgument,
-                         "not a signed certificate of sanitization (certificate, algorithm, "
-                         "signature)");
-  }
-  report::OpenSslPtr<EVP_PKEY> key;
-  if (auto cert = report::parseCertificatePem(keyOrCertificatePem)) {
-    key.reset(X509_get_pubkey(cert->get()));
-  } else {
-    auto bio = report::memoryBio(keyOrCertificatePem);
-    key.reset(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
-  }
-  if (!key) return report::openSslError(ErrorCode::kInvalidArgument, "reading the device key");
-  const std::string message = canonicalJson(certificate);
-  const std::string signature = unbase64(w->getValue<std::string>("signature"));
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  const bool ok =
-      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
-      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                       signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
-                       message.size()) == 1;
-  if (!ok) {
-    ERR_clear_error();
-    return Status::error(ErrorCode::kPermission,
-                         "the certificate's signature does not verify with the device key");
-  }
-  return certificate;
 }
 
 }  // namespace tillid::offboard

@@ -53,6 +53,8 @@ const char* recordKindName(RecordKind kind) {
       return "anchor";
     case RecordKind::kCertificate:
       return "certificate";
+    case RecordKind::kOffboardProgress:
+      return "offboard-progress";
   }
   return "unknown";
 }
@@ -61,6 +63,8 @@ int defaultPriority(RecordKind kind) {
   switch (kind) {
     case RecordKind::kCertificate:
       return 0;
+    case RecordKind::kOffboardProgress:
+      return 5;
     case RecordKind::kFlag:
       return 10;
     case RecordKind::kAnchor:
@@ -100,6 +104,14 @@ Status Outbox::enqueue(store::Database& db, RecordKind kind, int priority,
       .bind(5, payload)
       .bind(6, static_cast<int64_t>(payload.size()))
       .run();
+}
+
+Status Outbox::replaceWaiting(store::Database& db, RecordKind kind, int priority,
+                              const std::string& payload, TimePoint now) {
+  auto remove = db.prepare("DELETE FROM outbox WHERE kind = ? AND batch_id IS NULL");
+  if (!remove) return remove.status();
+  TILLID_RETURN_IF_ERROR(remove->bind(1, recordKindName(kind)).run());
+  return enqueue(db, kind, priority, payload, now);
 }
 
 Result<PendingBatch> Outbox::takeBatch(store::Database& db, const std::string& deviceId,

@@ -27,11 +27,14 @@
 
 namespace tillid::report {
 
-enum class RecordKind { kUsage, kFlag, kAnchor, kCertificate };
+// kOffboardProgress: a snapshot of a running device reset, the latest replacing any still
+// waiting (Outbox::replaceWaiting).
+enum class RecordKind { kUsage, kFlag, kAnchor, kCertificate, kOffboardProgress };
 
-const char* recordKindName(RecordKind kind);  // "usage", "flag", "anchor", "certificate"
+// "usage", "flag", "anchor", "certificate", "offboard-progress"
+const char* recordKindName(RecordKind kind);
 
-// Lower is more urgent: certificate 0, flag 10, anchor 20, usage 30.
+// Lower is more urgent: certificate 0, offboard-progress 5, flag 10, anchor 20, usage 30.
 int defaultPriority(RecordKind kind);
 
 store::SchemaModule reportSchema();
@@ -58,6 +61,11 @@ class Outbox final {
   // Adds one record. REQUIRES: `payload` is a canonical JSON object.
   static Status enqueue(store::Database& db, RecordKind kind, int priority,
                         const std::string& payload, TimePoint now = WallClock::now());
+
+  // Adds one record of `kind` and deletes the records of that kind still waiting (not
+  // travelling in a batch): only the latest of a snapshot kind is ever sent.
+  static Status replaceWaiting(store::Database& db, RecordKind kind, int priority,
+                               const std::string& payload, TimePoint now = WallClock::now());
 
   // The batch to send next: the unacknowledged one if there is one (so a retry carries the
   // same records under the same idempotency key), otherwise a new one of at most

@@ -27,6 +27,10 @@ inline constexpr const char* kRoleViewer = "viewer";
 inline constexpr const char* kRoleInvestigator = "investigator";
 inline constexpr const char* kRoleOffboarding = "offboarding";
 
+inline bool isAdministratorRole(const std::string& role) {
+  return role == kRoleViewer || role == kRoleInvestigator || role == kRoleOffboarding;
+}
+
 struct Order {
   std::string device;    // the device id the order is for
   std::string type;      // what is ordered: a query name ("usage-detail"), "offboard", ...

@@ -10,7 +10,7 @@
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/time.h"
-#include "agent/offboard/sanitization_certificate.h"
+#include "agent/report/sanitization_signature.h"
 #include "agent/store/database.h"
 #include "tests/integration/offboard/offboard_fixture.h"
 
@@ -205,7 +205,7 @@ TEST_CASE("a reset killed at every step boundary and mid-overwrite completes, ce
   // The certificate: signed by the device key, naming the order, every medium verified.
   const std::string wire = runCertificate(device.database());
   REQUIRE(!wire.empty());
-  auto certificate = offboard::verifySignedCertificate(wire, device.devicePublicKeyPem());
+  auto certificate = report::verifySignedCertificate(wire, device.devicePublicKeyPem());
   REQUIRE(certificate.isOk());
   const auto& c = *certificate;
   CHECK(c->getObject("order")->getValue<std::string>("case") == "HR-2026-117");
@@ -231,7 +231,7 @@ TEST_CASE("a reset killed at every step boundary and mid-overwrite completes, ce
   // A tampered certificate does not verify.
   std::string forged = wire;
   forged.replace(forged.find("HR-2026-117"), 11, "HR-2026-999");
-  CHECK(offboard::verifySignedCertificate(forged, device.devicePublicKeyPem()).status().code() ==
+  CHECK(report::verifySignedCertificate(forged, device.devicePublicKeyPem()).status().code() ==
         ErrorCode::kPermission);
   // The certificate waits in the outbox with top priority for the running agent to send.
   auto db = store::Database::open(device.database(), store::OpenMode::kReadOnly);
