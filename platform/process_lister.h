@@ -1,7 +1,9 @@
 #pragma once
-// Running processes with their executable name and owner, for recognising Citrix client
-// processes (wfica, selfservice, ...). One interface so tests can pass a fake; the agent
-// uses makeProcessLister().
+// Running processes, as the caller may see them: with their executable name and owner
+// for recognising Citrix client processes (wfica, selfservice, ...), through an interface
+// so tests can pass a fake (the agent uses makeProcessLister()); and by program name with
+// their command lines for `tillid-agent status`, which must say whether the agent runs
+// when the caller may not open the state directory (and so not its lock).
 
 #include <memory>
 #include <string>
@@ -26,5 +28,14 @@ class ProcessLister {
 };
 
 std::unique_ptr<ProcessLister> makeProcessLister();
+
+struct ProcessCommandLine {
+  int pid = 0;
+  std::vector<std::string> args;  // args[0] is the program
+};
+
+// Processes other than the caller whose executable is named `name` (no directory). An
+// empty list when the system hides other processes from the caller.
+std::vector<ProcessCommandLine> processesNamed(const std::string& name);
 
 }  // namespace tillid::platform

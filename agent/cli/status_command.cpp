@@ -14,7 +14,7 @@
 #include "agent/report/report_status.h"
 #include "agent/store/store.h"
 #include "platform/instance_lock.h"
-#include "platform/process_list.h"
+#include "platform/process_lister.h"
 
 namespace tillid::cli {
 namespace {
