@@ -6,6 +6,7 @@
 #include <Poco/FileStream.h>
 #include <Poco/JSON/Array.h>
 
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 
@@ -21,40 +22,97 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-struct Column {
-  const char* key;
-  const char* title;
+// The page speaks the employee's language: Danish by default (employee_view.language or
+// --lang), English on request. Every text the reader sees has both forms here.
+enum class Language { kDanish, kEnglish };
+
+struct Text {
+  const char* da;
+  const char* en;
+  const char* in(Language l) const { return l == Language::kDanish ? da : en; }
 };
 
-const std::vector<Column> kCategoryColumns = {{"category", "Category"},
-                                              {"bytes_in", "Received"},
-                                              {"bytes_out", "Sent"},
-                                              {"connections", "Connections"},
-                                              {"active_seconds", "Active"},
-                                              {"first_hour", "First"},
-                                              {"last_hour", "Last"}};
-const std::vector<Column> kDestinationColumns = {{"destination", "Destination"},
-                                                 {"service", "Service"},
-                                                 {"category", "Category"},
-                                                 {"bytes_in", "Received"},
-                                                 {"bytes_out", "Sent"},
-                                                 {"connections", "Connections"},
-                                                 {"first_hour", "First"},
-                                                 {"last_hour", "Last"}};
-const std::vector<Column> kFlagColumns = {{"kind", "Flag"},     {"service", "Service"},
-                                          {"start", "From"},    {"end", "To"},
-                                          {"avg_mbps", "Mbit/s"}, {"state", "State"}};
-const std::vector<Column> kSessionColumns = {{"server", "Citrix server"},
-                                             {"start", "Start"},
-                                             {"end", "End"},
-                                             {"bytes_from_server", "Received"},
-                                             {"bytes_to_server", "Sent"}};
-const std::vector<Column> kAccessColumns = {{"time", "When"},        {"who", "Who"},
-                                            {"query", "What"},       {"purpose", "Purpose"},
-                                            {"case", "Case"},        {"signed_by", "Signed by"},
-                                            {"outcome", "Outcome"},  {"reason", "Reason"}};
+struct Column {
+  const char* key;
+  Text title;
+};
 
-std::string text(const Object::Ptr& o, const std::string& key) {
+const std::vector<Column> kCategoryColumns = {{"category", {"Kategori", "Category"}},
+                                              {"bytes_in", {"Modtaget", "Received"}},
+                                              {"bytes_out", {"Sendt", "Sent"}},
+                                              {"connections", {"Forbindelser", "Connections"}},
+                                              {"active_seconds", {"Aktiv", "Active"}},
+                                              {"first_hour", {"Første", "First"}},
+                                              {"last_hour", {"Seneste", "Last"}}};
+const std::vector<Column> kDestinationColumns = {{"destination", {"Destination", "Destination"}},
+                                                 {"service", {"Tjeneste", "Service"}},
+                                                 {"category", {"Kategori", "Category"}},
+                                                 {"bytes_in", {"Modtaget", "Received"}},
+                                                 {"bytes_out", {"Sendt", "Sent"}},
+                                                 {"connections", {"Forbindelser", "Connections"}},
+                                                 {"first_hour", {"Første", "First"}},
+                                                 {"last_hour", {"Seneste", "Last"}}};
+const std::vector<Column> kFlagColumns = {{"kind", {"Markering", "Flag"}},
+                                          {"service", {"Tjeneste", "Service"}},
+                                          {"start", {"Fra", "From"}},
+                                          {"end", {"Til", "To"}},
+                                          {"avg_mbps", {"Mbit/s", "Mbit/s"}},
+                                          {"state", {"Status", "State"}}};
+const std::vector<Column> kSessionColumns = {{"server", {"Citrix-server", "Citrix server"}},
+                                             {"start", {"Start", "Start"}},
+                                             {"end", {"Slut", "End"}},
+                                             {"bytes_from_server", {"Modtaget", "Received"}},
+                                             {"bytes_to_server", {"Sendt", "Sent"}}};
+const std::vector<Column> kAccessColumns = {{"time", {"Hvornår", "When"}},
+                                            {"who", {"Hvem", "Who"}},
+                                            {"query", {"Hvad", "What"}},
+                                            {"purpose", {"Formål", "Purpose"}},
+                                            {"case", {"Sag", "Case"}},
+                                            {"signed_by", {"Underskrevet af", "Signed by"}},
+                                            {"outcome", {"Udfald", "Outcome"}},
+                                            {"reason", {"Begrundelse", "Reason"}}};
+
+const Text kTitle = {"Det har Tillid registreret om dig", "What Tillid holds about you"};
+const Text kAccount = {"Konto", "Account"};
+const Text kMade = {"dannet", "made"};
+const Text kRecorded = {"Internetbrug registreres", "Internet use is recorded"};
+const Text kSinceInstalled = {"siden agenten blev installeret", "since the agent was installed"};
+const Text kFrom = {"fra", "from"};
+const Text kWhatShort = {"destinationer, tidspunkter og mængder, aldrig indhold.",
+                         "destinations, times and volumes, never content."};
+const Text kWhatLong = {
+    "destinationer, tidspunkter og mængder &mdash; aldrig indhold, sideadresser eller "
+    "tastetryk. Destinationer i beskyttede kategorier (fagforeninger, sundhed, religion, "
+    "politik) navngives aldrig.",
+    "destinations, times and volumes &mdash; never content, page addresses or keystrokes. "
+    "Destinations in protected categories (unions, health, religion, politics) are never "
+    "named."};
+const Text kDeletedAfter = {"Rækkerne slettes efter", "Rows are deleted after"};
+const Text kDays = {"dage", "days"};
+const Text kWhoLooks = {
+    "Ledelsen ser kun på dem ved tilfældige stikprøvekontroller (kun totaler) eller, ved en "
+    "konkret mistanke, i en undersøgelse med et sagsnummer og en underskrevet ordre. Hver "
+    "sådan adgang står sidst på denne side.",
+    "Management looks at them only in random spot checks (totals only) or, on a concrete "
+    "suspicion, in an investigation with a case number and a signed order. Every such "
+    "access is listed at the end of this page."};
+const Text kByCategory = {"Din internetbrug efter kategori", "Your internet use by category"};
+const Text kByDestination = {"Din internetbrug efter destination",
+                             "Your internet use by destination"};
+const Text kFlags = {"Markeringer for streaming i dine Citrix-sessioner",
+                     "Streaming flags on your Citrix sessions"};
+const Text kSessions = {"Dine Citrix-sessioner", "Your Citrix sessions"};
+const Text kAccesses = {"Enhver adgang til dine data", "Every access to your data"};
+const Text kFromLog = {"(fra sikkerhedsloggen)", "(from the security log)"};
+const Text kNone = {"Ingen.", "None."};
+const Text kFooter = {
+    "Fra Tillid-agenten på denne computer (<code>tillid-agent my-data</code>). Spørgsmål: din "
+    "leder, din tillidsrepræsentant eller databeskyttelsesrådgiveren.",
+    "From the Tillid agent on this computer (<code>tillid-agent my-data</code>). Questions: "
+    "your manager, your representative or the data protection officer."};
+
+std::string text(const Object::Ptr& o, const std::string& key,
+                 Language language = Language::kEnglish) {
   if (!o || !o->has(key) || o->isNull(key)) return "";
   const auto value = o->get(key);
   if (value.isString()) return value.toString();
@@ -70,12 +128,15 @@ std::string text(const Object::Ptr& o, const std::string& key) {
     }
     std::ostringstream out;
     out.precision(unit == 0 ? 0 : 1);
-    out << std::fixed << shown << " " << units[unit];
-    return out.str();
+    out << std::fixed << shown;
+    std::string number = out.str();
+    if (language == Language::kDanish) std::replace(number.begin(), number.end(), '.', ',');
+    return number + " " + units[unit];
   }
   if (key == "active_seconds") {
     const int64_t s = value.convert<int64_t>();
-    return std::to_string(s / 3600) + " h " + std::to_string(s / 60 % 60) + " min";
+    return std::to_string(s / 3600) + (language == Language::kDanish ? " t " : " h ") +
+           std::to_string(s / 60 % 60) + " min";
   }
   return json;
 }
@@ -85,87 +146,102 @@ std::string shortTime(std::string t) {
   return t;
 }
 
-std::string cell(const Object::Ptr& row, const Column& c) {
+std::string cell(const Object::Ptr& row, const Column& c, Language language) {
   const std::string key = c.key;
   const bool time = key == "time" || key == "start" || key == "end" || key.find("hour") != std::string::npos;
-  return time ? shortTime(text(row, key)) : text(row, key);
+  if (time) return shortTime(text(row, key));
+  const std::string value = text(row, key, language);
+  // The one stored word a reader sees in place of a name (usage/privacy_filter.h).
+  return value == "protected" && language == Language::kDanish ? "beskyttet" : value;
 }
 
-void printTextTable(std::ostream& out, const Array::Ptr& list, const std::vector<Column>& cols) {
+// Width in characters, not bytes: the Danish titles have letters outside ASCII.
+size_t displayWidth(const std::string& s) {
+  size_t width = 0;
+  for (const char c : s) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return width;
+}
+
+void printTextTable(std::ostream& out, const Array::Ptr& list, const std::vector<Column>& cols,
+                    Language language) {
   if (!list || list->size() == 0) {
-    out << "  (none)\n";
+    out << "  (" << (language == Language::kDanish ? "ingen" : "none") << ")\n";
     return;
   }
   std::vector<std::vector<std::string>> rows;
-  std::vector<size_t> width;
-  for (const auto& c : cols) width.push_back(std::string(c.title).size());
+  std::vector<std::string> header;
+  for (const auto& c : cols) header.emplace_back(c.title.in(language));
+  rows.push_back(header);
   for (unsigned i = 0; i < list->size(); ++i) {
     std::vector<std::string> row;
-    for (size_t c = 0; c < cols.size(); ++c) {
-      row.push_back(cell(list->getObject(i), cols[c]));
-      width[c] = std::max(width[c], row.back().size());
-    }
+    for (const auto& c : cols) row.push_back(cell(list->getObject(i), c, language));
     rows.push_back(std::move(row));
   }
-  auto print = [&](const std::vector<std::string>& row) {
+  std::vector<size_t> width(cols.size(), 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], displayWidth(row[c]));
+  }
+  for (const auto& row : rows) {
     out << " ";
     for (size_t c = 0; c < row.size(); ++c) {
       out << " " << row[c];
-      if (c + 1 < row.size()) out << std::string(width[c] - row[c].size() + 1, ' ');
+      if (c + 1 < row.size()) out << std::string(width[c] - displayWidth(row[c]) + 1, ' ');
     }
     out << "\n";
-  };
-  std::vector<std::string> header;
-  for (const auto& c : cols) header.emplace_back(c.title);
-  print(header);
-  for (const auto& row : rows) print(row);
+  }
 }
 
-std::string effectiveDate(const Object::Ptr& data) {
+std::string effectiveDate(const Object::Ptr& data, Language language) {
   const std::string from = text(data, "effective_from");
-  return from.empty() ? "since the agent was installed" : "from " + from;
+  return from.empty() ? kSinceInstalled.in(language)
+                      : std::string(kFrom.in(language)) + " " + from;
 }
 
-void printText(const Object::Ptr& data) {
-  std::cout << "What Tillid holds about you (" << text(data, "user") << "), "
+void printText(const Object::Ptr& data, Language l) {
+  std::cout << kTitle.in(l) << " (" << text(data, "user") << "), "
             << shortTime(text(data, "generated")) << " UTC\n\n"
-            << "Internet use is recorded " << effectiveDate(data)
-            << ": destinations, times and volumes, never content.\n"
-            << "Rows are deleted after " << text(data, "retention_days") << " days.\n";
-  std::cout << "\nYour internet use by category\n";
-  printTextTable(std::cout, data->getArray("usage_by_category"), kCategoryColumns);
-  std::cout << "\nYour internet use by destination\n";
-  printTextTable(std::cout, data->getArray("usage_by_destination"), kDestinationColumns);
-  std::cout << "\nStreaming flags on your Citrix sessions\n";
-  printTextTable(std::cout, data->getArray("flags"), kFlagColumns);
-  std::cout << "\nYour Citrix sessions\n";
-  printTextTable(std::cout, data->getArray("sessions"), kSessionColumns);
-  std::cout << "\nEvery access to your data (from the security log)\n";
-  printTextTable(std::cout, data->getArray("accesses"), kAccessColumns);
+            << kRecorded.in(l) << " " << effectiveDate(data, l) << ": " << kWhatShort.in(l)
+            << "\n"
+            << kDeletedAfter.in(l) << " " << text(data, "retention_days") << " " << kDays.in(l)
+            << ".\n";
+  const std::pair<const Text*, std::pair<const char*, const std::vector<Column>*>> sections[] = {
+      {&kByCategory, {"usage_by_category", &kCategoryColumns}},
+      {&kByDestination, {"usage_by_destination", &kDestinationColumns}},
+      {&kFlags, {"flags", &kFlagColumns}},
+      {&kSessions, {"sessions", &kSessionColumns}},
+      {&kAccesses, {"accesses", &kAccessColumns}}};
+  for (const auto& [title, what] : sections) {
+    std::cout << "\n" << title->in(l) << (title == &kAccesses ? std::string(" ") + kFromLog.in(l) : "")
+              << "\n";
+    printTextTable(std::cout, data->getArray(what.first), *what.second, l);
+  }
 }
 
-void htmlTable(std::ostream& out, const Array::Ptr& list, const std::vector<Column>& cols) {
+void htmlTable(std::ostream& out, const Array::Ptr& list, const std::vector<Column>& cols,
+               Language language) {
   if (!list || list->size() == 0) {
-    out << "<p class=\"none\">None.</p>\n";
+    out << "<p class=\"none\">" << kNone.in(language) << "</p>\n";
     return;
   }
   out << "<table><thead><tr>";
-  for (const auto& c : cols) out << "<th>" << escapeHtml(c.title) << "</th>";
+  for (const auto& c : cols) out << "<th>" << escapeHtml(c.title.in(language)) << "</th>";
   out << "</tr></thead><tbody>\n";
   for (unsigned i = 0; i < list->size(); ++i) {
     out << "<tr>";
-    for (const auto& c : cols) out << "<td>" << escapeHtml(cell(list->getObject(i), c)) << "</td>";
+    for (const auto& c : cols) {
+      out << "<td>" << escapeHtml(cell(list->getObject(i), c, language)) << "</td>";
+    }
     out << "</tr>\n";
   }
   out << "</tbody></table>\n";
 }
 
-std::string html(const Object::Ptr& data) {
+std::string html(const Object::Ptr& data, Language l) {
   std::ostringstream out;
-  out << R"(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>What Tillid holds about you</title>
+  out << "<!DOCTYPE html>\n<html lang=\"" << (l == Language::kDanish ? "da" : "en")
+      << "\"><head><meta charset=\"utf-8\">\n"
+      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      << "<title>" << kTitle.in(l) << "</title>" << R"(
 <style>
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 64em; color: #1b1b1b;
        line-height: 1.45; padding: 0 1em; }
@@ -180,31 +256,23 @@ tr:nth-child(even) td { background: #fafbfc; }
 footer { margin-top: 2em; color: #555; font-size: .85em; }
 </style></head><body>
 )";
-  out << "<h1>What Tillid holds about you</h1>\n<p>Account <strong>" << escapeHtml(text(data, "user"))
-      << "</strong> &middot; made " << escapeHtml(shortTime(text(data, "generated")))
-      << " UTC</p>\n<div class=\"facts\"><p>Internet use is recorded "
-      << escapeHtml(effectiveDate(data))
-      << ": destinations, times and volumes &mdash; never content, page addresses or "
-         "keystrokes. Destinations in protected categories (unions, health, religion, "
-         "politics) are never named.</p><p>Rows are deleted after <strong>"
-      << escapeHtml(text(data, "retention_days"))
-      << " days</strong>. Management looks at them only in random spot checks "
-         "(totals only) or, on a concrete suspicion, in an investigation with a case "
-         "number and a signed order. Every such access is listed at the end of this "
-         "page.</p></div>\n";
-  out << "<h2>Your internet use by category</h2>\n";
-  htmlTable(out, data->getArray("usage_by_category"), kCategoryColumns);
-  out << "<h2>Your internet use by destination</h2>\n";
-  htmlTable(out, data->getArray("usage_by_destination"), kDestinationColumns);
-  out << "<h2>Streaming flags on your Citrix sessions</h2>\n";
-  htmlTable(out, data->getArray("flags"), kFlagColumns);
-  out << "<h2>Your Citrix sessions</h2>\n";
-  htmlTable(out, data->getArray("sessions"), kSessionColumns);
-  out << "<h2>Every access to your data</h2>\n";
-  htmlTable(out, data->getArray("accesses"), kAccessColumns);
-  out << "<footer>From the Tillid agent on this computer (`tillid-agent my-data`). Questions: "
-         "your manager, your representative or the data protection officer.</footer>\n"
-         "</body></html>\n";
+  out << "<h1>" << kTitle.in(l) << "</h1>\n<p>" << kAccount.in(l) << " <strong>"
+      << escapeHtml(text(data, "user")) << "</strong> &middot; " << kMade.in(l) << " "
+      << escapeHtml(shortTime(text(data, "generated"))) << " UTC</p>\n<div class=\"facts\"><p>"
+      << kRecorded.in(l) << " " << escapeHtml(effectiveDate(data, l)) << ": " << kWhatLong.in(l)
+      << "</p><p>" << kDeletedAfter.in(l) << " <strong>" << escapeHtml(text(data, "retention_days"))
+      << " " << kDays.in(l) << "</strong>. " << kWhoLooks.in(l) << "</p></div>\n";
+  const std::pair<const Text*, std::pair<const char*, const std::vector<Column>*>> sections[] = {
+      {&kByCategory, {"usage_by_category", &kCategoryColumns}},
+      {&kByDestination, {"usage_by_destination", &kDestinationColumns}},
+      {&kFlags, {"flags", &kFlagColumns}},
+      {&kSessions, {"sessions", &kSessionColumns}},
+      {&kAccesses, {"accesses", &kAccessColumns}}};
+  for (const auto& [title, what] : sections) {
+    out << "<h2>" << title->in(l) << "</h2>\n";
+    htmlTable(out, data->getArray(what.first), *what.second, l);
+  }
+  out << "<footer>" << kFooter.in(l) << "</footer>\n</body></html>\n";
   return out.str();
 }
 
@@ -220,18 +288,21 @@ int myData(const ParsedArgs& args) {
   auto data = parseJsonObject(*answer);
   if (!data) return fail(kProgram, "the agent's answer is not readable: " + answer->substr(0, 200));
   if ((*data)->has("error")) return fail(kProgram, text(*data, "error"));
+  const std::string lang = args.value("lang").value_or(context->config.string("employee_view.language"));
+  if (lang != "da" && lang != "en") return fail(kProgram, "--lang must be da or en", kExitUsage);
+  const Language language = lang == "da" ? Language::kDanish : Language::kEnglish;
   if (args.has("json")) {
     std::cout << canonicalJson(*data) << "\n";
   } else if (auto file = args.value("html")) {
     try {
       Poco::FileOutputStream out(*file);
-      out << html(*data);
+      out << html(*data, language);
     } catch (const Poco::Exception& e) {
       return fail(kProgram, "cannot write " + *file + ": " + e.displayText());
     }
     std::cout << "wrote " << *file << "\n";
   } else {
-    printText(*data);
+    printText(*data, language);
   }
   return kExitOk;
 }
@@ -243,6 +314,7 @@ Command myDataCommand() {
           "my-data",
           "what the agent holds about you and every access to it (no root needed)",
           {{"html", "FILE", "write a self-contained web page instead"},
+           {"lang", "da|en", "language of the text and the page (default: employee_view.language)"},
            {"json", "", "print JSON"}},
           myData};
 }

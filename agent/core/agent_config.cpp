@@ -40,6 +40,7 @@ std::vector<ConfigConstraint> agentConfigConstraints() {
       rangeConstraint("capture.classify_max_packets", 1, 1000),
       rangeConstraint("capture.dns_cache_entries", 16, 10000000),
       timestampConstraint("monitoring.effective_from"),
+      oneOfConstraint("employee_view.language", {"da", "en"}),
       oneOfConstraint("offboard.executor", {"agent", "reset-service"}),
       oneOfConstraint("offboard.overwrite_pattern", {"random", "zeros"}),
       oneOfConstraint("offboard.verification", {"sample", "full"}),

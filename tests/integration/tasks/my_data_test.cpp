@@ -14,6 +14,7 @@
 #include "agent/audit/audit_log.h"
 #include "agent/core/canonical_json.h"
 #include "tests/integration/agent/agent_helpers.h"
+#include "tests/support/browser.h"
 
 using namespace tillid;
 using namespace tillid::test;
@@ -95,10 +96,17 @@ TEST_CASE("each employee sees their own data and every access to it", "[tasks][r
   CHECK(text.find("SAG-OTHER") == std::string::npos);
 
   // The readable forms: text in the terminal, and a self-contained page.
+  // Danish by default, English on request.
   const RunResult plain = myDataAs("65534", socket, {});
   CHECK(plain.exitCode == 0);
-  CHECK(plain.out.find("Every access to your data") != std::string::npos);
+  CHECK(plain.out.find("Enhver adgang til dine data") != std::string::npos);
+  CHECK(plain.out.find("250,0 kB") != std::string::npos);
   CHECK(plain.out.find("nobody-site.example") != std::string::npos);
+  const RunResult english = myDataAs("65534", socket, {"--lang", "en"});
+  CHECK(english.exitCode == 0);
+  CHECK(english.out.find("Every access to your data") != std::string::npos);
+  CHECK(english.out.find("250.0 kB") != std::string::npos);
+  CHECK(myDataAs("65534", socket, {"--lang", "de"}).exitCode == 2);
   const std::string pages = dir.file("pages");
   std::filesystem::create_directories(pages);
   std::filesystem::permissions(pages, std::filesystem::perms(0777));
@@ -111,6 +119,14 @@ TEST_CASE("each employee sees their own data and every access to it", "[tasks][r
   CHECK(html.find("SAG-ALL") != std::string::npos);
   CHECK(html.find("other-site.example") == std::string::npos);
   CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("<html lang=\"da\">") != std::string::npos);
+  CHECK(html.find("Det har Tillid registreret om dig") != std::string::npos);
+  const std::string png = dir.file("my-data.png");
+  if (renderScreenshot(pages + "/my-data.html", png)) {
+    CHECK(std::filesystem::file_size(png) > 10000);
+  } else {
+    WARN("chromium is not installed: the page was not rendered (scripts/bootstrap installs it)");
+  }
 
   // The caller cannot choose whose data: root asking gets root's (none here).
   const RunResult asRoot = agentCommand(stateDir, {"my-data", "--json", "--set",
