@@ -71,6 +71,7 @@ Object::Ptr statsJson(const usage::UsagePipelineStats& stats,
   out->set("flows_evicted", stats.flows.evicted);
   out->set("tcp_control_without_flow", stats.flows.controlWithoutFlow);
   out->set("not_recorded", stats.notRecorded);
+  out->set("flows_not_inspected", stats.notInspected);
   out->set("dns_responses", stats.dns.dnsResponses);
   out->set("dns_malformed", stats.dns.dnsMalformed);
   Object::Ptr skipped = new Object;

@@ -75,6 +75,10 @@ DestinationNamer::~DestinationNamer() {
   if (ownsPsl_) psl_free(const_cast<psl_ctx_t*>(psl_));
 }
 
+void DestinationNamer::forget() {
+  cache_.clear();
+}
+
 DestinationNamer::AddressKey DestinationNamer::keyOf(const uint8_t* address, size_t length) {
   uint8_t bytes[16] = {};
   std::memcpy(bytes, address, std::min<size_t>(length, 16));

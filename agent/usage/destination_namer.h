@@ -50,6 +50,9 @@ class DestinationNamer final {
 
   const DestinationNamerStats& stats() const { return stats_; }
 
+  // Forgets every DNS answer learned (statistics keep counting).
+  void forget();
+
  private:
   struct AddressKey {
     uint64_t high = 0;

@@ -6,6 +6,9 @@
 namespace tillid::usage {
 namespace {
 
+// Resident per live flow (with prev_, next_, hashes_): keep it from growing unnoticed.
+static_assert(sizeof(FlowRecord) == 88);
+
 uint64_t mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
   return h;

@@ -8,9 +8,10 @@
 namespace tillid::usage {
 namespace {
 
-// Pool growth is bounded by the flows under inspection at once; beyond this many idle
-// states, returned ones are freed rather than kept.
-constexpr size_t kMaxPooledStates = 4096;
+// A state is SIZEOF_FLOW_STRUCT (688 bytes in nDPI 4.2) plus what nDPI allocates in it.
+// Idle states kept for reuse: enough for the flows that start in a burst; more would stay
+// resident for nothing after it (returned ones beyond this are freed).
+constexpr size_t kMaxPooledStates = 256;
 
 bool detected(const ndpi_protocol& p) {
   return p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN;
@@ -36,6 +37,7 @@ NdpiClassifier::~NdpiClassifier() {
 }
 
 ndpi_flow_struct* NdpiClassifier::begin() {
+  if (inUse_ >= kMaxStatesInUse) return nullptr;
   ++inUse_;
   if (!pool_.empty()) {
     ndpi_flow_struct* state = pool_.back();
@@ -67,7 +69,7 @@ Classification NdpiClassifier::finish(ndpi_flow_struct* state) {
     protocol = ndpi_detection_giveup(module_, state, 1, &guessed);
   }
   const uint16_t id = protocol.app_protocol != NDPI_PROTOCOL_UNKNOWN ? protocol.app_protocol
-                                                                      : protocol.master_protocol;
+                                                                     : protocol.master_protocol;
   result.service = ndpi_get_proto_name(module_, id);
   result.category = ndpi_category_get_name(module_, protocol.category);
   state->host_server_name[sizeof(state->host_server_name) - 1] = '\0';

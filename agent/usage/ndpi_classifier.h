@@ -1,8 +1,9 @@
 #pragma once
 // Names a flow's service and category with nDPI from its first packets. Each flow under
-// inspection holds one nDPI flow state (taken from a pool, so steady traffic does not
-// allocate); once the service is known, or the packet budget is spent, the state goes
-// back to the pool and the flow is counters only.
+// inspection holds one nDPI flow state (taken from a small pool, so steady traffic does
+// not allocate); once the service is known, or the packet budget is spent, the state goes
+// back to the pool and the flow is counters only. The states lent out at once are
+// bounded: beyond the bound a flow gets no state and is not inspected.
 //
 // Not thread-safe: one pipeline thread owns it.
 
@@ -26,12 +27,18 @@ struct Classification {
 
 class NdpiClassifier final {
  public:
+  // Flows under inspection at once (about 5.5 MB of states). Flows that never name
+  // themselves (a SYN scan, a flood of one-packet UDP flows) would otherwise each hold a
+  // state until they end; beyond this, new flows are not inspected.
+  static constexpr size_t kMaxStatesInUse = 8192;
+
   static Result<std::unique_ptr<NdpiClassifier>> create();
   ~NdpiClassifier();
   NdpiClassifier(const NdpiClassifier&) = delete;
   NdpiClassifier& operator=(const NdpiClassifier&) = delete;
 
-  // Takes a fresh per-flow state. Give it back with finish().
+  // Takes a fresh per-flow state, or null when too many are lent out (the flow is then
+  // not inspected; inspect() and finish() accept null). Give it back with finish().
   ndpi_flow_struct* begin();
 
   // Feeds one IP packet of the flow. Returns true when inspection is complete: the

@@ -104,13 +104,16 @@ class UsageAggregator final : public FlowObserver {
     int count = 0;  // distinct seconds held in `seconds`
     std::array<uint16_t, kPendingSeconds> seconds{};
   };
-  // Per live flow: its current row, and its packets while it is not settled.
+  // Per live flow: its current row, and its packets while it is not settled. 24 bytes, as
+  // there is one for every live flow.
   struct FlowState {
     Row* row = nullptr;
-    uint64_t generation = 0;
+    std::unique_ptr<Pending> pending;
+    // generation_ when `row` was looked up. 32 bits: wrapping would need 2^32 rows dropped
+    // during one flow's life.
+    uint32_t generation = 0;
     bool settled = false;
     bool connectionCounted = false;
-    std::unique_ptr<Pending> pending;
   };
 
   Row& rowFor(FlowState& flow, const FlowInfo& info, int64_t hour);
@@ -122,7 +125,7 @@ class UsageAggregator final : public FlowObserver {
   const std::chrono::steady_clock::duration flushInterval_;
   std::chrono::steady_clock::time_point lastFlush_;
   int64_t latestMicros_ = 0;
-  uint64_t generation_ = 1;  // bumped when rows are dropped, so flows re-find theirs
+  uint32_t generation_ = 1;  // bumped when rows are dropped, so flows re-find theirs
   std::unordered_map<RowKey, Row, RowKeyHash> rows_;
   std::unordered_map<uint64_t, FlowState> flows_;
   UsageAggregatorStats stats_;

@@ -19,7 +19,8 @@ UsagePipelineOptions usagePipelineOptions(const Config& config) {
   options.flows.maxFlows = static_cast<uint32_t>(config.integer("capture.flow_table_max"));
   options.flows.tcpIdleMicros = config.integer("capture.tcp_idle_seconds") * kSecond;
   options.flows.udpIdleMicros = config.integer("capture.udp_idle_seconds") * kSecond;
-  options.classifyMaxPackets = static_cast<uint32_t>(config.integer("capture.classify_max_packets"));
+  options.classifyMaxPackets =
+      static_cast<uint32_t>(config.integer("capture.classify_max_packets"));
   options.dnsCacheEntries = static_cast<size_t>(config.integer("capture.dns_cache_entries"));
   return options;
 }
@@ -37,8 +38,8 @@ Result<std::unique_ptr<UsagePipeline>> UsagePipeline::create(
   if (!classifier) return classifier.status();
   auto namer = DestinationNamer::create(options.dnsCacheEntries);
   if (!namer) return namer.status();
-  return std::unique_ptr<UsagePipeline>(new UsagePipeline(
-      options, privacy, resolver, std::move(*classifier), std::move(*namer)));
+  return std::unique_ptr<UsagePipeline>(
+      new UsagePipeline(options, privacy, resolver, std::move(*classifier), std::move(*namer)));
 }
 
 UsagePipeline::UsagePipeline(const UsagePipelineOptions& options, const PrivacyFilter& privacy,
@@ -71,42 +72,63 @@ bool UsagePipeline::isLocal(const std::array<uint8_t, 16>& address, uint8_t ipVe
   });
 }
 
-void UsagePipeline::startFlow(FlowState& state, const FlowRecord& record) {
-  state = FlowState{};
-  FlowInfo& info = state.info;
+FlowInfo& UsagePipeline::rebuildInfo(const FlowState& state, const FlowRecord& record) {
+  FlowInfo& info = info_;
+  infoFlowId_ = record.id;
   info.ipVersion = record.key.ipVersion;
   info.protocol = record.key.protocol;
+  info.direction = state.direction;
+  const bool deviceIsServer = state.direction == Direction::kInbound;
+  info.localAddress = formatAddress(
+      deviceIsServer ? record.serverAddress() : record.clientAddress(), info.ipVersion);
+  info.localPort = deviceIsServer ? record.serverPort() : record.clientPort();
+  info.remoteAddress = formatAddress(
+      deviceIsServer ? record.clientAddress() : record.serverAddress(), info.ipVersion);
+  info.remotePort = deviceIsServer ? record.clientPort() : record.serverPort();
+  static const FlowLabels kNone;
+  const FlowLabels& labels = state.labels != nullptr ? *state.labels : kNone;
+  info.service = labels.service;
+  info.category = labels.category;
+  info.destination = labels.destination;
+  info.application = labels.application;
+  info.user = labels.user;
+  return info;
+}
+
+const FlowInfo& UsagePipeline::infoOf(const FlowState& state, const FlowRecord& record) {
+  return infoFlowId_ == record.id ? info_ : rebuildInfo(state, record);
+}
+
+void UsagePipeline::startFlow(FlowState& state, const FlowRecord& record) {
+  state = FlowState{};
   const bool serverIsLocal = !localAddresses_.empty() &&
                              !isLocal(record.clientAddress(), record.key.ipVersion) &&
                              isLocal(record.serverAddress(), record.key.ipVersion);
   const bool clientIsLocal =
       localAddresses_.empty() || isLocal(record.clientAddress(), record.key.ipVersion);
-  info.direction = clientIsLocal   ? Direction::kOutbound
-                   : serverIsLocal ? Direction::kInbound
-                                   : Direction::kUnknown;
-  const bool deviceIsServer = info.direction == Direction::kInbound;
-  info.localAddress = formatAddress(deviceIsServer ? record.serverAddress() : record.clientAddress(),
-                                    info.ipVersion);
-  info.localPort = deviceIsServer ? record.serverPort() : record.clientPort();
-  info.remoteAddress = formatAddress(
-      deviceIsServer ? record.clientAddress() : record.serverAddress(), info.ipVersion);
-  info.remotePort = deviceIsServer ? record.clientPort() : record.serverPort();
-  info.application = kUnknown;
-  info.user = kUnknown;
+  state.direction = clientIsLocal   ? Direction::kOutbound
+                    : serverIsLocal ? Direction::kInbound
+                                    : Direction::kUnknown;
+  FlowLabels labels;
+  labels.application = kUnknown;
+  labels.user = kUnknown;
   if (resolver_ != nullptr) {
-    if (auto owner = resolver_->lookup(info)) {
-      if (!owner->application.empty()) info.application = owner->application;
-      if (!owner->user.empty()) info.user = owner->user;
+    if (auto owner = resolver_->lookup(rebuildInfo(state, record))) {
+      if (!owner->application.empty()) labels.application = owner->application;
+      if (!owner->user.empty()) labels.user = owner->user;
     }
   }
+  state.labels = labels_.acquire(labels);
+  infoFlowId_ = 0;  // info_ was built without the labels
   state.inspection = classifier_->begin();
+  if (state.inspection == nullptr) ++stats_.notInspected;
 }
 
 void UsagePipeline::settle(FlowState& state, const FlowRecord& record, int64_t timeMicros) {
   const Classification classification = classifier_->finish(state.inspection);
   state.inspection = nullptr;
   state.settled = true;
-  FlowInfo& info = state.info;
+  FlowInfo& info = rebuildInfo(state, record);
   info.service = classification.service.empty() ? kUnknown : classification.service;
   info.category = classification.category.empty() ? kUnknown : classification.category;
   const bool deviceIsServer = info.direction == Direction::kInbound;
@@ -114,13 +136,18 @@ void UsagePipeline::settle(FlowState& state, const FlowRecord& record, int64_t t
                                   deviceIsServer ? record.clientAddress() : record.serverAddress(),
                                   info.ipVersion, timeMicros);
   privacy_.apply(info);
+  // info_ stays this flow's: the labels now say what it says.
+  const FlowLabels* settled =
+      labels_.acquire({info.service, info.category, info.destination, info.application, info.user});
+  labels_.release(state.labels);
+  state.labels = settled;
   for (int fromDevice = 1; fromDevice >= 0; --fromDevice) {
     if (state.pendingBytes[fromDevice] == 0) continue;
     PacketEvent event;
     event.timeMicros = timeMicros;
-    event.bytes = static_cast<uint32_t>(std::min<uint64_t>(state.pendingBytes[fromDevice], UINT32_MAX));
+    event.bytes = state.pendingBytes[fromDevice];
     event.fromDevice = fromDevice == 1;
-    for (FlowObserver* observer : observers_) observer->onPacket(record.id, info, event);
+    for (FlowObserver* observer : observers_) observer->onPacket(record.id, info_, event);
     state.pendingBytes[fromDevice] = 0;
     state.reported = true;
   }
@@ -130,8 +157,12 @@ void UsagePipeline::flowEnded(uint32_t slot, const FlowRecord& record, FlowEndRe
                               int64_t timeMicros) {
   FlowState& state = states_[slot];
   if (!state.settled) settle(state, record, timeMicros);
-  if (!state.reported) return;  // nothing of it was recorded (before the effective date)
-  for (FlowObserver* observer : observers_) observer->onFlowEnd(record.id, state.info, timeMicros);
+  if (state.reported) {
+    const FlowInfo& info = infoOf(state, record);
+    for (FlowObserver* observer : observers_) observer->onFlowEnd(record.id, info, timeMicros);
+  }
+  labels_.release(state.labels);
+  state.labels = nullptr;
 }
 
 void UsagePipeline::tickUntil(int64_t nowMicros) {
@@ -176,17 +207,22 @@ void UsagePipeline::processFrame(LinkType linkType, const uint8_t* frame, size_t
   const FlowRecord& record = table_.record(touched.slot);
   if (touched.created) startFlow(state, record);
 
-  const bool fromDevice = touched.fromClient == (state.info.direction != Direction::kInbound);
+  const bool fromDevice = touched.fromClient == (state.direction != Direction::kInbound);
   const bool recording = privacy_.recording(time);
   if (!recording) ++stats_.notRecorded;
   if (!state.settled) {
-    if (recording) state.pendingBytes[fromDevice ? 1 : 0] += wireLength;
+    if (recording) {
+      uint32_t& pending = state.pendingBytes[fromDevice ? 1 : 0];
+      pending =
+          static_cast<uint32_t>(std::min<uint64_t>(uint64_t{pending} + wireLength, UINT32_MAX));
+    }
     ++state.inspected;
     const bool done = classifier_->inspect(state.inspection, packet.ip, packet.ipLength, time);
     if (done || state.inspected >= options_.classifyMaxPackets) settle(state, record, time);
   } else if (recording) {
     const PacketEvent event{time, wireLength, fromDevice};
-    for (FlowObserver* observer : observers_) observer->onPacket(record.id, state.info, event);
+    const FlowInfo& info = infoOf(state, record);
+    for (FlowObserver* observer : observers_) observer->onPacket(record.id, info, event);
     state.reported = true;
   }
   if (touched.ending) table_.endFlow(touched.slot, touched.endReason, time);
@@ -198,6 +234,11 @@ void UsagePipeline::finish(int64_t nowMicros) {
   for (FlowObserver* observer : observers_) observer->onTick(std::max(nowMicros, now_));
   now_ = 0;
   nextTick_ = 0;
+}
+
+void UsagePipeline::reset() {
+  finish(0);
+  namer_->forget();
 }
 
 UsagePipelineStats UsagePipeline::stats() const {

@@ -24,6 +24,7 @@
 #include "agent/core/config.h"
 #include "agent/core/result.h"
 #include "agent/usage/destination_namer.h"
+#include "agent/usage/flow_labels.h"
 #include "agent/usage/flow_observer.h"
 #include "agent/usage/flow_table.h"
 #include "agent/usage/ndpi_classifier.h"
@@ -42,10 +43,11 @@ struct UsagePipelineOptions {
 };
 
 struct UsagePipelineStats {
-  uint64_t frames = 0;    // every frame offered
-  uint64_t packets = 0;   // frames decoded and counted to a flow
-  uint64_t bytes = 0;     // wire bytes of those packets
-  uint64_t notRecorded = 0;  // packets before monitoring.effective_from
+  uint64_t frames = 0;        // every frame offered
+  uint64_t packets = 0;       // frames decoded and counted to a flow
+  uint64_t bytes = 0;         // wire bytes of those packets
+  uint64_t notRecorded = 0;   // packets before monitoring.effective_from
+  uint64_t notInspected = 0;  // flows named without nDPI: too many under inspection at once
   std::array<uint64_t, kParseOutcomeCount> skipped{};  // by ParseOutcome (kOk unused)
   FlowTableStats flows;
   DestinationNamerStats dns;
@@ -75,8 +77,8 @@ class UsagePipeline final : public platform::FrameSink, private FlowEndSink {
   void setLocalAddresses(std::vector<platform::LocalAddress> addresses);
 
   // One captured frame: `captured` bytes at `frame`, `wireLength` bytes on the wire.
-  void processFrame(LinkType linkType, const uint8_t* frame, size_t captured,
-                    uint32_t wireLength, int64_t timeMicros);
+  void processFrame(LinkType linkType, const uint8_t* frame, size_t captured, uint32_t wireLength,
+                    int64_t timeMicros);
 
   // The same, for a frame from a platform packet source.
   void onFrame(const platform::CapturedFrame& frame) override {
@@ -92,28 +94,41 @@ class UsagePipeline final : public platform::FrameSink, private FlowEndSink {
   // frame starts a new timeline (capture files need not follow each other in time).
   void finish(int64_t nowMicros);
 
+  // finish(), then forgets the DNS answers learned, so that what follows is named as by a
+  // new pipeline, without building nDPI's detection module again (which is what makes
+  // creating one slow). Statistics keep counting. For running many independent captures
+  // through one pipeline (the fuzz target).
+  void reset();
+
   UsagePipelineStats stats() const;
   size_t liveFlows() const { return table_.size(); }
 
  private:
+  // Per live flow, parallel to the table's slots: what its FlowRecord does not hold. Kept
+  // small (no strings): with 50,000 live flows every byte here is 50 kB resident. The
+  // flow's FlowInfo is put together from both when an observer needs it (infoOf).
   struct FlowState {
-    FlowInfo info;
+    const FlowLabels* labels = nullptr;      // from labels_; only application, user until settled
     ndpi_flow_struct* inspection = nullptr;  // lent by the classifier until settled
-    uint32_t inspected = 0;
+    // [fromDevice] wire bytes before the flow settled, saturating (observers get at most
+    // UINT32_MAX in one event anyway).
+    uint32_t pendingBytes[2] = {0, 0};
+    uint16_t inspected = 0;  // <= capture.classify_max_packets (at most 1000)
+    Direction direction = Direction::kUnknown;
     bool settled = false;
     bool reported = false;  // an observer has seen a packet of it (so it is told of the end)
-    uint64_t pendingBytes[2] = {0, 0};  // [fromDevice], before the flow settled
   };
-
   UsagePipeline(const UsagePipelineOptions& options, const PrivacyFilter& privacy,
-                platform::SocketOwnerResolver* resolver,
-                std::unique_ptr<NdpiClassifier> classifier,
+                platform::SocketOwnerResolver* resolver, std::unique_ptr<NdpiClassifier> classifier,
                 std::unique_ptr<DestinationNamer> namer);
 
   void flowEnded(uint32_t slot, const FlowRecord& record, FlowEndReason reason,
                  int64_t timeMicros) override;
   void startFlow(FlowState& state, const FlowRecord& record);
   void settle(FlowState& state, const FlowRecord& record, int64_t timeMicros);
+  // The flow's FlowInfo in info_: rebuilt unless info_ already holds this flow.
+  const FlowInfo& infoOf(const FlowState& state, const FlowRecord& record);
+  FlowInfo& rebuildInfo(const FlowState& state, const FlowRecord& record);
   bool isLocal(const std::array<uint8_t, 16>& address, uint8_t ipVersion) const;
   void tickUntil(int64_t nowMicros);
 
@@ -124,6 +139,9 @@ class UsagePipeline final : public platform::FrameSink, private FlowEndSink {
   std::unique_ptr<DestinationNamer> namer_;
   FlowTable table_;
   std::vector<FlowState> states_;  // parallel to the table's slots
+  FlowLabelPool labels_;
+  FlowInfo info_;            // the FlowInfo handed to observers, of flow infoFlowId_
+  uint64_t infoFlowId_ = 0;  // 0: none (flow ids start at 1)
   std::vector<FlowObserver*> observers_;
   std::vector<platform::LocalAddress> localAddresses_;
   int64_t now_ = 0;       // latest capture time seen

@@ -228,3 +228,38 @@ TEST_CASE("A protected destination reaches no observer by name, before the effec
   CHECK(none.packets == 0);
   CHECK(stats.notRecorded == stats.packets);
 }
+
+TEST_CASE("Flows beyond the inspection bound are counted and named without nDPI",
+          "[usage][pipeline][memory]") {
+  const PrivacyFilter privacy = noProtectedLists();
+  auto pipeline = UsagePipeline::create({}, privacy, nullptr);
+  REQUIRE(pipeline);
+  CollectingObserver observer;
+  (*pipeline)->addObserver(&observer);
+  // One UDP packet per flow (10.0.x.y:40000 -> 192.0.2.1:9999, 8 bytes of payload): nDPI
+  // cannot name any of them, so every one stays under inspection until the end.
+  const uint32_t extra = 10;
+  const uint32_t flows = static_cast<uint32_t>(NdpiClassifier::kMaxStatesInUse) + extra;
+  const int64_t start = 1'700'000'000'000'000;
+  for (uint32_t i = 0; i < flows; ++i) {
+    uint8_t packet[36] = {0x45, 0, 0, 36, 0, 0, 0x40, 0, 64, 17, 0, 0,
+                          10,   0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i),
+                          192,  0, 2, 1,
+                          0x9c, 0x40, 0x27, 0x0f, 0, 16, 0, 0,
+                          'p', 'a', 'y', 'l', 'o', 'a', 'd', '!'};
+    (*pipeline)->processFrame(LinkType::kRaw, packet, sizeof packet, 36, start + i);
+  }
+  CHECK((*pipeline)->liveFlows() == flows);
+  (*pipeline)->finish(0);
+  const UsagePipelineStats stats = (*pipeline)->stats();
+  CHECK(stats.notInspected == extra);
+  REQUIRE(observer.flows.size() == flows);
+  uint32_t notInspected = 0;
+  for (const auto& [id, seen] : observer.flows) {
+    CHECK(seen.ended);
+    CHECK(seen.bytesFromDevice == 36);
+    CHECK(seen.info.destination == "192.0.2.1");
+    if (seen.info.service == "unknown") ++notInspected;
+  }
+  CHECK(notInspected == extra);
+}
