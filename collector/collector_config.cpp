@@ -19,6 +19,8 @@ std::vector<ConfigConstraint> collectorConfigConstraints() {
       rangeConstraint("enrollment.certificate_days", 1, 3650),
       rangeConstraint("limits.max_body_bytes", 1024, 1073741824),
       rangeConstraint("limits.max_batch_bytes", 1024, 4294967296.0),
+      rangeConstraint("limits.device_reports_per_minute", 0, 60000),
+      rangeConstraint("limits.device_report_burst", 1, 10000),
       rangeConstraint("limits.max_batch_records", 1, 10000000),
       rangeConstraint("tasks.max_wait_seconds", 1, 600),
       rangeConstraint("tasks.redeliver_after_seconds", 1, 86400),

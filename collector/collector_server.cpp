@@ -60,6 +60,7 @@ BodyRead readBody(HTTPServerRequest& request, size_t maxBytes, std::string& body
 void send(HTTPServerResponse& response, const ApiResponse& api) {
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(api.status));
   response.setContentType("application/json");
+  if (api.retryAfterSeconds > 0) response.set("Retry-After", std::to_string(api.retryAfterSeconds));
   std::ostringstream body;
   api.body->stringify(body);
   body << "\n";

@@ -20,6 +20,8 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 constexpr const char* kJson = "application/json";
+// A storage that failed (a lost database connection, a full disk) is worth asking again soon.
+constexpr int kStorageRetryAfterSeconds = 5;
 
 ApiResponse ok(int status, Object::Ptr body) { return {status, std::move(body)}; }
 
@@ -91,7 +93,10 @@ Object::Ptr usageJson(const UsageRecord& u) {
 
 ApiResponse storageFailure(const Status& status) {
   logger("collector").error("storage: " + status.message());
-  return errorResponse(503, "storage_unavailable", "the collector cannot store right now");
+  ApiResponse response =
+      errorResponse(503, "storage_unavailable", "the collector cannot store right now");
+  response.retryAfterSeconds = kStorageRetryAfterSeconds;
+  return response;
 }
 
 }  // namespace
@@ -107,7 +112,10 @@ ApiResponse errorResponse(int status, const std::string& code, const std::string
 
 CollectorService::CollectorService(Storage& storage, const CertificateAuthority& ca,
                                    ServiceSettings settings)
-    : storage_(storage), ca_(ca), settings_(std::move(settings)) {}
+    : storage_(storage),
+      ca_(ca),
+      settings_(std::move(settings)),
+      reportLimiter_(settings_.deviceReportsPerMinute, settings_.deviceReportBurst) {}
 
 ApiResponse CollectorService::handle(const ApiRequest& request) const {
   for (const ApiRoutes* routes : routes_) {
@@ -227,6 +235,16 @@ ApiResponse CollectorService::reports(const ApiRequest& request, const std::stri
   if (!isValidIdentifier(request.idempotencyKey)) {
     return errorResponse(400, "bad_idempotency_key",
                          "Idempotency-Key must be 1..128 of [A-Za-z0-9._:-]");
+  }
+  // Before the body is decompressed and parsed: a flood costs the collector little.
+  if (auto wait = reportLimiter_.take(deviceId, std::chrono::steady_clock::now())) {
+    logger("collector").warning("device " + deviceId + " over its report rate: 429, retry after " +
+                                std::to_string(wait->count()) + " s");
+    ApiResponse response =
+        errorResponse(429, "rate_limited",
+                      "more than limits.device_reports_per_minute report batches from this device");
+    response.retryAfterSeconds = static_cast<int>(wait->count());
+    return response;
   }
   auto json = report::gzipDecompress(request.body, settings_.maxBatchBytes);
   if (!json) return errorResponse(400, "bad_gzip", json.status().message());

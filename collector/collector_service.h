@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "collector/certificate_authority.h"
+#include "collector/rate_limiter.h"
 #include "collector/storage.h"
 
 namespace tillid::collector {
@@ -33,11 +34,14 @@ struct ApiRequest {
 struct ApiResponse {
   int status = 200;
   Poco::JSON::Object::Ptr body;
+  int retryAfterSeconds = 0;  // > 0: sent as Retry-After (429, 503)
 };
 
 struct ServiceSettings {
   size_t maxBatchBytes = 32 << 20;
   size_t maxBatchRecords = 20000;
+  int64_t deviceReportsPerMinute = 0;  // 0: unlimited (collector/rate_limiter.h)
+  int64_t deviceReportBurst = 1;
   int certificateDays = 90;
   std::vector<std::string> adminCommonNames;
   // The administrators' order-signing keys, handed to devices at enrollment; null: none.
@@ -93,6 +97,7 @@ class CollectorService {
   const ServiceSettings settings_;
   std::vector<const ApiRoutes*> routes_;
   std::vector<const RecordCheck*> checks_;
+  mutable DeviceRateLimiter reportLimiter_;  // report batches per device
 };
 
 }  // namespace tillid::collector

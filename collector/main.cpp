@@ -66,6 +66,8 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     ServiceSettings settings;
     settings.maxBatchBytes = static_cast<size_t>(config.integer("limits.max_batch_bytes"));
     settings.maxBatchRecords = static_cast<size_t>(config.integer("limits.max_batch_records"));
+    settings.deviceReportsPerMinute = config.integer("limits.device_reports_per_minute");
+    settings.deviceReportBurst = config.integer("limits.device_report_burst");
     settings.certificateDays = static_cast<int>(config.integer("enrollment.certificate_days"));
     settings.adminCommonNames = config.strings("admin.common_names");
     const std::string orderKeysFile = config.string("tasks.order_keys_file");

@@ -238,3 +238,40 @@ TEST_CASE("the agent's transport refuses an expired certificate, a wrong host an
     old.wait();
   }
 }
+
+TEST_CASE("a device over its report rate gets 429 with Retry-After and waits it out",
+          "[report][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  // One batch every 2 s, none saved up.
+  CollectorProcess collector(pki, dir.file("collector"), 0,
+                             {"limits.device_reports_per_minute=30", "limits.device_report_burst=1"});
+  const std::string agentDir = dir.file("agent");
+  enrollAgent(agentDir, collector, pki);
+  // One record per batch, retries after 100-400 ms unless told otherwise.
+  std::vector<std::string> sets = fastReporting();
+  for (const char* s : {"report.batch_max_records=1", "report.anchor_interval_seconds=3600"}) {
+    sets.push_back("--set");
+    sets.push_back(s);
+  }
+  auto agent = startAgent(agentDir, sets);
+  addUsageHours(agentDir, hours(0, 4));
+  REQUIRE(waitUntil([&] { return collector.count("SELECT COUNT(*) FROM usage") == 4; },
+                    std::chrono::seconds(40)));
+  REQUIRE(waitUntil([&] { return outboxRows(agentDir) == 0; }));
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+
+  // Refused, and told when to come back: the agent did not retry before that. Ignoring
+  // Retry-After it would have retried every 100-400 ms, dozens of times in these seconds.
+  const std::string log = collector.err();
+  size_t refusals = 0;
+  for (auto at = log.find("429, retry after 2 s"); at != std::string::npos;
+       at = log.find("429, retry after", at + 1)) {
+    ++refusals;
+  }
+  INFO(log);
+  CHECK(refusals >= 1);
+  CHECK(refusals <= 5);  // at most one per batch after the first (4 usage + 1 anchor)
+  CHECK(collector.count("SELECT COUNT(*) FROM usage") == 4);  // each exactly once
+}
