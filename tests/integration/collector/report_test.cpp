@@ -7,12 +7,16 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/Net/ServerSocket.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <filesystem>
 #include <thread>
 
 #include "agent/core/canonical_json.h"
+#include "agent/core/time.h"
 #include "agent/report/certificate_request.h"
+#include "agent/report/openssl_util.h"
 #include "collector/certificate_authority.h"
 #include "tests/integration/collector/fleet.h"
 
@@ -48,6 +52,51 @@ void setServer(const std::string& stateDir, const std::string& url) {
 int freePort() {
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   return socket.address().port();
+}
+
+// Replaces the enrolled device's certificate by one for the same key and device from the
+// same CA, issued two days ago and valid one more hour: far past the point of renewal.
+void ageDeviceCertificate(const std::string& stateDir, const DevPki& pki) {
+  auto pem = [](const std::string& file, auto read) {
+    const std::string text = readFile(file);
+    BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
+    auto* object = read(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    REQUIRE(object != nullptr);
+    return object;
+  };
+  const report::EnrollmentFiles files{stateDir};
+  X509* current = pem(files.certificate(), PEM_read_bio_X509);
+  X509* ca = pem(pki.file("ca.pem"), PEM_read_bio_X509);
+  EVP_PKEY* caKey = pem(pki.file("ca.key"), PEM_read_bio_PrivateKey);
+  X509* aged = X509_dup(current);
+  REQUIRE(aged != nullptr);
+  ASN1_INTEGER_set(X509_get_serialNumber(aged), 4242);
+  X509_gmtime_adj(X509_getm_notBefore(aged), -2 * 86400);
+  X509_gmtime_adj(X509_getm_notAfter(aged), 3600);
+  X509_set_issuer_name(aged, X509_get_subject_name(ca));
+  REQUIRE(X509_sign(aged, caKey, EVP_sha256()) > 0);
+  BIO* out = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(out, aged);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(out, &data);
+  writeFile(files.certificate(), std::string(data, static_cast<size_t>(size)));
+  BIO_free(out);
+  X509_free(aged);
+  EVP_PKEY_free(caKey);
+  X509_free(ca);
+  X509_free(current);
+}
+
+std::string certificateSerial(const std::string& stateDir) {
+  const std::string text = readFile(report::EnrollmentFiles{stateDir}.certificate());
+  BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  REQUIRE(cert != nullptr);
+  const std::string serial = report::serialHex(cert);
+  X509_free(cert);
+  return serial;
 }
 
 std::unique_ptr<ChildProcess> startAgentReporting(const std::string& stateDir) {
@@ -274,4 +323,39 @@ TEST_CASE("a device over its report rate gets 429 with Retry-After and waits it 
   CHECK(refusals >= 1);
   CHECK(refusals <= 5);  // at most one per batch after the first (4 usage + 1 anchor)
   CHECK(collector.count("SELECT COUNT(*) FROM usage") == 4);  // each exactly once
+}
+
+TEST_CASE("an agent renews its certificate when little of its lifetime is left",
+          "[report][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess collector(pki, dir.file("collector"));
+  const std::string agentDir = dir.file("agent");
+  const std::string device = enrollAgent(agentDir, collector, pki);
+  ageDeviceCertificate(agentDir, pki);
+  REQUIRE(certificateSerial(agentDir) == "1092");  // 4242
+
+  // The aged certificate still opens the connection; the agent renews with it, then
+  // reports with the new one.
+  auto agent = startAgentReporting(agentDir);
+  REQUIRE(waitUntil([&] { return certificateSerial(agentDir) != "1092"; }));
+  const std::string renewed = certificateSerial(agentDir);
+  addUsageHours(agentDir, hours(0, 2));
+  REQUIRE(waitUntil([&] { return collector.count("SELECT COUNT(*) FROM usage") == 2; }));
+  auto status = agentStatus(agentDir);
+  const std::string expires = status->getValue<std::string>("certificate_expires");
+  CHECK(expires > formatTimestamp(WallClock::now() + std::chrono::hours(24 * 80)));
+  // The collector knows the renewed certificate as the device's current one.
+  const RunResult devices = runProgram(
+      TILLID_ADMIN_BIN, {"devices", "--json", "--server", collector.url(), "--cert",
+                         pki.file("admin.pem"), "--key", pki.file("admin.key"), "--ca",
+                         pki.file("ca.pem")});
+  REQUIRE(devices.exitCode == 0);
+  auto list = parseJsonObject(devices.out);
+  REQUIRE(list);
+  const auto entry = (*list)->getArray("devices")->getObject(0);
+  CHECK(entry->getValue<std::string>("id") == device);
+  CHECK(entry->getValue<std::string>("certificate_serial") == renewed);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
 }
