@@ -37,6 +37,12 @@ std::string duration(double seconds) {
   return text;
 }
 
+// "2026-11-25T19:59:50.123456Z" -> "2026-11-25 19:59:50 UTC"
+std::string when(const std::string& timestamp) {
+  if (timestamp.size() < 19) return timestamp;
+  return timestamp.substr(0, 10) + " " + timestamp.substr(11, 8) + " UTC";
+}
+
 double number(const Object::Ptr& o, const char* key) {
   return o && o->has(key) && !o->isNull(key) ? o->get(key).convert<double>() : -1;
 }
@@ -141,7 +147,7 @@ int showStatus(const ParsedArgs& args) {
   if (!cell(order, "reason").empty()) std::cout << " (" << cell(order, "reason") << ")";
   std::cout << "\n  profile " << cell(order, "profile") << ", case " << cell(order, "case")
             << ", signed by " << cell(order, "signed_by") << ", requested by "
-            << cell(order, "requested_by") << " at " << cell(order, "created").substr(0, 19)
+            << cell(order, "requested_by") << " at " << when(cell(order, "created"))
             << "\n";
   const Object::Ptr run = (*answer)->getObject("run");
   if (!run) {
@@ -150,7 +156,7 @@ int showStatus(const ParsedArgs& args) {
     const Array::Ptr steps = run->getArray("steps");
     std::cout << "run: " << cell(run, "state") << ", " << cell(run, "steps_verified") << " of "
               << (steps ? steps->size() : 0) << " steps verified (reported "
-              << cell(run, "reported").substr(0, 19) << ")\n";
+              << when(cell(run, "reported")) << ")\n";
     std::vector<std::vector<std::string>> rows;
     for (unsigned i = 0; steps && i < steps->size(); ++i) {
       const Object::Ptr s = steps->getObject(i);
@@ -166,7 +172,7 @@ int showStatus(const ParsedArgs& args) {
     std::cout << "certificate: received, signature "
               << (certificate->optValue<bool>("signature_verified", false) ? "verified"
                                                                            : "NOT verified")
-              << " by the collector at " << cell(certificate, "checked_at").substr(0, 19)
+              << " by the collector at " << when(cell(certificate, "checked_at"))
               << ", verification " << cell(certificate, "verification_result")
               << "\n  show it: tillid-admin certificate " << device << "\n";
   } else {
@@ -190,6 +196,8 @@ struct CertificateView {
   bool verified = false;
 };
 
+std::string orUnknown(const std::string& value) { return value.empty() ? "not reported" : value; }
+
 CertificateView viewOf(const Object::Ptr& answer) {
   const Object::Ptr wire = answer->getObject("signed");
   const Object::Ptr c = wire ? wire->getObject("certificate") : nullptr;
@@ -211,39 +219,40 @@ CertificateView viewOf(const Object::Ptr& answer) {
       {"Signature",
        v.verified ? "verified by the collector (" + cell(wire, "algorithm") +
                         ", device certificate serial " + cell(check, "device_certificate_serial") +
-                        ", checked " + cell(check, "checked_at").substr(0, 19) + ")"
+                        ", checked " + when(cell(check, "checked_at")) + ")"
                   : "NOT verified"},
       {"Performed by", cell(person, "name")},
       {"Ordered by", cell(order, "signer") + " (key " + cell(order, "key_id") + ")"},
       {"Case", cell(order, "case")},
       {"Profile", cell(order, "profile")},
       {"Order nonce", cell(order, "nonce")},
-      {"Order accepted", cell(order, "accepted").substr(0, 19)},
+      {"Order accepted", when(cell(order, "accepted"))},
       {"Device id", cell(device, "device_id")},
       {"Hostname", cell(device, "hostname")},
-      {"Manufacturer", cell(device, "manufacturer")},
-      {"Model", cell(device, "model")},
-      {"Serial number", cell(device, "serial")},
+      {"Manufacturer", orUnknown(cell(device, "manufacturer"))},
+      {"Model", orUnknown(cell(device, "model"))},
+      {"Serial number", orUnknown(cell(device, "serial"))},
       {"Method", cell(c, "method_type")},
       {"Verification result", cell(c, "verification_result")},
-      {"Started", cell(c, "started").substr(0, 19)},
-      {"Completed", cell(c, "completed").substr(0, 19)},
+      {"Started", when(cell(c, "started"))},
+      {"Completed", when(cell(c, "completed"))},
       {"Tool", cell(tool, "name") + " " + cell(tool, "version") +
                    (cell(tool, "libcryptsetup").empty()
                         ? ""
                         : ", libcryptsetup " + cell(tool, "libcryptsetup"))},
       {"After sanitization", cell(c, "post_sanitization")},
   };
-  v.mediaHeader = {"#",      "MEDIA TYPE", "TARGET",       "SERIAL", "METHOD",
-                   "TECHNIQUE", "VERIFICATION", "RESULT", "FINISHED"};
+  v.mediaHeader = {"#",         "STEP",         "MEDIA TYPE", "TARGET",  "SERIAL",
+                   "METHOD",    "TECHNIQUE",    "VERIFICATION", "RESULT", "FINISHED"};
   const Array::Ptr media = c ? c->getArray("media") : nullptr;
   for (unsigned i = 0; media && i < media->size(); ++i) {
     const Object::Ptr m = media->getObject(i);
-    v.media.push_back({std::to_string(i + 1), cell(m, "media_type"), cell(m, "target"),
+    v.media.push_back({std::to_string(i + 1), cell(m, "step"), cell(m, "media_type"),
+                       cell(m, "target"),
                        cell(m, "media_serial").empty() ? "-" : cell(m, "media_serial"),
                        cell(m, "method_type"), cell(m, "method_used"),
                        cell(m, "verification_method"), cell(m, "verification_result"),
-                       cell(m, "finished").substr(0, 19)});
+                       when(cell(m, "finished"))});
   }
   return v;
 }
@@ -280,6 +289,7 @@ th, td { text-align: left; padding: .3em .6em; border-bottom: 1px solid #d8dde3;
 th { background: #f3f5f7; }
 table.facts th { width: 14em; background: none; font-weight: 600; }
 td { word-break: break-word; }
+td:first-child, td:nth-child(2), td:last-child { white-space: nowrap; word-break: normal; }
 footer { margin-top: 2em; color: #555; font-size: .85em; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
 </style></head><body>

@@ -5,7 +5,6 @@
 //                       record the run; the task channel does the same for orders it carries
 //   execute             carry out (or resume) the accepted run
 
-#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
 #include <cstdio>
@@ -20,6 +19,7 @@
 #include "agent/offboard/offboard_engine.h"
 #include "agent/offboard/offboard_executor.h"
 #include "agent/offboard/offboard_order.h"
+#include "agent/offboard/run_status.h"
 #include "agent/report/enrollment.h"
 #include "agent/service/schema.h"
 #include "agent/store/store.h"
@@ -121,30 +121,7 @@ int statusMain(const ParsedArgs& args) {
   if (!steps) return fail(kProgram, steps.status().message());
   const auto& r = **run;
   if (args.has("json")) {
-    Poco::JSON::Object::Ptr out = new Poco::JSON::Object;
-    out->set("profile", offboard::profileName(r.profile));
-    out->set("case", r.caseRef);
-    out->set("signer", r.signer);
-    out->set("state", r.state);
-    out->set("accepted", r.acceptedAt);
-    out->set("finished", r.finishedAt);
-    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-    for (const auto& s : *steps) {
-      Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-      o->set("index", s.index);
-      o->set("kind", offboard::stepKindName(s.step.kind));
-      o->set("target", s.step.target);
-      o->set("state", s.state);
-      o->set("progress_done", s.progressDone);
-      o->set("progress_total", s.progressTotal);
-      o->set("bytes_per_second", s.bytesPerSecond);
-      o->set("error", s.error);
-      o->set("result", *parseJsonObject(s.resultJson.empty() ? "{}" : s.resultJson));
-      o->set("verification",
-             *parseJsonObject(s.verificationJson.empty() ? "{}" : s.verificationJson));
-      list->add(o);
-    }
-    out->set("steps", list);
+    Poco::JSON::Object::Ptr out = offboard::runStatusJson(r, *steps);
     if (!r.certificate.empty()) out->set("certificate", *parseJsonObject(r.certificate));
     std::cout << canonicalJson(out) << "\n";
     return kExitOk;

@@ -17,6 +17,7 @@
 #include "agent/report/sanitization_signature.h"
 #include "tests/integration/collector/fleet.h"
 #include "tests/integration/offboard/offboard_fixture.h"
+#include "tests/support/browser.h"
 
 using namespace tillid;
 using namespace tillid::test;
@@ -108,16 +109,37 @@ report::HttpResponse postCertificate(const std::string& agentDir, const Collecto
   return *response;
 }
 
-// Renders the page in headless Chromium; false when Chromium is not installed.
-bool screenshot(const std::string& html, const std::string& png) {
-  if (!fs::exists("/usr/bin/chromium")) return false;
-  const RunResult shot =
-      runProgram("/usr/bin/chromium",
-                 {"--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                  "--window-size=1200,1700", "--screenshot=" + png, "file://" + html});
-  INFO(shot.err);
-  CHECK(shot.exitCode == 0);
-  return true;
+// The running agent's options: quick reporting and task polls, the machine's offboarding
+// settings (its temporary root).
+std::vector<std::string> agentSets(const OffboardDevice& machine) {
+  std::vector<std::string> sets = fastReporting();
+  for (const char* set : {"tasks.poll_wait_seconds=2", "tasks.backoff_min_ms=100",
+                          "tasks.backoff_max_ms=400"}) {
+    sets.insert(sets.end(), {"--set", set});
+  }
+  for (const auto& set : machine.sets) sets.insert(sets.end(), {"--set", set});
+  return sets;
+}
+
+// `offboard status --json` once the run completed and the certificate arrived.
+Poco::JSON::Object::Ptr waitForCompletion(const Admin& admin, const std::string& device,
+                                          const std::string& agentDir) {
+  Poco::JSON::Object::Ptr status;
+  const bool finished = waitUntil(
+      [&] {
+        const RunResult r = admin.run({"offboard", "status", device, "--json"});
+        auto parsed = parseJsonObject(r.out);
+        if (r.exitCode != 0 || !parsed) return false;
+        status = *parsed;
+        const auto run = status->getObject("run");
+        const auto certificate = status->getObject("certificate");
+        return run && run->getValue<std::string>("state") == "completed" && certificate &&
+               certificate->getValue<bool>("received");
+      },
+      std::chrono::seconds(45));
+  INFO(canonicalJson(status) << agentCommand(agentDir, {"offboard", "status"}).out);
+  REQUIRE(finished);
+  return status;
 }
 
 }  // namespace
@@ -133,13 +155,7 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
   const std::string device = enrollAgent(agentDir, collector, pki);
   forgetKey(agentDir, "Rolf Rogue");
 
-  std::vector<std::string> sets = fastReporting();
-  for (const char* set : {"tasks.poll_wait_seconds=2", "tasks.backoff_min_ms=100",
-                          "tasks.backoff_max_ms=400"}) {
-    sets.insert(sets.end(), {"--set", set});
-  }
-  for (const auto& set : machine.sets) sets.insert(sets.end(), {"--set", set});
-  auto agent = startAgent(agentDir, sets);
+  auto agent = startAgent(agentDir, agentSets(machine));
   REQUIRE(agent->running());
 
   const Admin viewer{pki, collector, "viewer"};
@@ -208,21 +224,7 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
   CHECK(accepted.out.find("tillid-admin offboard status " + device) != std::string::npos);
 
   // Followed to the end: every step verified, the certificate received and verified.
-  Poco::JSON::Object::Ptr status;
-  const bool finished = waitUntil(
-      [&] {
-        const RunResult r = offboarding.run({"offboard", "status", device, "--json"});
-        auto parsed = parseJsonObject(r.out);
-        if (r.exitCode != 0 || !parsed) return false;
-        status = *parsed;
-        const auto run = status->getObject("run");
-        const auto certificate = status->getObject("certificate");
-        return run && run->getValue<std::string>("state") == "completed" && certificate &&
-               certificate->getValue<bool>("received");
-      },
-      std::chrono::seconds(45));
-  INFO(canonicalJson(status) << agentCommand(agentDir, {"offboard", "status"}).out);
-  REQUIRE(finished);
+  const auto status = waitForCompletion(offboarding, device, agentDir);
   CHECK(status->getObject("order")->getValue<std::string>("state") == "answered");
   CHECK(status->getObject("certificate")->getValue<bool>("signature_verified"));
   const auto steps = status->getObject("run")->getArray("steps");
@@ -269,7 +271,7 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
   CHECK(markup.find("src=") == std::string::npos);
   CHECK(markup.find("href=") == std::string::npos);
   const std::string png = dir.file("certificate.png");
-  if (screenshot(page, png)) {
+  if (renderScreenshot(page, png)) {
     CHECK(fs::file_size(png) > 10000);
   } else {
     WARN("chromium is not installed: the page was not rendered (scripts/bootstrap installs it)");
@@ -316,6 +318,56 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
     CHECK(log.find("certificate.refused") != std::string::npos);
     CHECK(collector.count("SELECT COUNT(*) FROM records WHERE kind = 'certificate'") == 1);
   }
+
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+}
+
+TEST_CASE("offboard status shows an overwrite's percent and rate as the device reported them",
+          "[offboard][network]") {
+  OffboardDevice machine({"offboard.verification=sample"});
+  const std::string image = machine.dir().file("disk.img");
+  writeFile(image, std::string(64 << 20, 'x'));
+  machine.sets.push_back("offboard.block_devices=[\"" + image + "\"]");
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess collector(pki, dir.file("collector"));
+  const std::string agentDir = dir.file("agent");
+  const std::string device = enrollAgent(agentDir, collector, pki);
+  auto agent = startAgent(agentDir, agentSets(machine));
+  REQUIRE(agent->running());
+  const Admin offboarding{pki, collector, "offboarding"};
+
+  const RunResult accepted =
+      offboarding.run({"offboard", device, "--case", "IT-2026-9", "--profile", "full",
+                       "--order-key", pki.file("order-offboarding.key"), "--wait", "30"});
+  INFO(accepted.out << accepted.err);
+  REQUIRE(accepted.exitCode == 0);
+  const auto status = waitForCompletion(offboarding, device, agentDir);
+  Poco::JSON::Object::Ptr overwrite;
+  const auto steps = status->getObject("run")->getArray("steps");
+  for (unsigned i = 0; i < steps->size(); ++i) {
+    if (steps->getObject(i)->getValue<std::string>("kind") == "overwrite-block") {
+      overwrite = steps->getObject(i);
+    }
+  }
+  REQUIRE(overwrite);
+  CHECK(overwrite->getValue<int64_t>("progress_total") > 0);
+  CHECK(overwrite->getValue<double>("percent") > 0);
+  CHECK(overwrite->getValue<double>("bytes_per_second") > 0);
+
+  const RunResult table = offboarding.run({"offboard", "status", device});
+  const auto row = table.out.find("overwrite-block");
+  REQUIRE(row != std::string::npos);
+  const std::string line = table.out.substr(row, table.out.find('\n', row) - row);
+  CHECK(line.find("%") != std::string::npos);
+  CHECK(line.find("MB/s") != std::string::npos);
+
+  const RunResult certificate = offboarding.run({"certificate", device});
+  CHECK(certificate.exitCode == 0);
+  CHECK(certificate.out.find("block device") != std::string::npos);
+  CHECK(certificate.out.find("Overwrite") != std::string::npos);
+  CHECK(readFile(image).find(std::string(32, 'x')) == std::string::npos);
 
   agent->signal(SIGTERM);
   CHECK(agent->wait() == 0);

@@ -102,3 +102,25 @@ TEST_CASE("over budget the oldest usage summaries go first, other kinds never", 
   REQUIRE(none);
   CHECK(none->droppedRows == 0);
 }
+
+TEST_CASE("a progress snapshot replaces the one still waiting, not the one travelling",
+          "[report]") {
+  test::TempDir dir;
+  auto db = openOutbox(dir);
+  const auto progress = RecordKind::kOffboardProgress;
+  REQUIRE(Outbox::replaceWaiting(db, progress, defaultPriority(progress), "{\"n\":1}"));
+  REQUIRE(Outbox::replaceWaiting(db, progress, defaultPriority(progress), "{\"n\":2}"));
+  REQUIRE(Outbox::enqueue(db, RecordKind::kFlag, 10, "{\"flag\":\"x\"}"));
+  CHECK(count(db, "kind = 'offboard-progress'") == 1);
+  CHECK(count(db, "kind = 'offboard-progress' AND payload = '{\"n\":2}'") == 1);
+
+  // Taken into a batch (after certificates, before flags), it stays until acknowledged.
+  auto batch = Outbox::takeBatch(db, "dev-1", 1, 1 << 20);
+  REQUIRE(batch);
+  CHECK(batch->json.find("\"kind\":\"offboard-progress\"") != std::string::npos);
+  REQUIRE(Outbox::replaceWaiting(db, progress, defaultPriority(progress), "{\"n\":3}"));
+  CHECK(count(db, "kind = 'offboard-progress'") == 2);
+  REQUIRE(Outbox::acknowledge(db, batch->batchId));
+  CHECK(count(db, "kind = 'offboard-progress' AND payload = '{\"n\":3}'") == 1);
+  CHECK(count(db, "kind = 'flag'") == 1);
+}
