@@ -104,8 +104,8 @@ int createOrder(const ParsedArgs& args) {
               << cell(*order, "key_id") << ", valid until " << cell(signedPart, "expires")
               << "\ntask " << taskId << " queued; waiting for the device to check the order\n";
   }
-  auto task = client->get("/v1/admin/tasks/" + taskId + "?wait=" +
-                          args.value("wait").value_or("60"));
+  auto task =
+      client->get("/v1/admin/tasks/" + taskId + "?wait=" + args.value("wait").value_or("60"));
   if (!task) return fail(kProgram, task.status().message());
   const std::string state = cell(*task, "state");
   if (args.has("json")) {
@@ -147,8 +147,7 @@ int showStatus(const ParsedArgs& args) {
   if (!cell(order, "reason").empty()) std::cout << " (" << cell(order, "reason") << ")";
   std::cout << "\n  profile " << cell(order, "profile") << ", case " << cell(order, "case")
             << ", signed by " << cell(order, "signed_by") << ", requested by "
-            << cell(order, "requested_by") << " at " << when(cell(order, "created"))
-            << "\n";
+            << cell(order, "requested_by") << " at " << when(cell(order, "created")) << "\n";
   const Object::Ptr run = (*answer)->getObject("run");
   if (!run) {
     std::cout << "run: no progress reported yet\n";
@@ -162,8 +161,8 @@ int showStatus(const ParsedArgs& args) {
       const Object::Ptr s = steps->getObject(i);
       std::string detail = progressText(s);
       if (!cell(s, "error").empty()) detail = "error: " + cell(s, "error");
-      rows.push_back({std::to_string(i + 1), cell(s, "state"), cell(s, "kind"), cell(s, "target"),
-                      detail});
+      rows.push_back(
+          {std::to_string(i + 1), cell(s, "state"), cell(s, "kind"), cell(s, "target"), detail});
     }
     printTable({"#", "STATE", "STEP", "TARGET", "PROGRESS"}, rows);
   }
@@ -196,7 +195,9 @@ struct CertificateView {
   bool verified = false;
 };
 
-std::string orUnknown(const std::string& value) { return value.empty() ? "not reported" : value; }
+std::string orUnknown(const std::string& value) {
+  return value.empty() ? "not reported" : value;
+}
 
 CertificateView viewOf(const Object::Ptr& answer) {
   const Object::Ptr wire = answer->getObject("signed");
@@ -216,11 +217,11 @@ CertificateView viewOf(const Object::Ptr& answer) {
   }
   v.facts = {
       {"Standards", standards},
-      {"Signature",
-       v.verified ? "verified by the collector (" + cell(wire, "algorithm") +
-                        ", device certificate serial " + cell(check, "device_certificate_serial") +
-                        ", checked " + when(cell(check, "checked_at")) + ")"
-                  : "NOT verified"},
+      {"Signature", v.verified ? "verified by the collector (" + cell(wire, "algorithm") +
+                                     ", device certificate serial " +
+                                     cell(check, "device_certificate_serial") + ", checked " +
+                                     when(cell(check, "checked_at")) + ")"
+                               : "NOT verified"},
       {"Performed by", cell(person, "name")},
       {"Ordered by", cell(order, "signer") + " (key " + cell(order, "key_id") + ")"},
       {"Case", cell(order, "case")},
@@ -242,17 +243,16 @@ CertificateView viewOf(const Object::Ptr& answer) {
                         : ", libcryptsetup " + cell(tool, "libcryptsetup"))},
       {"After sanitization", cell(c, "post_sanitization")},
   };
-  v.mediaHeader = {"#",         "STEP",         "MEDIA TYPE", "TARGET",  "SERIAL",
-                   "METHOD",    "TECHNIQUE",    "VERIFICATION", "RESULT", "FINISHED"};
+  v.mediaHeader = {"#",      "STEP",      "MEDIA TYPE",   "TARGET", "SERIAL",
+                   "METHOD", "TECHNIQUE", "VERIFICATION", "RESULT", "FINISHED"};
   const Array::Ptr media = c ? c->getArray("media") : nullptr;
   for (unsigned i = 0; media && i < media->size(); ++i) {
     const Object::Ptr m = media->getObject(i);
-    v.media.push_back({std::to_string(i + 1), cell(m, "step"), cell(m, "media_type"),
-                       cell(m, "target"),
-                       cell(m, "media_serial").empty() ? "-" : cell(m, "media_serial"),
-                       cell(m, "method_type"), cell(m, "method_used"),
-                       cell(m, "verification_method"), cell(m, "verification_result"),
-                       when(cell(m, "finished"))});
+    v.media.push_back(
+        {std::to_string(i + 1), cell(m, "step"), cell(m, "media_type"), cell(m, "target"),
+         cell(m, "media_serial").empty() ? "-" : cell(m, "media_serial"), cell(m, "method_type"),
+         cell(m, "method_used"), cell(m, "verification_method"), cell(m, "verification_result"),
+         when(cell(m, "finished"))});
   }
   return v;
 }
@@ -274,8 +274,8 @@ std::string htmlOf(const CertificateView& v) {
   out << R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>)" << escapeHtml(v.title)
-      << R"(</title>
+<title>)"
+      << escapeHtml(v.title) << R"(</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #1b1b1b;
        line-height: 1.4; padding: 0 1em; }
@@ -289,7 +289,8 @@ th, td { text-align: left; padding: .3em .6em; border-bottom: 1px solid #d8dde3;
 th { background: #f3f5f7; }
 table.facts th { width: 14em; background: none; font-weight: 600; }
 td { word-break: break-word; }
-td:first-child, td:nth-child(2), td:last-child { white-space: nowrap; word-break: normal; }
+table.media td:first-child, table.media td:nth-child(2), table.media td:last-child {
+  white-space: nowrap; word-break: normal; }
 footer { margin-top: 2em; color: #555; font-size: .85em; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
 </style></head><body>
@@ -300,7 +301,7 @@ footer { margin-top: 2em; color: #555; font-size: .85em; }
   for (const auto& [label, value] : v.facts) {
     out << "<tr><th>" << escapeHtml(label) << "</th><td>" << escapeHtml(value) << "</td></tr>\n";
   }
-  out << "</table>\n<h2>Media</h2>\n<table>\n<tr>";
+  out << "</table>\n<h2>Media</h2>\n<table class=\"media\">\n<tr>";
   for (const auto& h : v.mediaHeader) out << "<th>" << escapeHtml(h) << "</th>";
   out << "</tr>\n";
   for (const auto& row : v.media) {
@@ -349,8 +350,9 @@ std::vector<Command> offboardCommands() {
        "order the verified reset of a device (signed with your offboarding key), or follow it",
        {{"case", "REF", "the case reference of the leaving employee"},
         {"profile", "P", "user-data (the device is reused) or full (it leaves service)"},
-        {"order-key", "FILE", "your Ed25519 offboarding key (tillid-admin keygen --role "
-                              "offboarding)"},
+        {"order-key", "FILE",
+         "your Ed25519 offboarding key (tillid-admin keygen --role "
+         "offboarding)"},
         {"valid-minutes", "N", "the order expires after N minutes (1440)"},
         {"wait", "SECONDS", "how long to wait for the device to accept (60)"}},
        offboard},

@@ -41,9 +41,8 @@ Object::Ptr orderJson(const StoredTask& t) {
   o->set("delivered_at", t.deliveredAt);
   o->set("answered_at", t.answeredAt);
   const Object::Ptr order = parsedOrEmpty(t.order)->getObject("order");
-  o->set("profile", order && order->getObject("params")
-                        ? text(order->getObject("params"), "profile")
-                        : "");
+  o->set("profile",
+         order && order->getObject("params") ? text(order->getObject("params"), "profile") : "");
   o->set("signed_by", order ? text(order, "issued_by") : "");
   if (!t.result.empty()) o->set("result", parsedOrEmpty(t.result));
   return o;
@@ -56,8 +55,7 @@ std::optional<ApiResponse> OffboardService::route(const ApiRequest& request) con
   const bool mine = parts.count() == 4 && parts[0] == "v1" && parts[1] == "admin" &&
                     (parts[2] == "offboard" || parts[2] == "certificates");
   if (!mine) return std::nullopt;
-  if (!request.clientCommonName ||
-      !tasks::isAdministratorRole(request.clientOrganizationalUnit)) {
+  if (!request.clientCommonName || !tasks::isAdministratorRole(request.clientOrganizationalUnit)) {
     return errorResponse(403, "no_role",
                          "administrator certificates carry a role in their OU (viewer, "
                          "investigator, offboarding)");
@@ -135,13 +133,12 @@ std::optional<ApiResponse> OffboardService::check(const std::string& deviceId,
   Object::Ptr details = new Object;
   details->set("record", record.id);
   details->set("reason", reason);
-  const Status logged =
-      tasks_.logAccess({formatTimestamp(WallClock::now()), "device:" + deviceId, "device",
-                        "certificate.refused", deviceId, "offboarding", text(order, "case"),
-                        canonicalJson(details)});
+  const Status logged = tasks_.logAccess({formatTimestamp(WallClock::now()), "device:" + deviceId,
+                                          "device", "certificate.refused", deviceId, "offboarding",
+                                          text(order, "case"), canonicalJson(details)});
   if (!logged) return storageFailure(logged);
-  logger("collector").warning("certificate of sanitization from " + deviceId +
-                              " refused: " + reason);
+  logger("collector")
+      .warning("certificate of sanitization from " + deviceId + " refused: " + reason);
   return errorResponse(422, "certificate_refused",
                        "certificate of sanitization " + record.id + " refused: " + reason);
 }

@@ -5,10 +5,9 @@
 // device, a key that is not a key, a key the collector does not know, a key the device
 // does not trust, a replayed order, a tampered certificate.
 
-#include <catch2/catch.hpp>
-
 #include <Poco/JSON/Array.h>
 
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
 
@@ -100,11 +99,12 @@ report::HttpResponse postCertificate(const std::string& agentDir, const Collecto
   batch->set("batch_id", "b-tampered-1");
   batch->set("records", records);
   report::CurlTransport transport(deviceTls(agentDir, collector.url()));
-  auto response = transport.send({"POST",
-                                  "/v1/reports",
-                                  "application/json",
-                                  {{"Content-Encoding", "gzip"}, {"Idempotency-Key", "b-tampered-1"}},
-                                  report::gzipCompress(canonicalJson(batch))});
+  auto response =
+      transport.send({"POST",
+                      "/v1/reports",
+                      "application/json",
+                      {{"Content-Encoding", "gzip"}, {"Idempotency-Key", "b-tampered-1"}},
+                      report::gzipCompress(canonicalJson(batch))});
   REQUIRE(response);
   return *response;
 }
@@ -113,8 +113,8 @@ report::HttpResponse postCertificate(const std::string& agentDir, const Collecto
 // settings (its temporary root).
 std::vector<std::string> agentSets(const OffboardDevice& machine) {
   std::vector<std::string> sets = fastReporting();
-  for (const char* set : {"tasks.poll_wait_seconds=2", "tasks.backoff_min_ms=100",
-                          "tasks.backoff_max_ms=400"}) {
+  for (const char* set :
+       {"tasks.poll_wait_seconds=2", "tasks.backoff_min_ms=100", "tasks.backoff_max_ms=400"}) {
     sets.insert(sets.end(), {"--set", set});
   }
   for (const auto& set : machine.sets) sets.insert(sets.end(), {"--set", set});
@@ -177,8 +177,9 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
   CHECK(notAKey.exitCode == 1);
   CHECK(notAKey.err.find("no order sent") != std::string::npos);
   CHECK(order(offboarding, device, "").exitCode == 2);
-  CHECK(offboarding.run({"offboard", device, "--case", "HR-2026-117", "--profile", "everything",
-                         "--order-key", goodKey})
+  CHECK(offboarding
+            .run({"offboard", device, "--case", "HR-2026-117", "--profile", "everything",
+                  "--order-key", goodKey})
             .exitCode == 2);
   {
     // An order signed by a key the collector does not know, posted past tillid-admin.
@@ -249,9 +250,9 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
   const RunResult text = viewer.run({"certificate", device});
   INFO(text.err);
   REQUIRE(text.exitCode == 0);
-  for (const char* expected : {"Certificate of sanitization", "verified by the collector",
-                               "HR-2026-117", "NIST SP 800-88", "file system data", "Clear",
-                               "passed", "/home/alice"}) {
+  for (const char* expected :
+       {"Certificate of sanitization", "verified by the collector", "HR-2026-117", "NIST SP 800-88",
+        "file system data", "Clear", "passed", "/home/alice"}) {
     CHECK(text.out.find(expected) != std::string::npos);
   }
   auto answer = json(viewer.run({"certificate", device, "--json"}));
