@@ -37,23 +37,22 @@ struct Column {
   Text title;
 };
 
-const std::vector<Column> kCategoryColumns = {{"category", {"Kategori", "Category"}},
-                                              {"bytes_in", {"Modtaget", "Received"}},
-                                              {"bytes_out", {"Sendt", "Sent"}},
-                                              {"connections", {"Forbindelser", "Connections"}},
-                                              {"active_seconds", {"Aktiv", "Active"}},
-                                              {"first_hour", {"Første", "First"}},
-                                              {"last_hour", {"Seneste", "Last"}}};
-const std::vector<Column> kDestinationColumns = {{"destination", {"Destination", "Destination"}},
-                                                 {"service", {"Tjeneste", "Service"}},
-                                                 {"category", {"Kategori", "Category"}},
-                                                 {"bytes_in", {"Modtaget", "Received"}},
-                                                 {"bytes_out", {"Sendt", "Sent"}},
-                                                 {"connections", {"Forbindelser", "Connections"}},
-                                                 {"first_hour", {"Første", "First"}},
-                                                 {"last_hour", {"Seneste", "Last"}}};
+const Column kCategory = {"category", {"Kategori", "Category"}};
+const Column kService = {"service", {"Tjeneste", "Service"}};
+const Column kReceived = {"bytes_in", {"Modtaget", "Received"}};
+const Column kSent = {"bytes_out", {"Sendt", "Sent"}};
+const Column kConnections = {"connections", {"Forbindelser", "Connections"}};
+const Column kFirst = {"first_hour", {"Første", "First"}};
+const Column kLast = {"last_hour", {"Seneste", "Last"}};
+
+const std::vector<Column> kCategoryColumns = {
+    kCategory, kReceived, kSent, kConnections, {"active_seconds", {"Aktiv", "Active"}},
+    kFirst,    kLast};
+const std::vector<Column> kDestinationColumns = {
+    {"destination", {"Destination", "Destination"}}, kService, kCategory, kReceived, kSent,
+    kConnections, kFirst, kLast};
 const std::vector<Column> kFlagColumns = {{"kind", {"Markering", "Flag"}},
-                                          {"service", {"Tjeneste", "Service"}},
+                                          kService,
                                           {"start", {"Fra", "From"}},
                                           {"end", {"Til", "To"}},
                                           {"avg_mbps", {"Mbit/s", "Mbit/s"}},
@@ -96,14 +95,28 @@ const Text kWhoLooks = {
     "Management looks at them only in random spot checks (totals only) or, on a concrete "
     "suspicion, in an investigation with a case number and a signed order. Every such "
     "access is listed at the end of this page."};
-const Text kByCategory = {"Din internetbrug efter kategori", "Your internet use by category"};
-const Text kByDestination = {"Din internetbrug efter destination",
-                             "Your internet use by destination"};
-const Text kFlags = {"Markeringer for streaming i dine Citrix-sessioner",
-                     "Streaming flags on your Citrix sessions"};
-const Text kSessions = {"Dine Citrix-sessioner", "Your Citrix sessions"};
-const Text kAccesses = {"Enhver adgang til dine data", "Every access to your data"};
-const Text kFromLog = {"(fra sikkerhedsloggen)", "(from the security log)"};
+// The parts of the view, in order: a title, the answer's list and its columns.
+struct Section {
+  Text title;
+  const char* list;
+  const std::vector<Column>* columns;
+};
+const Section kSections[] = {
+    {{"Din internetbrug efter kategori", "Your internet use by category"},
+     "usage_by_category",
+     &kCategoryColumns},
+    {{"Din internetbrug efter destination", "Your internet use by destination"},
+     "usage_by_destination",
+     &kDestinationColumns},
+    {{"Markeringer for streaming i dine Citrix-sessioner",
+      "Streaming flags on your Citrix sessions"},
+     "flags",
+     &kFlagColumns},
+    {{"Dine Citrix-sessioner", "Your Citrix sessions"}, "sessions", &kSessionColumns},
+    {{"Enhver adgang til dine data (fra sikkerhedsloggen)",
+      "Every access to your data (from the security log)"},
+     "accesses",
+     &kAccessColumns}};
 const Text kNone = {"Ingen.", "None."};
 const Text kFooter = {
     "Fra Tillid-agenten på denne computer (<code>tillid-agent my-data</code>). Spørgsmål: din "
@@ -204,16 +217,9 @@ void printText(const Object::Ptr& data, Language l) {
             << "\n"
             << kDeletedAfter.in(l) << " " << text(data, "retention_days") << " " << kDays.in(l)
             << ".\n";
-  const std::pair<const Text*, std::pair<const char*, const std::vector<Column>*>> sections[] = {
-      {&kByCategory, {"usage_by_category", &kCategoryColumns}},
-      {&kByDestination, {"usage_by_destination", &kDestinationColumns}},
-      {&kFlags, {"flags", &kFlagColumns}},
-      {&kSessions, {"sessions", &kSessionColumns}},
-      {&kAccesses, {"accesses", &kAccessColumns}}};
-  for (const auto& [title, what] : sections) {
-    std::cout << "\n" << title->in(l) << (title == &kAccesses ? std::string(" ") + kFromLog.in(l) : "")
-              << "\n";
-    printTextTable(std::cout, data->getArray(what.first), *what.second, l);
+  for (const Section& section : kSections) {
+    std::cout << "\n" << section.title.in(l) << "\n";
+    printTextTable(std::cout, data->getArray(section.list), *section.columns, l);
   }
 }
 
@@ -262,15 +268,9 @@ footer { margin-top: 2em; color: #555; font-size: .85em; }
       << kRecorded.in(l) << " " << escapeHtml(effectiveDate(data, l)) << ": " << kWhatLong.in(l)
       << "</p><p>" << kDeletedAfter.in(l) << " <strong>" << escapeHtml(text(data, "retention_days"))
       << " " << kDays.in(l) << "</strong>. " << kWhoLooks.in(l) << "</p></div>\n";
-  const std::pair<const Text*, std::pair<const char*, const std::vector<Column>*>> sections[] = {
-      {&kByCategory, {"usage_by_category", &kCategoryColumns}},
-      {&kByDestination, {"usage_by_destination", &kDestinationColumns}},
-      {&kFlags, {"flags", &kFlagColumns}},
-      {&kSessions, {"sessions", &kSessionColumns}},
-      {&kAccesses, {"accesses", &kAccessColumns}}};
-  for (const auto& [title, what] : sections) {
-    out << "<h2>" << title->in(l) << "</h2>\n";
-    htmlTable(out, data->getArray(what.first), *what.second, l);
+  for (const Section& section : kSections) {
+    out << "<h2>" << section.title.in(l) << "</h2>\n";
+    htmlTable(out, data->getArray(section.list), *section.columns, l);
   }
   out << "<footer>" << kFooter.in(l) << "</footer>\n</body></html>\n";
   return out.str();

@@ -20,23 +20,6 @@ using std::chrono::seconds;
 // "YYYY-MM-DDTHH:00:00Z", the format of usage_hourly.hour.
 std::string hourStart(TimePoint t) { return formatTimestamp(t).substr(0, 13) + ":00:00Z"; }
 
-// Runs `fn` as a writer job and waits for its commit; its value is returned.
-template <typename T>
-Result<T> inWriter(store::Writer& writer, std::function<Result<T>(store::Database&)> fn) {
-  auto result = std::make_shared<std::optional<Result<T>>>();
-  writer.submit([fn, result](store::Database& db) {
-    *result = fn(db);
-    return (**result).status();
-  });
-  Status flushed = writer.flush();
-  if (!result->has_value()) {
-    return flushed.isOk() ? Status::error(ErrorCode::kUnavailable, "the store is stopping")
-                          : flushed;
-  }
-  if (!flushed.isOk()) return flushed;
-  return std::move(**result);
-}
-
 // Closed hours of usage_hourly not yet in the outbox, tracked by a watermark in meta.
 Status enqueueClosedUsage(store::Database& db, TimePoint closedBefore) {
   auto watermark = store::getMeta(db, "report.usage_through");
@@ -183,7 +166,7 @@ Status Uploader::prepareOutbox() {
   if (anchorDue) nextAnchor_ = now + settings_.anchorInterval;
   const TimePoint closedBefore = WallClock::now() - settings_.usageCloseDelay;
   const int64_t budget = settings_.budgetBytes;
-  return inWriter<bool>(writer_, [=](store::Database& db) -> Result<bool> {
+  return store::runInWriter<bool>(writer_, [=](store::Database& db) -> Result<bool> {
            TILLID_RETURN_IF_ERROR(enqueueClosedUsage(db, closedBefore));
            if (anchorDue) TILLID_RETURN_IF_ERROR(enqueueAnchor(db));
            TILLID_RETURN_IF_ERROR(enforceBudget(db, budget));
@@ -212,7 +195,7 @@ milliseconds Uploader::step() {
   const std::string deviceId = enrollment_.deviceId;
   const int64_t maxRecords = batchMaxRecords_;
   const int64_t maxBytes = settings_.batchMaxBytes;
-  auto batch = inWriter<PendingBatch>(writer_, [=](store::Database& db) {
+  auto batch = store::runInWriter<PendingBatch>(writer_, [=](store::Database& db) {
     return Outbox::takeBatch(db, deviceId, maxRecords, maxBytes);
   });
   if (!batch) {
@@ -235,7 +218,7 @@ milliseconds Uploader::step() {
   if (response->status == 200) {
     failures_ = 0;
     const std::string now = formatTimestamp(WallClock::now());
-    auto acked = inWriter<bool>(writer_, [=](store::Database& db) -> Result<bool> {
+    auto acked = store::runInWriter<bool>(writer_, [=](store::Database& db) -> Result<bool> {
       TILLID_RETURN_IF_ERROR(Outbox::acknowledge(db, batchId));
       TILLID_RETURN_IF_ERROR(store::setMeta(db, "report.last_upload", now));
       return true;

@@ -30,12 +30,24 @@ inline RunResult agentCommand(const std::string& stateDir, const std::vector<std
   return runProgram(TILLID_AGENT_BIN, withStateDir(stateDir, args));
 }
 
-// Starts `tillid-agent run` and waits until `status` reports it running.
+// True once the agent's store has its schema (the lock is taken before the migrations).
+inline bool agentSchemaReady(const std::string& stateDir) {
+  auto db = store::Database::open(stateDir + "/tillid.db", store::OpenMode::kReadOnly);
+  if (!db) return false;
+  auto tables = db->queryText("SELECT count(*) FROM sqlite_master WHERE name = 'usage_hourly'");
+  return tables && tables->value_or("0") == "1";
+}
+
+// Starts `tillid-agent run` and waits until `status` reports it running with its store
+// migrated.
 inline std::unique_ptr<ChildProcess> startAgent(const std::string& stateDir,
                                                 std::vector<std::string> extra = {}) {
   extra.insert(extra.begin(), "run");
   auto child = std::make_unique<ChildProcess>(TILLID_AGENT_BIN, withStateDir(stateDir, extra));
-  waitUntil([&] { return agentCommand(stateDir, {"status"}).exitCode == 0 || !child->running(); });
+  waitUntil([&] {
+    return (agentCommand(stateDir, {"status"}).exitCode == 0 && agentSchemaReady(stateDir)) ||
+           !child->running();
+  });
   return child;
 }
 
