@@ -1,6 +1,9 @@
-// tillid-collector-bench: load on a running collector (scripts/bench.d/collector).
+// tillid-collector-bench: load on running collectors (scripts/bench.d/collector, fleet).
 //   ingest: N simulated agents enroll, then upload B gzip batches of R usage records each,
 //           all at once on libcurl's multi interface over mutual TLS.
+//   fleet:  N simulated agents spread over one or more collectors long-poll for tasks,
+//           answer them and upload a batch every few seconds, while an administrator
+//           queues spot checks at the first collector: requests/s, latencies, errors.
 //   heavy-day: the agent's own path (outbox -> batch -> gzip -> HTTPS -> acknowledge) for
 //           one day of a heavy user's usage summaries: bytes on the wire and CPU time.
 // Prints one JSON object with the figures.
@@ -12,8 +15,11 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <deque>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -88,6 +94,22 @@ std::string usageBatch(const std::string& deviceId, const std::string& batchId, 
 
 size_t discard(char*, size_t size, size_t count, void*) { return size * count; }
 
+// The p-quantile (0..1) of `values`, sorted in place; 0 when empty.
+double percentile(std::vector<double>& values, double p) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  return values[static_cast<size_t>(p * static_cast<double>(values.size() - 1))];
+}
+
+// Presents `d`'s key and certificate (kept in memory) on `easy`.
+void useDeviceCertificate(CURL* easy, const Device& d) {
+  curl_blob cert{const_cast<char*>(d.certificatePem.data()), d.certificatePem.size(),
+                 CURL_BLOB_NOCOPY};
+  curl_blob key{const_cast<char*>(d.keyPem.data()), d.keyPem.size(), CURL_BLOB_NOCOPY};
+  curl_easy_setopt(easy, CURLOPT_SSLCERT_BLOB, &cert);
+  curl_easy_setopt(easy, CURLOPT_SSLKEY_BLOB, &key);
+}
+
 struct Upload {
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
@@ -125,11 +147,7 @@ int ingest(const ParsedArgs& args, const report::TlsClientOptions& base) {
     if (u.easy == nullptr) u.easy = curl_easy_init();
     curl_easy_reset(u.easy);
     report::applyTlsOptions(u.easy, base);
-    curl_blob cert{const_cast<char*>(d.certificatePem.data()), d.certificatePem.size(),
-                   CURL_BLOB_NOCOPY};
-    curl_blob keyBlob{const_cast<char*>(d.keyPem.data()), d.keyPem.size(), CURL_BLOB_NOCOPY};
-    curl_easy_setopt(u.easy, CURLOPT_SSLCERT_BLOB, &cert);
-    curl_easy_setopt(u.easy, CURLOPT_SSLKEY_BLOB, &keyBlob);
+    useDeviceCertificate(u.easy, d);
     const std::string url = base.serverUrl + "/v1/reports";
     curl_easy_setopt(u.easy, CURLOPT_URL, url.c_str());
     if (u.headers) curl_slist_free_all(u.headers);
@@ -175,10 +193,6 @@ int ingest(const ParsedArgs& args, const report::TlsClientOptions& base) {
   }
   curl_multi_cleanup(multi);
 
-  std::sort(latencies.begin(), latencies.end());
-  auto percentile = [&](double p) {
-    return latencies.empty() ? 0.0 : latencies[static_cast<size_t>(p * (latencies.size() - 1))];
-  };
   const double total = static_cast<double>(agents) * batches;
   Poco::JSON::Object out;
   out.set("agents", agents);
@@ -187,14 +201,346 @@ int ingest(const ParsedArgs& args, const report::TlsClientOptions& base) {
   out.set("seconds", seconds);
   out.set("batches_per_s", total / seconds);
   out.set("rows_per_s", total * rows / seconds);
-  out.set("latency_p50_ms", percentile(0.50));
-  out.set("latency_p99_ms", percentile(0.99));
+  out.set("latency_p50_ms", percentile(latencies, 0.50));
+  out.set("latency_p99_ms", percentile(latencies, 0.99));
   out.set("errors", errors);
   out.set("gzip_bytes_per_batch", static_cast<double>(wireBytes) / total);
   out.set("enroll_s", enrollSeconds);
   out.stringify(std::cout);
   std::cout << "\n";
   return errors == 0 ? kExitOk : kExitFailure;
+}
+
+// ---- fleet: long-polling agents, uploads and an administrator's tasks -------------------
+
+size_t collect(char* data, size_t size, size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+enum class Kind { kPoll, kResult, kReport, kQueue };
+constexpr const char* kKindNames[] = {"poll", "result", "report", "queue"};
+
+// One request in flight on one easy handle (an agent's poll/result channel, its upload
+// channel, or one of the administrator's).
+struct Call {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  std::string body;
+  std::string response;
+  std::string url;
+  Kind kind = Kind::kPoll;
+  size_t agent = 0;
+  bool busy = false;
+  Clock::time_point started;
+};
+
+struct KindFigures {
+  std::vector<double> latenciesMs;
+  int errors = 0;
+};
+
+class FleetLoad {
+ public:
+  FleetLoad(std::vector<Device> devices, std::vector<report::TlsClientOptions> servers,
+            report::TlsClientOptions admin, int pollWait, double reportInterval, double taskRate,
+            int rows)
+      : devices_(std::move(devices)),
+        servers_(std::move(servers)),
+        admin_(std::move(admin)),
+        pollWait_(pollWait),
+        reportInterval_(reportInterval),
+        taskRate_(taskRate),
+        rows_(rows),
+        polls_(devices_.size()),
+        reports_(devices_.size()),
+        pendingResults_(devices_.size()),
+        nextReport_(devices_.size()),
+        adminCalls_(8),
+        multi_(curl_multi_init()) {}
+
+  ~FleetLoad() {
+    for (auto* calls : {&polls_, &reports_, &adminCalls_}) {
+      for (auto& c : *calls) {
+        if (c.busy) curl_multi_remove_handle(multi_, c.easy);
+        curl_easy_cleanup(c.easy);
+        curl_slist_free_all(c.headers);
+      }
+    }
+    curl_multi_cleanup(multi_);
+  }
+
+  // Runs the load for `seconds`, then lets uploads, answers and queueing in flight end
+  // (open polls are cut: they would only wait out their timeout).
+  void run(double seconds) {
+    const auto start = Clock::now();
+    std::uniform_real_distribution<double> spread(0.0, reportInterval_);
+    for (size_t i = 0; i < devices_.size(); ++i) {
+      nextReport_[i] = start + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(spread(random_)));
+      startPoll(i);
+    }
+    auto nextTask = start;
+    const auto end = start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(seconds));
+    while (true) {
+      const auto now = Clock::now();
+      const bool stopping = now >= end;
+      if (stopping && !stopped_) {
+        stopped_ = true;
+        for (auto& c : polls_) {
+          if (c.busy && c.kind == Kind::kPoll) {
+            curl_multi_remove_handle(multi_, c.easy);
+            c.busy = false;
+          }
+        }
+        elapsed_ = std::chrono::duration<double>(now - start).count();
+      }
+      if (!stopping) {
+        for (size_t i = 0; i < devices_.size(); ++i) {
+          if (!reports_[i].busy && now >= nextReport_[i]) startReport(i);
+        }
+        while (taskRate_ > 0 && now >= nextTask) {
+          queueTask();
+          nextTask += std::chrono::duration_cast<Clock::duration>(
+              std::chrono::duration<double>(1.0 / taskRate_));
+        }
+      }
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+        if (msg->msg == CURLMSG_DONE) finished(msg->easy_handle, msg->data.result);
+      }
+      if (stopped_ && running == 0) break;
+      curl_multi_poll(multi_, nullptr, 0, 10, nullptr);
+    }
+  }
+
+  void print(std::ostream& out) {
+    Poco::JSON::Object o;
+    int requests = 0;
+    int errors = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      KindFigures& f = figures_[k];
+      Poco::JSON::Object::Ptr kind = new Poco::JSON::Object;
+      kind->set("count", static_cast<int64_t>(f.latenciesMs.size()));
+      kind->set("errors", f.errors);
+      kind->set("p50_ms", percentile(f.latenciesMs, 0.5));
+      kind->set("p99_ms", percentile(f.latenciesMs, 0.99));
+      o.set(kKindNames[k], kind);
+      requests += static_cast<int>(f.latenciesMs.size());
+      errors += f.errors;
+    }
+    o.set("agents", static_cast<int64_t>(devices_.size()));
+    o.set("collectors", static_cast<int64_t>(servers_.size()));
+    o.set("seconds", elapsed_);
+    o.set("requests", requests);
+    o.set("requests_per_s", requests / elapsed_);
+    o.set("errors", errors);
+    o.set("tasks_queued", static_cast<int64_t>(queuedAt_.size()));
+    o.set("tasks_delivered", static_cast<int64_t>(deliveryMs_.size()));
+    o.set("delivery_p50_ms", percentile(deliveryMs_, 0.5));
+    o.set("delivery_p99_ms", percentile(deliveryMs_, 0.99));
+    Poco::JSON::Array::Ptr samples = new Poco::JSON::Array;
+    for (const auto& e : errorSamples_) samples->add(e);
+    o.set("error_samples", samples);
+    o.stringify(out);
+    out << "\n";
+  }
+
+  int errors() const {
+    int n = 0;
+    for (const auto& f : figures_) n += f.errors;
+    return n;
+  }
+
+ private:
+  const report::TlsClientOptions& serverOf(size_t agent) const {
+    return servers_[agent % servers_.size()];
+  }
+
+  void start(Call& c, Kind kind, const report::TlsClientOptions& tls, const std::string& path,
+             const std::string& body, const Device* device, long timeoutSeconds,
+             const std::string& idempotencyKey = "") {
+    if (c.easy == nullptr) c.easy = curl_easy_init();
+    curl_easy_reset(c.easy);
+    report::applyTlsOptions(c.easy, tls);
+    if (device != nullptr) useDeviceCertificate(c.easy, *device);
+    c.kind = kind;
+    c.url = tls.serverUrl + path;
+    c.body = body;
+    c.response.clear();
+    curl_easy_setopt(c.easy, CURLOPT_URL, c.url.c_str());
+    curl_easy_setopt(c.easy, CURLOPT_TIMEOUT, timeoutSeconds);
+    if (c.headers) curl_slist_free_all(c.headers);
+    c.headers = curl_slist_append(nullptr, "Expect:");
+    if (kind == Kind::kReport) {
+      c.headers = curl_slist_append(c.headers, "Content-Encoding: gzip");
+      c.headers = curl_slist_append(c.headers, ("Idempotency-Key: " + idempotencyKey).c_str());
+    }
+    if (kind != Kind::kPoll) {
+      c.headers = curl_slist_append(c.headers, "Content-Type: application/json");
+      curl_easy_setopt(c.easy, CURLOPT_POSTFIELDS, c.body.data());
+      curl_easy_setopt(c.easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(c.body.size()));
+    }
+    curl_easy_setopt(c.easy, CURLOPT_HTTPHEADER, c.headers);
+    curl_easy_setopt(c.easy, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c.easy, CURLOPT_WRITEDATA, &c.response);
+    curl_easy_setopt(c.easy, CURLOPT_PRIVATE, &c);
+    c.started = Clock::now();
+    c.busy = true;
+    curl_multi_add_handle(multi_, c.easy);
+  }
+
+  void startPoll(size_t agent) {
+    Call& c = polls_[agent];
+    c.agent = agent;
+    start(c, Kind::kPoll, serverOf(agent), "/v1/tasks?wait=" + std::to_string(pollWait_),
+          "", &devices_[agent], pollWait_ + 60);
+  }
+
+  // Answers the agent's next received task, or polls again.
+  void continueAgent(size_t agent) {
+    if (stopped_) return;
+    auto& pending = pendingResults_[agent];
+    if (pending.empty()) return startPoll(agent);
+    const std::string id = pending.front();
+    pending.pop_front();
+    start(polls_[agent], Kind::kResult, serverOf(agent), "/v1/tasks/" + id + "/result",
+          R"({"outcome":"answered","result":{"volumes":[]}})", &devices_[agent], 60);
+  }
+
+  void startReport(size_t agent) {
+    const Device& d = devices_[agent];
+    const std::string key = "f-" + d.id + "-" + std::to_string(reportsSent_++);
+    Call& c = reports_[agent];
+    c.agent = agent;
+    start(c, Kind::kReport, serverOf(agent), "/v1/reports",
+          report::gzipCompress(usageBatch(d.id, key, rows_)), &d, 60, key);
+    nextReport_[agent] = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(reportInterval_));
+  }
+
+  void queueTask() {
+    auto idle = std::find_if(adminCalls_.begin(), adminCalls_.end(),
+                             [](const Call& c) { return !c.busy; });
+    if (idle == adminCalls_.end()) return;  // the administrator is slower than the rate
+    std::uniform_int_distribution<size_t> pick(0, devices_.size() - 1);
+    const size_t agent = pick(random_);
+    idle->agent = agent;
+    start(*idle, Kind::kQueue, admin_, "/v1/admin/tasks",
+          R"({"device":")" + devices_[agent].id +
+              R"(","type":"usage-summary","purpose":"spot-check","params":{}})",
+          nullptr, 60);
+  }
+
+  void fail(Kind kind, const std::string& what) {
+    ++figures_[static_cast<size_t>(kind)].errors;
+    if (errorSamples_.size() < 5) errorSamples_.push_back(std::string(kKindNames[static_cast<size_t>(kind)]) + ": " + what);
+  }
+
+  void finished(CURL* easy, CURLcode result) {
+    Call* c = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &c);
+    curl_multi_remove_handle(multi_, easy);
+    c->busy = false;
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    const auto now = Clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - c->started).count();
+    const bool ok = result == CURLE_OK && status >= 200 && status < 300;
+    if (!ok) {
+      fail(c->kind, result != CURLE_OK ? curl_easy_strerror(result)
+                                       : "HTTP " + std::to_string(status) + " " + c->response);
+    } else {
+      figures_[static_cast<size_t>(c->kind)].latenciesMs.push_back(ms);
+    }
+    switch (c->kind) {
+      case Kind::kPoll: {
+        if (ok) {
+          auto answer = parseJsonObject(c->response);
+          auto tasks = answer ? (*answer)->getArray("tasks") : nullptr;
+          for (size_t i = 0; tasks && i < tasks->size(); ++i) {
+            const std::string id = tasks->getObject(static_cast<unsigned>(i))->getValue<std::string>("id");
+            if (auto q = queuedAt_.find(id); q != queuedAt_.end()) {
+              deliveryMs_.push_back(std::chrono::duration<double, std::milli>(now - q->second).count());
+            }
+            pendingResults_[c->agent].push_back(id);
+          }
+        }
+        continueAgent(c->agent);
+        break;
+      }
+      case Kind::kResult:
+        continueAgent(c->agent);
+        break;
+      case Kind::kReport:
+        break;
+      case Kind::kQueue:
+        if (ok) {
+          auto answer = parseJsonObject(c->response);
+          if (answer) queuedAt_[(*answer)->getValue<std::string>("id")] = c->started;
+        }
+        break;
+    }
+  }
+
+  const std::vector<Device> devices_;
+  const std::vector<report::TlsClientOptions> servers_;
+  const report::TlsClientOptions admin_;
+  const int pollWait_;
+  const double reportInterval_;
+  const double taskRate_;
+  const int rows_;
+  std::vector<Call> polls_;    // per agent: its polls and answers, one at a time
+  std::vector<Call> reports_;  // per agent: its uploads
+  std::vector<std::deque<std::string>> pendingResults_;
+  std::vector<Clock::time_point> nextReport_;
+  std::vector<Call> adminCalls_;
+  CURLM* multi_;
+  std::mt19937_64 random_{42};
+  std::map<std::string, Clock::time_point> queuedAt_;
+  std::vector<double> deliveryMs_;
+  KindFigures figures_[4];
+  std::vector<std::string> errorSamples_;
+  int64_t reportsSent_ = 0;
+  bool stopped_ = false;
+  double elapsed_ = 0;
+};
+
+int fleet(const ParsedArgs& args, const report::TlsClientOptions& base) {
+  const int agents = std::stoi(args.value("agents").value_or("1000"));
+  const std::string token = args.value("token").value_or("");
+  std::vector<report::TlsClientOptions> servers;
+  for (const auto& url : args.values("server")) {
+    report::TlsClientOptions tls = base;
+    tls.serverUrl = url;
+    servers.push_back(tls);
+  }
+  if (servers.empty()) return fail(kProgram, "--server is required", kExitUsage);
+  report::TlsClientOptions admin = servers.front();
+  admin.certificateFile = args.value("admin-cert").value_or("");
+  admin.privateKeyFile = args.value("admin-key").value_or("");
+
+  std::vector<Device> devices;
+  const auto enrollStart = Clock::now();
+  for (int i = 0; i < agents; ++i) {
+    // Each agent enrolls at the collector it will use.
+    auto device = enrollDevice(servers[static_cast<size_t>(i) % servers.size()], token, i);
+    if (!device) return fail(kProgram, device.status().message());
+    devices.push_back(std::move(*device));
+  }
+  const double enrollSeconds = std::chrono::duration<double>(Clock::now() - enrollStart).count();
+  FleetLoad load(std::move(devices), servers, admin,
+                 std::stoi(args.value("poll-wait").value_or("20")),
+                 std::stod(args.value("report-interval").value_or("10")),
+                 std::stod(args.value("task-rate").value_or("20")),
+                 std::stoi(args.value("rows").value_or("20")));
+  load.run(std::stod(args.value("seconds").value_or("60")));
+  std::cerr << "enrolled " << agents << " agents in " << enrollSeconds << " s\n";
+  load.print(std::cout);
+  return load.errors() == 0 ? kExitOk : kExitFailure;
 }
 
 // One day of a heavy user: `destinations` distinct destinations in each of 24 hours.
@@ -285,7 +631,7 @@ int main(int argc, char** argv) {
   const CliProgram program{
       bench::kProgram,
       "Load on a running collector; prints JSON figures (see scripts/bench.d/collector).",
-      {{"server", "URL", "the collector"},
+      {{"server", "URL", "the collector (fleet: repeat for several)"},
        {"ca", "FILE", "its CA"},
        {"token", "TOKEN", "an enrollment token with enough uses"}},
       {{"ingest",
@@ -300,6 +646,18 @@ int main(int argc, char** argv) {
         "upload one day of a heavy user through the agent's outbox",
         {{"destinations", "N", "destinations per hour (300)"},
          {"work-dir", "DIR", "where the outbox database goes"}},
-        [](const ParsedArgs& a) { return bench::heavyDay(a, bench::tlsFrom(a)); }}}};
+        [](const ParsedArgs& a) { return bench::heavyDay(a, bench::tlsFrom(a)); }},
+       {"fleet",
+        "fleet",
+        "N agents long-poll, answer tasks and upload; an administrator queues spot checks",
+        {{"agents", "N", "simulated agents (1000), spread over every --server"},
+         {"seconds", "S", "how long the load runs (60)"},
+         {"poll-wait", "S", "the agents' task poll wait (20)"},
+         {"report-interval", "S", "seconds between one agent's uploads (10)"},
+         {"task-rate", "R", "spot checks queued per second at the first --server (20)"},
+         {"rows", "R", "records per upload (20)"},
+         {"admin-cert", "FILE", "administrator certificate (role viewer)"},
+         {"admin-key", "FILE", "its key"}},
+        [](const ParsedArgs& a) { return bench::fleet(a, bench::tlsFrom(a)); }}}};
   return runCli(program, argc, argv);
 }
