@@ -4,6 +4,7 @@
 #include <linux/fs.h>
 #include <openssl/evp.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -47,9 +48,13 @@ struct FreeDeleter {
 };
 using AlignedBuffer = std::unique_ptr<uint8_t, FreeDeleter>;
 
+// Aligned for O_DIRECT, and on huge pages where the kernel has them: pinning the buffer
+// for each direct request and comparing it then walk 512 times fewer pages.
 AlignedBuffer alignedBuffer(size_t bytes) {
+  constexpr size_t kHugePage = 2 << 20;
   void* p = nullptr;
-  if (::posix_memalign(&p, kAlignment, bytes) != 0) return nullptr;
+  if (::posix_memalign(&p, kHugePage, bytes) != 0) return nullptr;
+  (void)::madvise(p, bytes, MADV_HUGEPAGE);  // a hint; EINVAL without THP support
   return AlignedBuffer(static_cast<uint8_t*>(p));
 }
 
