@@ -76,6 +76,17 @@ Object::Ptr deviceJson(const Device& d) {
   return o;
 }
 
+
+ApiResponse storageFailure(const Status& status) {
+  logger("collector").error("storage: " + status.message());
+  ApiResponse response =
+      errorResponse(503, "storage_unavailable", "the collector cannot store right now");
+  response.retryAfterSeconds = kStorageRetryAfterSeconds;
+  return response;
+}
+
+}  // namespace
+
 Object::Ptr usageJson(const UsageRecord& u) {
   Object::Ptr o = new Object;
   o->set("hour", u.hour);
@@ -90,16 +101,6 @@ Object::Ptr usageJson(const UsageRecord& u) {
   o->set("active_seconds", u.activeSeconds);
   return o;
 }
-
-ApiResponse storageFailure(const Status& status) {
-  logger("collector").error("storage: " + status.message());
-  ApiResponse response =
-      errorResponse(503, "storage_unavailable", "the collector cannot store right now");
-  response.retryAfterSeconds = kStorageRetryAfterSeconds;
-  return response;
-}
-
-}  // namespace
 
 ApiResponse errorResponse(int status, const std::string& code, const std::string& message) {
   Object::Ptr error = new Object;

@@ -71,6 +71,10 @@ class RecordCheck {
 // A JSON error response.
 ApiResponse errorResponse(int status, const std::string& code, const std::string& message);
 
+// A usage row as JSON, with the protocol's field names (docs/protocol.md); the
+// PostgreSQL storage reads the same names back (postgres_storage.cpp).
+Poco::JSON::Object::Ptr usageJson(const UsageRecord& u);
+
 class CollectorService {
  public:
   // `storage` and `ca` must outlive the service.

@@ -5,7 +5,9 @@
 
 #include <sstream>
 
+#include "collector/collector_service.h"
 #include "collector/storage_rows.h"
+#include "collector/storage_schema.h"
 
 namespace tillid::collector {
 namespace {
@@ -13,88 +15,16 @@ namespace {
 using pg::Row;
 using pg::Session;
 
-// The SQLite schema (sqlite_storage.cpp) in PostgreSQL's types; the same tables and keys.
-store::SchemaModule collectorSchema() {
-  return {"collector",
-          {{"tokens, devices, batches, records and usage",
-            R"sql(
-CREATE TABLE enrollment_tokens (
-  sha256 TEXT PRIMARY KEY,
-  max_uses BIGINT NOT NULL,
-  uses BIGINT NOT NULL DEFAULT 0,
-  expires TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE devices (
-  id TEXT PRIMARY KEY,
-  hostname TEXT NOT NULL,
-  enrolled_at TEXT NOT NULL,
-  certificate_serial TEXT NOT NULL,
-  certificate_expires TEXT NOT NULL,
-  last_seen TEXT NOT NULL DEFAULT '',
-  batches BIGINT NOT NULL DEFAULT 0,
-  records BIGINT NOT NULL DEFAULT 0
-);
-CREATE TABLE batches (
-  device_id TEXT NOT NULL,
-  idempotency_key TEXT NOT NULL,
-  sha256 TEXT NOT NULL,
-  received TEXT NOT NULL,
-  records BIGINT NOT NULL,
-  PRIMARY KEY (device_id, idempotency_key)
-);
-CREATE TABLE records (
-  device_id TEXT NOT NULL,
-  record_id TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  time TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  received TEXT NOT NULL,
-  PRIMARY KEY (device_id, record_id)
-);
-CREATE INDEX records_by_kind ON records(device_id, kind);
-CREATE INDEX records_by_time ON records(kind, time);
-CREATE TABLE usage (
-  device_id TEXT NOT NULL,
-  record_id TEXT NOT NULL,
-  hour TEXT NOT NULL,
-  "user" TEXT NOT NULL,
-  application TEXT NOT NULL,
-  destination TEXT NOT NULL,
-  service TEXT NOT NULL,
-  category TEXT NOT NULL,
-  connections BIGINT NOT NULL,
-  bytes_in BIGINT NOT NULL,
-  bytes_out BIGINT NOT NULL,
-  active_seconds BIGINT NOT NULL,
-  PRIMARY KEY (device_id, record_id)
-);
-CREATE INDEX usage_by_hour ON usage(device_id, hour);
-)sql"}}};
-}
-
 // A batch's records as one JSON array, so that one statement stores them all (a
 // round trip per record would make large batches slow).
 std::string recordsJson(const ReportBatch& batch) {
   Poco::JSON::Array rows;
   for (const auto& r : batch.records) {
-    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    Poco::JSON::Object::Ptr o = r.usage ? usageJson(*r.usage) : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
     o->set("id", r.id);
     o->set("kind", r.kind);
     o->set("time", r.time);
     o->set("payload", r.payload);
-    if (r.usage) {
-      const UsageRecord& u = *r.usage;
-      o->set("hour", u.hour);
-      o->set("user", u.user);
-      o->set("application", u.application);
-      o->set("destination", u.destination);
-      o->set("service", u.service);
-      o->set("category", u.category);
-      o->set("connections", u.connections);
-      o->set("bytes_in", u.bytesIn);
-      o->set("bytes_out", u.bytesOut);
-      o->set("active_seconds", u.activeSeconds);
-    }
     rows.add(o);
   }
   std::ostringstream out;
@@ -264,7 +194,7 @@ class PostgresStorage final : public Storage {
 }  // namespace
 
 Result<std::unique_ptr<Storage>> openPostgresStorage(std::shared_ptr<pg::Pool> pool) {
-  TILLID_RETURN_IF_ERROR(pg::migrate(*pool, {collectorSchema()}));
+  TILLID_RETURN_IF_ERROR(pg::migrate(*pool, {collectorSchema(kPostgresDialect)}));
   return std::unique_ptr<Storage>(std::make_unique<PostgresStorage>(std::move(pool)));
 }
 

@@ -4,6 +4,7 @@
 
 #include "collector/postgres_listener.h"
 #include "collector/storage_rows.h"
+#include "collector/storage_schema.h"
 
 namespace tillid::collector {
 namespace {
@@ -12,46 +13,6 @@ using pg::Row;
 using pg::Session;
 
 constexpr const char* kChannel = "tillid_tasks";
-
-// The SQLite schema (sqlite_task_store.cpp) in PostgreSQL's types.
-store::SchemaModule taskSchema() {
-  return {"collector_tasks",
-          {{"tasks and the access log",
-            R"sql(
-CREATE TABLE tasks (
-  id TEXT PRIMARY KEY,
-  seq BIGINT GENERATED ALWAYS AS IDENTITY,
-  device_id TEXT NOT NULL,
-  type TEXT NOT NULL,
-  purpose TEXT NOT NULL,
-  case_ref TEXT NOT NULL,
-  requested_by TEXT NOT NULL,
-  role TEXT NOT NULL,
-  params TEXT NOT NULL,
-  signed_order TEXT NOT NULL,
-  created TEXT NOT NULL,
-  state TEXT NOT NULL,
-  delivered_at TEXT NOT NULL DEFAULT '',
-  answered_at TEXT NOT NULL DEFAULT '',
-  reason TEXT NOT NULL DEFAULT '',
-  result TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX tasks_by_device ON tasks(device_id, state, seq);
-CREATE INDEX tasks_by_seq ON tasks(seq);
-CREATE TABLE access_log (
-  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  time TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  role TEXT NOT NULL,
-  action TEXT NOT NULL,
-  device_id TEXT NOT NULL,
-  purpose TEXT NOT NULL,
-  case_ref TEXT NOT NULL,
-  details TEXT NOT NULL
-);
-CREATE INDEX access_log_by_device ON access_log(device_id, seq);
-)sql"}}};
-}
 
 // Tells every listening collector, when the transaction commits.
 Status notifyCollectors(Session& s, const std::string& deviceId) {
@@ -166,7 +127,7 @@ class PostgresTaskStore final : public TaskStore {
 }  // namespace
 
 Result<std::unique_ptr<TaskStore>> openPostgresTaskStore(std::shared_ptr<pg::Pool> pool) {
-  TILLID_RETURN_IF_ERROR(pg::migrate(*pool, {taskSchema()}));
+  TILLID_RETURN_IF_ERROR(pg::migrate(*pool, {taskSchema(kPostgresDialect)}));
   return std::unique_ptr<TaskStore>(std::make_unique<PostgresTaskStore>(std::move(pool)));
 }
 

@@ -4,69 +4,13 @@
 
 #include "agent/store/store.h"
 #include "collector/storage_rows.h"
+#include "collector/storage_schema.h"
 
 namespace tillid::collector {
 namespace {
 
 using store::Database;
 using store::Transaction;
-
-store::SchemaModule collectorSchema() {
-  return {"collector",
-          {{"tokens, devices, batches, records and usage",
-            R"sql(
-CREATE TABLE enrollment_tokens (
-  sha256 TEXT PRIMARY KEY,
-  max_uses INTEGER NOT NULL,
-  uses INTEGER NOT NULL DEFAULT 0,
-  expires TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE devices (
-  id TEXT PRIMARY KEY,
-  hostname TEXT NOT NULL,
-  enrolled_at TEXT NOT NULL,
-  certificate_serial TEXT NOT NULL,
-  certificate_expires TEXT NOT NULL,
-  last_seen TEXT NOT NULL DEFAULT '',
-  batches INTEGER NOT NULL DEFAULT 0,
-  records INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE batches (
-  device_id TEXT NOT NULL,
-  idempotency_key TEXT NOT NULL,
-  sha256 TEXT NOT NULL,
-  received TEXT NOT NULL,
-  records INTEGER NOT NULL,
-  PRIMARY KEY (device_id, idempotency_key)
-);
-CREATE TABLE records (
-  device_id TEXT NOT NULL,
-  record_id TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  time TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  received TEXT NOT NULL,
-  PRIMARY KEY (device_id, record_id)
-);
-CREATE INDEX records_by_kind ON records(device_id, kind);
-CREATE TABLE usage (
-  device_id TEXT NOT NULL,
-  record_id TEXT NOT NULL,
-  hour TEXT NOT NULL,
-  user TEXT NOT NULL,
-  application TEXT NOT NULL,
-  destination TEXT NOT NULL,
-  service TEXT NOT NULL,
-  category TEXT NOT NULL,
-  connections INTEGER NOT NULL,
-  bytes_in INTEGER NOT NULL,
-  bytes_out INTEGER NOT NULL,
-  active_seconds INTEGER NOT NULL,
-  PRIMARY KEY (device_id, record_id)
-);
-CREATE INDEX usage_by_hour ON usage(device_id, hour);
-)sql"}}};
-}
 
 class SqliteStorage final : public Storage {
  public:
@@ -282,7 +226,7 @@ class SqliteStorage final : public Storage {
 }  // namespace
 
 Result<std::unique_ptr<Storage>> openSqliteStorage(const std::string& path) {
-  auto opened = store::openStore(path, {collectorSchema()});
+  auto opened = store::openStore(path, {collectorSchema(kSqliteDialect)});
   if (!opened) return opened.status();
   return std::unique_ptr<Storage>(std::make_unique<SqliteStorage>(std::move(opened->db)));
 }

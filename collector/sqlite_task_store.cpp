@@ -4,6 +4,7 @@
 
 #include "agent/store/store.h"
 #include "collector/storage_rows.h"
+#include "collector/storage_schema.h"
 
 namespace tillid::collector {
 namespace {
@@ -11,44 +12,6 @@ namespace {
 using store::Database;
 using store::Statement;
 using store::Transaction;
-
-store::SchemaModule taskSchema() {
-  return {"collector_tasks",
-          {{"tasks and the access log",
-            R"sql(
-CREATE TABLE tasks (
-  id TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL,
-  device_id TEXT NOT NULL,
-  type TEXT NOT NULL,
-  purpose TEXT NOT NULL,
-  case_ref TEXT NOT NULL,
-  requested_by TEXT NOT NULL,
-  role TEXT NOT NULL,
-  params TEXT NOT NULL,
-  signed_order TEXT NOT NULL,
-  created TEXT NOT NULL,
-  state TEXT NOT NULL,
-  delivered_at TEXT NOT NULL DEFAULT '',
-  answered_at TEXT NOT NULL DEFAULT '',
-  reason TEXT NOT NULL DEFAULT '',
-  result TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX tasks_by_device ON tasks(device_id, state, seq);
-CREATE TABLE access_log (
-  seq INTEGER PRIMARY KEY,
-  time TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  role TEXT NOT NULL,
-  action TEXT NOT NULL,
-  device_id TEXT NOT NULL,
-  purpose TEXT NOT NULL,
-  case_ref TEXT NOT NULL,
-  details TEXT NOT NULL
-);
-CREATE INDEX access_log_by_device ON access_log(device_id, seq);
-)sql"}}};
-}
 
 Result<std::vector<StoredTask>> collectTasks(Statement& s) {
   std::vector<StoredTask> out;
@@ -198,7 +161,7 @@ class SqliteTaskStore final : public TaskStore {
 }  // namespace
 
 Result<std::unique_ptr<TaskStore>> openSqliteTaskStore(const std::string& path) {
-  auto opened = store::openStore(path, {taskSchema()});
+  auto opened = store::openStore(path, {taskSchema(kSqliteDialect)});
   if (!opened) return opened.status();
   return std::unique_ptr<TaskStore>(new SqliteTaskStore(std::move(opened->db)));
 }
