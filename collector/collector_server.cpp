@@ -162,7 +162,10 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::start(const Config& co
   try {
     const Poco::Net::SocketAddress address(config.string("listen.address"),
                                            static_cast<uint16_t>(config.integer("listen.port")));
-    Poco::Net::SecureServerSocket socket(address, 128, *context);
+    // The accept backlog: a whole fleet reconnecting at once (after a restart) must not
+    // overflow it, or connections wait for SYN retries.
+    Poco::Net::SecureServerSocket socket(
+        address, static_cast<int>(config.integer("listen.max_queued")), *context);
     server->port_ = socket.address().port();
     auto* params = new Poco::Net::HTTPServerParams;
     const int threads = static_cast<int>(config.integer("listen.max_threads"));

@@ -256,6 +256,8 @@ class FleetLoad {
         reports_(devices_.size()),
         pendingResults_(devices_.size()),
         nextReport_(devices_.size()),
+        nextPoll_(devices_.size()),
+        polled_(devices_.size(), false),
         adminCalls_(8),
         multi_(curl_multi_init()) {}
 
@@ -274,11 +276,15 @@ class FleetLoad {
   // (open polls are cut: they would only wait out their timeout).
   void run(double seconds) {
     const auto start = Clock::now();
+    // Agents start as a fleet does after a collector restart: within a couple of seconds,
+    // not in one instant; their uploads spread over the report interval.
     std::uniform_real_distribution<double> spread(0.0, reportInterval_);
+    std::uniform_real_distribution<double> firstPoll(0.0, 2.0);
     for (size_t i = 0; i < devices_.size(); ++i) {
       nextReport_[i] = start + std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::duration<double>(spread(random_)));
-      startPoll(i);
+      nextPoll_[i] = start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(firstPoll(random_)));
     }
     auto nextTask = start;
     const auto end = start + std::chrono::duration_cast<Clock::duration>(
@@ -299,6 +305,10 @@ class FleetLoad {
       if (!stopping) {
         for (size_t i = 0; i < devices_.size(); ++i) {
           if (!reports_[i].busy && now >= nextReport_[i]) startReport(i);
+          if (!polled_[i] && now >= nextPoll_[i]) {
+            polled_[i] = true;
+            startPoll(i);
+          }
         }
         while (taskRate_ > 0 && now >= nextTask) {
           queueTask();
@@ -465,6 +475,8 @@ class FleetLoad {
             const std::string id = tasks->getObject(static_cast<unsigned>(i))->getValue<std::string>("id");
             if (auto q = queuedAt_.find(id); q != queuedAt_.end()) {
               deliveryMs_.push_back(std::chrono::duration<double, std::milli>(now - q->second).count());
+            } else {
+              deliveredEarly_[id] = now;  // before the administrator's answer came back
             }
             pendingResults_[c->agent].push_back(id);
           }
@@ -480,7 +492,15 @@ class FleetLoad {
       case Kind::kQueue:
         if (ok) {
           auto answer = parseJsonObject(c->response);
-          if (answer) queuedAt_[(*answer)->getValue<std::string>("id")] = c->started;
+          if (answer) {
+            const std::string id = (*answer)->getValue<std::string>("id");
+            queuedAt_[id] = c->started;
+            if (auto early = deliveredEarly_.find(id); early != deliveredEarly_.end()) {
+              deliveryMs_.push_back(
+                  std::chrono::duration<double, std::milli>(early->second - c->started).count());
+              deliveredEarly_.erase(early);
+            }
+          }
         }
         break;
     }
@@ -497,10 +517,13 @@ class FleetLoad {
   std::vector<Call> reports_;  // per agent: its uploads
   std::vector<std::deque<std::string>> pendingResults_;
   std::vector<Clock::time_point> nextReport_;
+  std::vector<Clock::time_point> nextPoll_;  // each agent's first poll
+  std::vector<bool> polled_;
   std::vector<Call> adminCalls_;
   CURLM* multi_;
   std::mt19937_64 random_{42};
   std::map<std::string, Clock::time_point> queuedAt_;
+  std::map<std::string, Clock::time_point> deliveredEarly_;
   std::vector<double> deliveryMs_;
   KindFigures figures_[4];
   std::vector<std::string> errorSamples_;
