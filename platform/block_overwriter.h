@@ -43,8 +43,10 @@ struct OverwriteSpec {
 // part of a medium (a LUKS header area).
 Status fillPattern(const OverwriteSpec& spec, uint64_t offset, uint8_t* out, size_t length);
 
-// Called after each buffer with bytes done and the total; the overwrite checkpoints
-// `done` (a multiple of the buffer size) so that a restart can resume from it.
+// Progress, always on the calling thread. The overwrite calls it only with durable
+// checkpoints (after fdatasync): after the first buffer, then at most every 0.5 s, and at
+// the end; `done` is a multiple of the buffer size (or the total), and a restart may
+// resume from it. Verification calls it after each buffer compared.
 using ProgressCallback = std::function<void(uint64_t done, uint64_t total)>;
 
 struct OverwriteReport {
@@ -53,7 +55,9 @@ struct OverwriteReport {
 };
 
 // Writes the pattern from `startOffset` (0, or a checkpoint from the progress callback)
-// to the end of the medium and syncs it. REQUIRES: targets lists spec.path exactly.
+// to the end of the medium and syncs it: one synchronous direct write of a buffer at a
+// time (as dd), the random pattern generated ahead on a helper thread.
+// REQUIRES: targets lists spec.path exactly.
 Result<OverwriteReport> overwriteMedium(const OverwriteSpec& spec, const TargetList& targets,
                                         uint64_t startOffset, const ProgressCallback& progress);
 
