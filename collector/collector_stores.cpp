@@ -16,8 +16,8 @@ Result<CollectorStores> openCollectorStores(const Config& config, const std::str
                            "storage.backend is postgresql but storage.postgresql (a libpq "
                            "connection string) is empty");
     }
-    auto pool = pg::Pool::open(
-        conninfo, static_cast<int>(config.integer("storage.postgresql_connections")));
+    auto pool = pg::Pool::open(conninfo,
+                               static_cast<int>(config.integer("storage.postgresql_connections")));
     if (!pool) return pool.status();
     auto storage = openPostgresStorage(*pool);
     if (!storage) return storage.status();

@@ -32,8 +32,12 @@ constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7451020315)
 }  // namespace
 
 Rows::Rows(pg_result* result) : result_(result) {}
-Rows::~Rows() { PQclear(result_); }
-Rows::Rows(Rows&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
+Rows::~Rows() {
+  PQclear(result_);
+}
+Rows::Rows(Rows&& other) noexcept : result_(other.result_) {
+  other.result_ = nullptr;
+}
 Rows& Rows::operator=(Rows&& other) noexcept {
   if (this != &other) {
     PQclear(result_);
@@ -43,7 +47,9 @@ Rows& Rows::operator=(Rows&& other) noexcept {
   return *this;
 }
 
-int Rows::size() const { return result_ == nullptr ? 0 : PQntuples(result_); }
+int Rows::size() const {
+  return result_ == nullptr ? 0 : PQntuples(result_);
+}
 
 std::string Rows::text(int row, int column) const {
   return std::string(PQgetvalue(result_, row, column),
@@ -64,8 +70,8 @@ Result<Rows> Session::exec(const std::string& sql, const std::vector<std::string
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
   Rows rows(params.empty() ? PQexec(connection_, sql.c_str())
-                            : PQexecParams(connection_, sql.c_str(), static_cast<int>(values.size()),
-                                           nullptr, values.data(), nullptr, nullptr, 0));
+                           : PQexecParams(connection_, sql.c_str(), static_cast<int>(values.size()),
+                                          nullptr, values.data(), nullptr, nullptr, 0));
   pg_result* raw = rows.result_;
   const ExecStatusType status = raw == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(raw);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -83,8 +89,8 @@ Result<Rows> Session::exec(const std::string& sql, const std::vector<std::string
 Result<pg_conn*> connect(const std::string& conninfo) {
   pg_conn* connection = PQconnectdb(conninfo.c_str());
   if (connection == nullptr || PQstatus(connection) != CONNECTION_OK) {
-    const std::string reason = connection == nullptr ? "out of memory"
-                                                     : trimmed(PQerrorMessage(connection));
+    const std::string reason =
+        connection == nullptr ? "out of memory" : trimmed(PQerrorMessage(connection));
     PQfinish(connection);
     return Status::error(ErrorCode::kUnavailable,
                          "cannot connect to PostgreSQL (storage.postgresql): " + reason);
@@ -93,7 +99,9 @@ Result<pg_conn*> connect(const std::string& conninfo) {
   return connection;
 }
 
-void disconnect(pg_conn* connection) { PQfinish(connection); }
+void disconnect(pg_conn* connection) {
+  PQfinish(connection);
+}
 
 struct Pool::State {
   const int maxConnections;
@@ -128,9 +136,9 @@ Result<pg_conn*> Pool::acquire() {
       return !state_->idle.empty() || state_->open < state_->maxConnections;
     });
     if (!free) {
-      return Status::error(ErrorCode::kUnavailable,
-                           "all " + std::to_string(state_->maxConnections) +
-                               " PostgreSQL connections are busy");
+      return Status::error(
+          ErrorCode::kUnavailable,
+          "all " + std::to_string(state_->maxConnections) + " PostgreSQL connections are busy");
     }
     if (!state_->idle.empty()) {
       pg_conn* c = state_->idle.back();
@@ -150,8 +158,7 @@ Result<pg_conn*> Pool::acquire() {
 
 void Pool::release(pg_conn* connection) {
   std::lock_guard lock(state_->mutex);
-  if (PQstatus(connection) == CONNECTION_OK &&
-      PQtransactionStatus(connection) == PQTRANS_IDLE) {
+  if (PQstatus(connection) == CONNECTION_OK && PQtransactionStatus(connection) == PQTRANS_IDLE) {
     state_->idle.push_back(connection);
   } else {
     // Broken or left mid-transaction: the next caller connects afresh.

@@ -71,9 +71,9 @@ class Pool {
   // Connects once to check `conninfo` (kUnavailable with libpq's reason when it fails).
   // At most `maxConnections` are open at once; a caller waits for a free one up to
   // `acquireTimeout`.
-  static Result<std::shared_ptr<Pool>> open(const std::string& conninfo, int maxConnections,
-                                            std::chrono::milliseconds acquireTimeout =
-                                                std::chrono::seconds(30));
+  static Result<std::shared_ptr<Pool>> open(
+      const std::string& conninfo, int maxConnections,
+      std::chrono::milliseconds acquireTimeout = std::chrono::seconds(30));
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -122,6 +122,8 @@ void disconnect(pg_conn* connection);
 Status migrate(Pool& pool, const std::vector<store::SchemaModule>& modules);
 
 // The text form of an integer parameter.
-inline std::string param(int64_t value) { return std::to_string(value); }
+inline std::string param(int64_t value) {
+  return std::to_string(value);
+}
 
 }  // namespace tillid::collector::pg

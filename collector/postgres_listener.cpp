@@ -53,8 +53,9 @@ void Listener::run() {
         }
       }
       if (PQstatus(*connection) != CONNECTION_OK) {
-        logger("collector").warning("PostgreSQL LISTEN connection lost: " +
-                                    std::string(PQerrorMessage(*connection)));
+        logger("collector")
+            .warning("PostgreSQL LISTEN connection lost: " +
+                     std::string(PQerrorMessage(*connection)));
       }
       disconnect(*connection);
     } else {

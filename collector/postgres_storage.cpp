@@ -20,7 +20,8 @@ using pg::Session;
 std::string recordsJson(const ReportBatch& batch) {
   Poco::JSON::Array rows;
   for (const auto& r : batch.records) {
-    Poco::JSON::Object::Ptr o = r.usage ? usageJson(*r.usage) : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+    Poco::JSON::Object::Ptr o =
+        r.usage ? usageJson(*r.usage) : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
     o->set("id", r.id);
     o->set("kind", r.kind);
     o->set("time", r.time);
@@ -93,10 +94,11 @@ class PostgresStorage final : public Storage {
           s.exec("UPDATE enrollment_tokens SET uses = uses + 1 WHERE sha256 = $1", {tokenSha256})
               .status());
       return s
-          .exec("INSERT INTO devices (id, hostname, enrolled_at, certificate_serial, "
-                "certificate_expires) VALUES ($1, $2, $3, $4, $5)",
-                {device.id, device.hostname, device.enrolledAt, device.certificateSerial,
-                 device.certificateExpires})
+          .exec(
+              "INSERT INTO devices (id, hostname, enrolled_at, certificate_serial, "
+              "certificate_expires) VALUES ($1, $2, $3, $4, $5)",
+              {device.id, device.hostname, device.enrolledAt, device.certificateSerial,
+               device.certificateExpires})
           .status();
     });
     if (!done) return done;
@@ -139,9 +141,9 @@ class PostgresStorage final : public Storage {
            pg::param(static_cast<int64_t>(batch.records.size()))});
       if (!claimed) return claimed.status();
       if (claimed->affected() == 0) {
-        auto known = s.exec(
-            "SELECT sha256 FROM batches WHERE device_id = $1 AND idempotency_key = $2",
-            {batch.deviceId, batch.idempotencyKey});
+        auto known =
+            s.exec("SELECT sha256 FROM batches WHERE device_id = $1 AND idempotency_key = $2",
+                   {batch.deviceId, batch.idempotencyKey});
         if (!known) return known.status();
         outcome = repeatedBatchOutcome(known->size() ? known->text(0, 0) : "", batch.sha256);
         return Status::ok();
@@ -150,9 +152,10 @@ class PostgresStorage final : public Storage {
       auto added = s.exec(kInsertRecords, {batch.deviceId, recordsJson(batch), received});
       if (!added) return added.status();
       return s
-          .exec("UPDATE devices SET last_seen = $1, batches = batches + 1, records = records + $2"
-                " WHERE id = $3",
-                {received, pg::param(added->int64(0, 0)), batch.deviceId})
+          .exec(
+              "UPDATE devices SET last_seen = $1, batches = batches + 1, records = records + $2"
+              " WHERE id = $3",
+              {received, pg::param(added->int64(0, 0)), batch.deviceId})
           .status();
     });
     if (!done) return done;
@@ -161,31 +164,33 @@ class PostgresStorage final : public Storage {
 
   Result<std::vector<UsageRecord>> usage(const std::string& deviceId, int64_t limit) override {
     return pool_->select<UsageRecord>(std::string("SELECT ") + kUsageColumns +
-                                  " FROM usage WHERE device_id = $1"
-                                  " ORDER BY hour DESC, bytes_in + bytes_out DESC LIMIT $2",
-                              {deviceId, pg::param(limit)}, readUsage<Row>);
+                                          " FROM usage WHERE device_id = $1"
+                                          " ORDER BY hour DESC, bytes_in + bytes_out DESC LIMIT $2",
+                                      {deviceId, pg::param(limit)}, readUsage<Row>);
   }
 
   Result<int64_t> recordCount(const std::string& deviceId, const std::string& kind) override {
-    auto counts = pool_->select<int64_t>("SELECT COUNT(*) FROM records WHERE device_id = $1 AND kind = $2",
-                                 {deviceId, kind}, [](const Row& r) { return r.int64(0); });
+    auto counts =
+        pool_->select<int64_t>("SELECT COUNT(*) FROM records WHERE device_id = $1 AND kind = $2",
+                               {deviceId, kind}, [](const Row& r) { return r.int64(0); });
     if (!counts) return counts.status();
     return counts->front();
   }
 
   Result<std::vector<StoredRecord>> records(const std::string& deviceId, const std::string& kind,
                                             int64_t limit) override {
-    return pool_->select<StoredRecord>(std::string("SELECT ") + kRecordColumns +
-                                   " FROM records WHERE ($1 = '' OR device_id = $1) AND kind = $2"
-                                   " ORDER BY time DESC LIMIT $3",
-                               {deviceId, kind, pg::param(limit)}, readRecord<Row>);
+    return pool_->select<StoredRecord>(
+        std::string("SELECT ") + kRecordColumns +
+            " FROM records WHERE ($1 = '' OR device_id = $1) AND kind = $2"
+            " ORDER BY time DESC LIMIT $3",
+        {deviceId, kind, pg::param(limit)}, readRecord<Row>);
   }
 
  private:
   Result<std::vector<Device>> deviceList(const std::string& where,
                                          const std::vector<std::string>& params) {
     return pool_->select<Device>(std::string("SELECT ") + kDeviceColumns + " FROM devices" + where,
-                         params, readDevice<Row>);
+                                 params, readDevice<Row>);
   }
 
   const std::shared_ptr<pg::Pool> pool_;

@@ -39,14 +39,14 @@ class PostgresTaskStore final : public TaskStore {
                                               TimePoint redeliverBefore, int64_t limit) override {
     // One statement: tasks another collector is handing out right now are skipped (it
     // holds their row locks), so no task goes out twice.
-    return query(std::string("WITH taken AS (UPDATE tasks SET state = 'delivered', "
-                             "delivered_at = $2 WHERE id IN (SELECT id FROM tasks "
-                             "WHERE device_id = $1 AND (state = 'queued' OR (state = 'delivered' "
-                             "AND delivered_at < $3)) ORDER BY seq LIMIT $4 "
-                             "FOR UPDATE SKIP LOCKED) RETURNING seq, ") +
-                     kTaskColumns + ") SELECT " + kTaskColumns + " FROM taken ORDER BY seq",
-                 {deviceId, formatTimestamp(now), formatTimestamp(redeliverBefore),
-                  pg::param(limit)});
+    return query(
+        std::string("WITH taken AS (UPDATE tasks SET state = 'delivered', "
+                    "delivered_at = $2 WHERE id IN (SELECT id FROM tasks "
+                    "WHERE device_id = $1 AND (state = 'queued' OR (state = 'delivered' "
+                    "AND delivered_at < $3)) ORDER BY seq LIMIT $4 "
+                    "FOR UPDATE SKIP LOCKED) RETURNING seq, ") +
+            kTaskColumns + ") SELECT " + kTaskColumns + " FROM taken ORDER BY seq",
+        {deviceId, formatTimestamp(now), formatTimestamp(redeliverBefore), pg::param(limit)});
   }
 
   Result<bool> completeTask(const std::string& deviceId, const std::string& taskId,
@@ -73,8 +73,8 @@ class PostgresTaskStore final : public TaskStore {
   }
 
   Result<std::optional<StoredTask>> task(const std::string& taskId) override {
-    auto list = query(std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE id = $1",
-                      {taskId});
+    auto list =
+        query(std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE id = $1", {taskId});
     if (!list) return list.status();
     if (list->empty()) return std::optional<StoredTask>();
     return std::optional<StoredTask>(list->front());
@@ -96,8 +96,7 @@ class PostgresTaskStore final : public TaskStore {
     });
   }
 
-  Result<std::vector<AccessRecord>> accessLog(const std::string& deviceId,
-                                              int64_t limit) override {
+  Result<std::vector<AccessRecord>> accessLog(const std::string& deviceId, int64_t limit) override {
     return pool_->select<AccessRecord>(std::string("SELECT ") + kAccessColumns +
                                            " FROM access_log WHERE ($1 = '' OR device_id = $1)"
                                            " ORDER BY seq DESC LIMIT $2",

@@ -24,14 +24,13 @@ inline constexpr const char* kAccessColumns =
 
 template <typename Row>
 Device readDevice(const Row& r) {
-  return {r.text(0), r.text(1), r.text(2), r.text(3),
-          r.text(4), r.text(5), r.int64(6), r.int64(7)};
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.int64(6), r.int64(7)};
 }
 
 template <typename Row>
 UsageRecord readUsage(const Row& r) {
-  return {r.text(0),  r.text(1),  r.text(2),  r.text(3),  r.text(4),
-          r.text(5),  r.int64(6), r.int64(7), r.int64(8), r.int64(9)};
+  return {r.text(0), r.text(1),  r.text(2),  r.text(3),  r.text(4),
+          r.text(5), r.int64(6), r.int64(7), r.int64(8), r.int64(9)};
 }
 
 template <typename Row>
@@ -62,8 +61,7 @@ StoredTask readTask(const Row& r) {
 
 template <typename Row>
 AccessRecord readAccess(const Row& r) {
-  return {r.text(0), r.text(1), r.text(2), r.text(3),
-          r.text(4), r.text(5), r.text(6), r.text(7)};
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7)};
 }
 
 // The decisions both backends take the same way, whatever their SQL.

@@ -72,7 +72,8 @@ CREATE TABLE usage (
   PRIMARY KEY (device_id, record_id)
 );
 CREATE INDEX usage_by_hour ON usage(device_id, hour);
-)sql", dialect)}}};
+)sql",
+                                                                     dialect)}}};
 }
 
 store::SchemaModule taskSchema(const SqlDialect& dialect) {
@@ -109,7 +110,8 @@ CREATE TABLE access_log (
   details TEXT NOT NULL
 );
 CREATE INDEX access_log_by_device ON access_log(device_id, seq);
-)sql", dialect)}}};
+)sql",
+                                                  dialect)}}};
 }
 
 }  // namespace tillid::collector

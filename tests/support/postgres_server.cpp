@@ -1,5 +1,6 @@
 #include "tests/support/postgres_server.h"
 
+#include <Poco/File.h>
 #include <arpa/inet.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
@@ -7,8 +8,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <Poco/File.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -84,8 +83,10 @@ PostgresServer::PostgresServer() : parts_(std::make_unique<Parts>()) {
   if (::geteuid() == 0) {
     const passwd* user = ::getpwnam("postgres");
     if (user == nullptr) {
-      throw std::runtime_error("running as root but there is no 'postgres' user to run the "
-                               "server as" + std::string(kInstallHint));
+      throw std::runtime_error(
+          "running as root but there is no 'postgres' user to run the "
+          "server as" +
+          std::string(kInstallHint));
     }
     if (::chown(parts_->dir.path().c_str(), user->pw_uid, user->pw_gid) != 0) {
       throw std::runtime_error("cannot hand " + parts_->dir.path() + " to the postgres user");
@@ -104,24 +105,21 @@ PostgresServer::PostgresServer() : parts_(std::make_unique<Parts>()) {
   const std::map<std::string, std::string> env{{"LC_ALL", "C"}, {"TZ", "UTC"}};
   const auto init = command("initdb", {"-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
                                        "--no-sync", "--no-instructions"});
-  const RunResult initialised =
-      runProgram(init.first, init.second, std::chrono::seconds(120), env);
+  const RunResult initialised = runProgram(init.first, init.second, std::chrono::seconds(120), env);
   if (initialised.exitCode != 0) {
     throw std::runtime_error("initdb failed: " + initialised.err + initialised.out);
   }
   port_ = freeLoopbackPort();
   const auto start = command(
       "postgres", {"-D", data, "-p", std::to_string(port_), "-c", "listen_addresses=127.0.0.1",
-                   "-c", "unix_socket_directories=" + parts_->dir.path(), "-c", "fsync=off",
-                   "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
+                   "-c", "unix_socket_directories=" + parts_->dir.path(), "-c", "fsync=off", "-c",
+                   "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
                    "max_connections=300", "-c", "shared_buffers=32MB"});
   parts_->server = std::make_unique<ChildProcess>(start.first, start.second, env);
   const std::string admin = conninfo(port_, "postgres");
-  const bool ready = waitUntil(
-      [&] {
-        return !parts_->server->running() || PQping(admin.c_str()) == PQPING_OK;
-      },
-      std::chrono::seconds(60));
+  const bool ready =
+      waitUntil([&] { return !parts_->server->running() || PQping(admin.c_str()) == PQPING_OK; },
+                std::chrono::seconds(60));
   if (!ready || !parts_->server->running()) {
     throw std::runtime_error("PostgreSQL did not start on port " + std::to_string(port_) + ": " +
                              parts_->server->err());

@@ -3,11 +3,10 @@
 // once, and a task queued at A reaches the agent long-polling at B, whose answer the
 // administrator waiting at A receives.
 
-#include <catch2/catch.hpp>
-
+#include <Poco/JSON/Array.h>
 #include <libpq-fe.h>
 
-#include <Poco/JSON/Array.h>
+#include <catch2/catch.hpp>
 
 #include "agent/core/canonical_json.h"
 #include "agent/report/gzip.h"
@@ -52,7 +51,9 @@ std::string flagBatch(const std::string& deviceId, const std::string& batchId) {
 std::string upload(const std::string& agentDir, const std::string& url, const std::string& key,
                    const std::string& batch) {
   report::CurlTransport transport(deviceTls(agentDir, url));
-  auto response = transport.send({"POST", "/v1/reports", "application/json",
+  auto response = transport.send({"POST",
+                                  "/v1/reports",
+                                  "application/json",
                                   {{"Content-Encoding", "gzip"}, {"Idempotency-Key", key}},
                                   report::gzipCompress(batch)});
   REQUIRE(response);
@@ -113,11 +114,11 @@ TEST_CASE("two collectors on one PostgreSQL serve one fleet", "[collector][netwo
            "1";
   }));
 
-  const RunResult query = runProgram(
-      TILLID_ADMIN_BIN,
-      {"query", device, "usage-summary", "--json", "--wait", "20", "--param",
-       "since=2026-11-01T00:00:00Z", "--server", a.url(), "--cert", pki.file("admin-viewer.pem"),
-       "--key", pki.file("admin-viewer.key"), "--ca", pki.file("ca.pem")});
+  const RunResult query =
+      runProgram(TILLID_ADMIN_BIN, {"query", device, "usage-summary", "--json", "--wait", "20",
+                                    "--param", "since=2026-11-01T00:00:00Z", "--server", a.url(),
+                                    "--cert", pki.file("admin-viewer.pem"), "--key",
+                                    pki.file("admin-viewer.key"), "--ca", pki.file("ca.pem")});
   INFO(query.out << query.err << agent->err());
   REQUIRE(query.exitCode == 0);
   auto task = parseJsonObject(query.out);

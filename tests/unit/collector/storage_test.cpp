@@ -1,8 +1,7 @@
 // The Storage contract, run against every backend (SQLite and PostgreSQL).
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "collector/batch_parser.h"
@@ -17,8 +16,8 @@ ReportBatch batchOf(const std::string& device, const std::string& key,
                     std::vector<std::string> recordIds, const std::string& sha = "s1") {
   ReportBatch batch{device, key, sha, {}};
   for (const auto& id : recordIds) {
-    UsageRecord usage{"2026-11-20T10:00:00Z", "alice", "firefox", "example.org", "TLS", "Web",
-                      1, 2, 3, 4};
+    UsageRecord usage{
+        "2026-11-20T10:00:00Z", "alice", "firefox", "example.org", "TLS", "Web", 1, 2, 3, 4};
     batch.records.push_back({id, "usage", "2026-11-20T11:00:00Z", "{}", usage});
   }
   return batch;
@@ -94,10 +93,10 @@ TEST_CASE("storage: records and usage read back newest first, per device or all"
   batch.records.push_back({"f-1", "flag", "2026-11-20T09:00:00Z", R"({"kind":"streaming"})", {}});
   batch.records.push_back({"f-2", "flag", "2026-11-20T12:00:00Z", R"({"n":2})", {}});
   batch.records.push_back({"a-1", "anchor", "2026-11-20T12:00:00Z", "{}", {}});
-  UsageRecord early{"2026-11-20T08:00:00Z", "alice", "firefox", "a.example", "TLS", "Web",
-                    1, 10, 10, 5};
-  UsageRecord late{"2026-11-20T10:00:00Z", "bob", "teams", "b.example", "QUIC", "Chat",
-                   2, 7000000000, 1, 6};
+  UsageRecord early{
+      "2026-11-20T08:00:00Z", "alice", "firefox", "a.example", "TLS", "Web", 1, 10, 10, 5};
+  UsageRecord late{
+      "2026-11-20T10:00:00Z", "bob", "teams", "b.example", "QUIC", "Chat", 2, 7000000000, 1, 6};
   batch.records.push_back({"u-1", "usage", "2026-11-20T09:00:00Z", "{}", early});
   batch.records.push_back({"u-2", "usage", "2026-11-20T11:00:00Z", "{}", late});
   REQUIRE(*s.storeBatch(batch, now) == BatchOutcome::kStored);
@@ -211,6 +210,7 @@ TEST_CASE("batch parser refuses malformed batches with the reason", "[collector]
     REQUIRE(!parsed);
     CHECK(parsed.status().message().find(reason) != std::string::npos);
   }
-  auto tooMany = parseBatch(R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 0);
+  auto tooMany =
+      parseBatch(R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 0);
   CHECK(!tooMany);
 }

@@ -1,8 +1,7 @@
 // The TaskStore contract, run against every backend (SQLite and PostgreSQL).
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 
@@ -54,7 +53,8 @@ TEST_CASE("task store: pending tasks go out in order, once, and again after the 
   CHECK(rest->at(0).id == "t-3");
   CHECK(s.takePending("d-1", now, longAgo, 10)->empty());
   // Delivered before `redeliverBefore` and still unanswered: out again.
-  auto again = s.takePending("d-1", now + std::chrono::minutes(10), now + std::chrono::minutes(5), 10);
+  auto again =
+      s.takePending("d-1", now + std::chrono::minutes(10), now + std::chrono::minutes(5), 10);
   REQUIRE(again);
   CHECK(again->size() == 3);
 
@@ -89,8 +89,7 @@ TEST_CASE("task store: pending tasks go out in order, once, and again after the 
   CHECK(later->front().id == "t-3");
 }
 
-TEST_CASE("task store: the access log reads back newest first, per device or all",
-          "[collector]") {
+TEST_CASE("task store: the access log reads back newest first, per device or all", "[collector]") {
   const std::string name = GENERATE(test::kSqliteBackend, test::kPostgresBackend);
   INFO("backend " << name);
   test::StorageBackend backend(name);
@@ -99,8 +98,8 @@ TEST_CASE("task store: the access log reads back newest first, per device or all
                        "spot-check", "", R"({"task":"t-1"})"}));
   REQUIRE(backend.peerTasks().logAccess({"2026-11-20T10:00:01Z", "bob", "investigator",
                                          "query.queued", "d-2", "investigation", "case-7", "{}"}));
-  REQUIRE(s.logAccess({"2026-11-20T10:00:02Z", "alice", "viewer", "spot-check.drawn", "",
-                       "spot-check", "", "{}"}));
+  REQUIRE(s.logAccess(
+      {"2026-11-20T10:00:02Z", "alice", "viewer", "spot-check.drawn", "", "spot-check", "", "{}"}));
   auto all = s.accessLog("", 10);
   REQUIRE(all);
   REQUIRE(all->size() == 3);
