@@ -168,17 +168,17 @@ void Pool::release(pg_conn* connection) {
   state_->released.notify_one();
 }
 
-Status Pool::transaction(const std::function<Status(Session&)>& body) {
+Status Pool::run(const std::function<Status(Session&)>& body, bool wrap) {
   Status last = Status::ok();
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     auto connection = acquire();
     if (!connection) return connection.status();
     Session session(*connection);
-    Status done = session.exec("BEGIN").status();
+    Status done = wrap ? session.exec("BEGIN").status() : Status::ok();
     if (done) done = body(session);
-    if (done) done = session.exec("COMMIT").status();
+    if (done && wrap) done = session.exec("COMMIT").status();
     const bool again = !done && retryable(session.lastSqlState());
-    if (!done) (void)session.exec("ROLLBACK");
+    if (!done && wrap) (void)session.exec("ROLLBACK");
     release(*connection);
     if (done || !again) return done;
     last = done;

@@ -82,20 +82,23 @@ class Pool {
   // it returns ok, rolls back otherwise. Retried (a few times) when PostgreSQL reports a
   // serialization failure or deadlock, so `body` must only touch its own locals besides
   // the session. Thread-safe.
-  Status transaction(const std::function<Status(Session&)>& body);
+  Status transaction(const std::function<Status(Session&)>& body) { return run(body, true); }
 
-  // Runs one statement in its own transaction; each row it returns becomes `read(Row)`.
+  // Runs one statement, which PostgreSQL makes a transaction of its own (no BEGIN/COMMIT
+  // round trips); each row it returns becomes `read(Row)`. Retried like transaction().
   template <typename T, typename Read>
   Result<std::vector<T>> select(const std::string& sql, const std::vector<std::string>& params,
                                 Read read) {
     std::vector<T> out;
-    Status done = transaction([&](Session& s) -> Status {
-      auto rows = s.exec(sql, params);
-      if (!rows) return rows.status();
-      out.clear();
-      for (int i = 0; i < rows->size(); ++i) out.push_back(read(Row{*rows, i}));
-      return Status::ok();
-    });
+    Status done = run(
+        [&](Session& s) -> Status {
+          auto rows = s.exec(sql, params);
+          if (!rows) return rows.status();
+          out.clear();
+          for (int i = 0; i < rows->size(); ++i) out.push_back(read(Row{*rows, i}));
+          return Status::ok();
+        },
+        false);
     if (!done) return done;
     return out;
   }
@@ -105,6 +108,8 @@ class Pool {
  private:
   struct State;
   Pool(std::string conninfo, int maxConnections, std::chrono::milliseconds acquireTimeout);
+  // `body` on a pooled connection, between BEGIN and COMMIT when `wrap`.
+  Status run(const std::function<Status(Session&)>& body, bool wrap);
   Result<pg_conn*> acquire();
   void release(pg_conn* connection);
 
