@@ -77,6 +77,8 @@ Object::Ptr deviceJson(const Device& d) {
 }
 
 
+}  // namespace
+
 ApiResponse storageFailure(const Status& status) {
   logger("collector").error("storage: " + status.message());
   ApiResponse response =
@@ -84,8 +86,6 @@ ApiResponse storageFailure(const Status& status) {
   response.retryAfterSeconds = kStorageRetryAfterSeconds;
   return response;
 }
-
-}  // namespace
 
 Object::Ptr usageJson(const UsageRecord& u) {
   Object::Ptr o = new Object;

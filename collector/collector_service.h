@@ -70,6 +70,8 @@ class RecordCheck {
 
 // A JSON error response.
 ApiResponse errorResponse(int status, const std::string& code, const std::string& message);
+// The 503 (with Retry-After) for a storage that failed; the reason goes to the log only.
+ApiResponse storageFailure(const Status& status);
 
 // A usage row as JSON, with the protocol's field names (docs/protocol.md); the
 // PostgreSQL storage reads the same names back (postgres_storage.cpp).

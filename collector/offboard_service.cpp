@@ -24,11 +24,6 @@ std::string text(const Object::Ptr& o, const char* name) {
   return o && o->has(name) && o->get(name).isString() ? o->getValue<std::string>(name) : "";
 }
 
-ApiResponse storageFailure(const Status& status) {
-  logger("collector").error("offboard storage: " + status.message());
-  return errorResponse(503, "storage_unavailable", "the collector cannot store right now");
-}
-
 // The offboard task as the administrator follows it.
 Object::Ptr orderJson(const StoredTask& t) {
   Object::Ptr o = new Object;

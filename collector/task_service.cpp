@@ -102,11 +102,6 @@ Object::Ptr accessJson(const AccessRecord& r) {
   return o;
 }
 
-ApiResponse storageFailure(const Status& status) {
-  logger("collector").error("task storage: " + status.message());
-  return errorResponse(503, "storage_unavailable", "the collector cannot store right now");
-}
-
 }  // namespace
 
 TaskServiceSettings taskServiceSettings(const Config& config) {
