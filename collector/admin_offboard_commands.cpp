@@ -9,6 +9,7 @@
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/html.h"
+#include "agent/core/progress_text.h"
 #include "collector/admin_client.h"
 #include "collector/admin_task_commands.h"
 
@@ -22,20 +23,6 @@ constexpr const char* kProgram = "tillid-admin";
 // An offboarding order stays valid for a day: the laptop may be switched off when it is
 // queued. Its nonce still makes it single-use.
 constexpr int64_t kOrderMinutes = 24 * 60;
-
-std::string fixed(double value, const char* format) {
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
-
-std::string duration(double seconds) {
-  const auto s = static_cast<int64_t>(seconds);
-  char text[32];
-  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
-                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
-  return text;
-}
 
 // "2026-11-25T19:59:50.123456Z" -> "2026-11-25 19:59:50 UTC"
 std::string when(const std::string& timestamp) {
@@ -51,12 +38,8 @@ double number(const Object::Ptr& o, const char* key) {
 std::string progressText(const Object::Ptr& step) {
   const double percent = number(step, "percent");
   if (percent < 0) return "";
-  std::string line = fixed(percent, "%.1f") + "%";
-  const double rate = number(step, "bytes_per_second");
-  if (rate > 0) line += "  " + fixed(rate / 1e6, "%.1f") + " MB/s";
-  const double eta = number(step, "eta_seconds");
-  if (eta > 0 && percent < 100) line += "  " + duration(eta) + " left";
-  return line;
+  return tillid::progressText(percent, number(step, "bytes_per_second"),
+                              number(step, "eta_seconds"));
 }
 
 int createOrder(const ParsedArgs& args) {

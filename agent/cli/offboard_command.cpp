@@ -15,6 +15,7 @@
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
 #include "agent/core/canonical_json.h"
+#include "agent/core/progress_text.h"
 #include "agent/core/time.h"
 #include "agent/offboard/offboard_engine.h"
 #include "agent/offboard/offboard_executor.h"
@@ -37,14 +38,6 @@ using offboard::StepRecord;
 std::string fixed(double value, const char* format) {
   char text[64];
   std::snprintf(text, sizeof text, format, value);
-  return text;
-}
-
-std::string duration(double seconds) {
-  const auto s = static_cast<int64_t>(seconds);
-  char text[32];
-  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
-                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
   return text;
 }
 
@@ -94,16 +87,11 @@ std::string progressLine(const StepRecord& s, bool terminal) {
     line = "[" + std::string(static_cast<size_t>(filled), '#') +
            std::string(static_cast<size_t>(kWidth - filled), '.') + "] ";
   }
-  line += fixed(fraction * 100, "%.1f") + "%";
-  if (s.bytesPerSecond > 0) {
-    line += "  " + fixed(s.bytesPerSecond / 1e6, "%.1f") + " MB/s";
-    if (s.progressDone < s.progressTotal) {
-      line += "  " +
-              duration(static_cast<double>(s.progressTotal - s.progressDone) / s.bytesPerSecond) +
-              " left";
-    }
-  }
-  return line;
+  const double secondsLeft =
+      s.bytesPerSecond > 0
+          ? static_cast<double>(s.progressTotal - s.progressDone) / s.bytesPerSecond
+          : -1;
+  return line + progressText(fraction * 100, s.bytesPerSecond, secondsLeft);
 }
 
 int statusMain(const ParsedArgs& args) {
