@@ -14,31 +14,49 @@ Poco::JSON::Object::Ptr parsed(const std::string& json) {
 }
 
 // Clear or Purge (SP 800-88), and the technique's name in IEEE 2883-2022's terms.
-std::pair<const char*, const char*> methodOf(StepKind kind) {
+// What each step did, in the certificate's terms. NIST SP 800-88's method types (Clear,
+// Purge) describe media sanitization; the account steps are not that, and say so.
+struct StepTerms {
+  const char* mediaType;
+  const char* methodType;
+  const char* technique;
+};
+
+StepTerms termsOf(StepKind kind) {
   switch (kind) {
     case StepKind::kCryptoEraseLuks:
-      return {"Purge", "Cryptographic Erase"};
+      return {"LUKS encrypted volume", "Purge", "Cryptographic Erase"};
     case StepKind::kOverwriteBlock:
-      return {"Clear", "Overwrite"};
-    default:
-      return {"Clear", "Logical overwrite of files, then deletion"};
+      return {"block device", "Clear", "Overwrite"};
+    case StepKind::kEraseFiles:
+      return {"file system data", "Clear", "Logical overwrite of files, then deletion"};
+    case StepKind::kEraseAgentData:
+      return {"agent database", "Clear", "Rows deleted, database vacuumed, journal truncated"};
+    case StepKind::kEndSessions:
+      return {"user sessions", "not media sanitization", "Processes of the leaving users ended"};
+    case StepKind::kLockAccount:
+      return {"user account", "not media sanitization", "Account locked"};
+    case StepKind::kRemoveAccount:
+      return {"user account", "not media sanitization", "Account removed"};
+    case StepKind::kCertificate:
+    case StepKind::kFinalCommand:
+      break;
   }
+  return {"", "", ""};
 }
 
 Poco::JSON::Object::Ptr mediumEntry(const StepRecord& s) {
   Poco::JSON::Object::Ptr m = new Poco::JSON::Object;
-  const auto [method, technique] = methodOf(s.step.kind);
+  const StepTerms terms = termsOf(s.step.kind);
   const auto result = parsed(s.resultJson);
   const auto verification = parsed(s.verificationJson);
   m->set("step", stepKindName(s.step.kind));
   m->set("target", s.step.target);
-  m->set("media_type", s.step.kind == StepKind::kCryptoEraseLuks  ? "LUKS encrypted volume"
-                       : s.step.kind == StepKind::kOverwriteBlock ? "block device"
-                                                                  : "file system data");
+  m->set("media_type", terms.mediaType);
   m->set("media_serial", result->optValue<std::string>("serial", ""));
   m->set("media_model", result->optValue<std::string>("model", ""));
-  m->set("method_type", method);
-  m->set("method_used", technique);
+  m->set("method_type", terms.methodType);
+  m->set("method_used", terms.technique);
   m->set("method_details", s.step.method);
   m->set("result", result);
   m->set("verification_method", verification->optValue<std::string>("method", ""));
