@@ -1,13 +1,12 @@
 #include "agent/report/sanitization_signature.h"
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <sstream>
 
+#include "agent/core/base64.h"
 #include "agent/core/canonical_json.h"
 #include "agent/report/openssl_util.h"
 
@@ -15,22 +14,6 @@ namespace tillid::report {
 namespace {
 
 constexpr const char* kAlgorithm = "ECDSA-P256-SHA256";
-
-std::string base64(const unsigned char* data, size_t size) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  encoder.close();
-  return out.str();
-}
-
-std::string unbase64(const std::string& text) {
-  std::istringstream in(text);
-  Poco::Base64Decoder decoder(in);
-  std::string out((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
-  return out;
-}
 
 }  // namespace
 
@@ -55,7 +38,7 @@ Result<std::string> signCertificate(const Poco::JSON::Object::Ptr& certificate,
   Poco::JSON::Object::Ptr wire = new Poco::JSON::Object;
   wire->set("certificate", certificate);
   wire->set("algorithm", kAlgorithm);
-  wire->set("signature", base64(reinterpret_cast<const unsigned char*>(signature.data()), size));
+  wire->set("signature", base64Encode(std::string_view(signature.data(), size)));
   if (!deviceCertificatePem.empty()) wire->set("device_certificate", deviceCertificatePem);
   return canonicalJson(wire);
 }
@@ -81,7 +64,11 @@ Result<Poco::JSON::Object::Ptr> verifySignedCertificate(const std::string& wire,
   }
   if (!key) return openSslError(ErrorCode::kInvalidArgument, "reading the device key");
   const std::string message = canonicalJson(certificate);
-  const std::string signature = unbase64(w->getValue<std::string>("signature"));
+  const auto decoded = base64Decode(w->getValue<std::string>("signature"));
+  if (!decoded) {
+    return Status::error(ErrorCode::kInvalidArgument, "the certificate's signature is not Base64");
+  }
+  const std::string& signature = *decoded;
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   const bool ok =
       ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&

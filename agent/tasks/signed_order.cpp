@@ -1,7 +1,5 @@
 #include "agent/tasks/signed_order.h"
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
 #include <Poco/SHA2Engine.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -11,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "agent/core/base64.h"
 #include "agent/core/canonical_json.h"
 #include "agent/report/openssl_util.h"
 
@@ -23,26 +22,6 @@ using report::OpenSslPtr;
 struct MdCtxFree {
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
 };
-
-std::string base64(const unsigned char* data, size_t size) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  encoder.close();
-  return out.str();
-}
-
-std::optional<std::string> unbase64(const std::string& text) {
-  try {
-    std::istringstream in(text);
-    Poco::Base64Decoder decoder(in);
-    std::string out((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
-    return out;
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
-  }
-}
 
 EVP_PKEY* pkey(const std::shared_ptr<void>& key) { return static_cast<EVP_PKEY*>(key.get()); }
 
@@ -124,7 +103,7 @@ Result<SignedOrder> parseSignedOrder(const Object::Ptr& json) {
 }
 
 std::string keyIdOf(const std::string& publicKeyBase64) {
-  const auto raw = unbase64(publicKeyBase64);
+  const auto raw = base64Decode(publicKeyBase64);
   Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
   sha.update(raw.value_or(publicKeyBase64));
   return "k-" + Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 16);
@@ -155,7 +134,7 @@ std::string OrderSigningKey::publicKeyBase64() const {
   unsigned char raw[32];
   size_t size = sizeof raw;
   if (EVP_PKEY_get_raw_public_key(pkey(key_), raw, &size) != 1) return "";
-  return base64(raw, size);
+  return base64Encode(std::string_view(reinterpret_cast<const char*>(raw), size));
 }
 
 Result<SignedOrder> OrderSigningKey::sign(const Order& order) const {
@@ -168,13 +147,14 @@ Result<SignedOrder> OrderSigningKey::sign(const Order& order) const {
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
     return report::openSslError(ErrorCode::kInternal, "signing the order");
   }
-  return SignedOrder{order, keyId(), base64(signature, size)};
+  return SignedOrder{order, keyId(),
+                     base64Encode(std::string_view(reinterpret_cast<const char*>(signature), size))};
 }
 
 bool verifyEd25519(const std::string& publicKeyBase64, const std::string& message,
                    const std::string& signatureBase64) {
-  const auto raw = unbase64(publicKeyBase64);
-  const auto signature = unbase64(signatureBase64);
+  const auto raw = base64Decode(publicKeyBase64);
+  const auto signature = base64Decode(signatureBase64);
   if (!raw || raw->size() != 32 || !signature || signature->size() != 64) return false;
   OpenSslPtr<EVP_PKEY> key(EVP_PKEY_new_raw_public_key(
       EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw->data()), raw->size()));
