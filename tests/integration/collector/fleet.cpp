@@ -103,6 +103,30 @@ report::TlsClientOptions deviceTls(const std::string& stateDir, const std::strin
   return tls;
 }
 
+RunResult AdminCli::run(std::vector<std::string> args) const {
+  const std::string cert = role.empty() ? "admin" : "admin-" + role;
+  args.insert(args.end(), {"--server", collector.url(), "--cert", pki.file(cert + ".pem"), "--key",
+                           pki.file(cert + ".key"), "--ca", pki.file("ca.pem")});
+  return runProgram(TILLID_ADMIN_BIN, args);
+}
+
+report::TlsClientOptions AdminCli::tls() const {
+  const std::string cert = role.empty() ? "admin" : "admin-" + role;
+  report::TlsClientOptions options;
+  options.serverUrl = collector.url();
+  options.caFile = pki.file("ca.pem");
+  options.certificateFile = pki.file(cert + ".pem");
+  options.privateKeyFile = pki.file(cert + ".key");
+  return options;
+}
+
+Poco::JSON::Object::Ptr jsonOutput(const RunResult& r) {
+  INFO(r.out << r.err);
+  auto parsed = parseJsonObject(r.out);
+  REQUIRE(parsed);
+  return *parsed;
+}
+
 Poco::JSON::Object::Ptr agentStatus(const std::string& stateDir) {
   const RunResult status = agentCommand(stateDir, {"status", "--json"});
   auto parsed = parseJsonObject(status.out);

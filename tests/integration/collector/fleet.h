@@ -62,6 +62,21 @@ void addUsageHours(const std::string& stateDir, const std::vector<std::string>& 
 // TLS options of the enrolled device in `stateDir` for talking to `url` directly.
 report::TlsClientOptions deviceTls(const std::string& stateDir, const std::string& url);
 
+// tillid-admin against `collector` with the dev PKI's administrator certificate of `role`
+// ("" for the role-less admin.pem).
+struct AdminCli {
+  const DevPki& pki;
+  const CollectorProcess& collector;
+  std::string role;
+
+  RunResult run(std::vector<std::string> args) const;
+  // The same certificate for talking to the collector directly.
+  report::TlsClientOptions tls() const;
+};
+
+// A command's standard output parsed as a JSON object; REQUIREs that it is one.
+Poco::JSON::Object::Ptr jsonOutput(const RunResult& r);
+
 // `tillid-agent status --json` parsed.
 Poco::JSON::Object::Ptr agentStatus(const std::string& stateDir);
 

@@ -25,34 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Admin {
-  const DevPki& pki;
-  const CollectorProcess& collector;
-  std::string role;
-
-  report::TlsClientOptions tls() const {
-    report::TlsClientOptions options;
-    options.serverUrl = collector.url();
-    options.caFile = pki.file("ca.pem");
-    options.certificateFile = pki.file("admin-" + role + ".pem");
-    options.privateKeyFile = pki.file("admin-" + role + ".key");
-    return options;
-  }
-  RunResult run(std::vector<std::string> args) const {
-    const std::string cert = "admin-" + role;
-    args.insert(args.end(), {"--server", collector.url(), "--cert", pki.file(cert + ".pem"),
-                             "--key", pki.file(cert + ".key"), "--ca", pki.file("ca.pem")});
-    return runProgram(TILLID_ADMIN_BIN, args);
-  }
-};
-
-Poco::JSON::Object::Ptr json(const RunResult& r) {
-  INFO(r.out << r.err);
-  auto parsed = parseJsonObject(r.out);
-  REQUIRE(parsed);
-  return *parsed;
-}
-
 // Adds an offboarding key to the collector's order keys (before it starts); returns the
 // private key file. The device enrolled afterwards is made to forget it again: a key that
 // only the collector knows, as a compromised collector would add.
@@ -64,7 +36,7 @@ std::string addCollectorOnlyKey(const DevPki& pki, const std::string& dir) {
   REQUIRE(made.exitCode == 0);
   auto keys = parseJsonObject(readFile(pki.file("order-keys.json")));
   REQUIRE(keys);
-  (*keys)->getArray("keys")->add(json(made));
+  (*keys)->getArray("keys")->add(jsonOutput(made));
   writeFile(pki.file("order-keys.json"), canonicalJson(*keys));
   return keyFile;
 }
@@ -122,7 +94,7 @@ std::vector<std::string> agentSets(const OffboardDevice& machine) {
 }
 
 // `offboard status --json` once the run completed and the certificate arrived.
-Poco::JSON::Object::Ptr waitForCompletion(const Admin& admin, const std::string& device,
+Poco::JSON::Object::Ptr waitForCompletion(const AdminCli& admin, const std::string& device,
                                           const std::string& agentDir) {
   Poco::JSON::Object::Ptr status;
   const bool finished = waitUntil(
@@ -158,9 +130,9 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
   auto agent = startAgent(agentDir, agentSets(machine));
   REQUIRE(agent->running());
 
-  const Admin viewer{pki, collector, "viewer"};
-  const Admin offboarding{pki, collector, "offboarding"};
-  auto order = [&](const Admin& admin, const std::string& target, const std::string& key) {
+  const AdminCli viewer{pki, collector, "viewer"};
+  const AdminCli offboarding{pki, collector, "offboarding"};
+  auto order = [&](const AdminCli& admin, const std::string& target, const std::string& key) {
     return admin.run({"offboard", target, "--case", "HR-2026-117", "--profile", "user-data",
                       "--order-key", key, "--wait", "30"});
   };
@@ -255,7 +227,7 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
         "file system data", "Clear", "passed", "/home/alice"}) {
     CHECK(text.out.find(expected) != std::string::npos);
   }
-  auto answer = json(viewer.run({"certificate", device, "--json"}));
+  auto answer = jsonOutput(viewer.run({"certificate", device, "--json"}));
   const auto signedCertificate = answer->getObject("signed");
   CHECK(signedCertificate->getObject("collector_verification")->getValue<bool>("signature_valid"));
   // Anyone holding the device certificate can check the signature again.
@@ -280,7 +252,7 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
 
   // A replay of the accepted order through the collector: refused by the device.
   {
-    auto tasks = json(offboarding.run({"tasks", "--device", device, "--json"}))->getArray("tasks");
+    auto tasks = jsonOutput(offboarding.run({"tasks", "--device", device, "--json"}))->getArray("tasks");
     Poco::JSON::Object::Ptr done;
     for (unsigned i = 0; i < tasks->size(); ++i) {
       if (tasks->getObject(i)->getValue<std::string>("state") == "answered") {
@@ -315,7 +287,7 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
     CHECK(refused.body.find("certificate_refused") != std::string::npos);
     CHECK(refused.body.find("does not verify") != std::string::npos);
     const std::string log =
-        canonicalJson(json(offboarding.run({"access-log", "--device", device, "--json"})));
+        canonicalJson(jsonOutput(offboarding.run({"access-log", "--device", device, "--json"})));
     CHECK(log.find("certificate.refused") != std::string::npos);
     CHECK(collector.count("SELECT COUNT(*) FROM records WHERE kind = 'certificate'") == 1);
   }
@@ -337,7 +309,7 @@ TEST_CASE("offboard status shows an overwrite's percent and rate as the device r
   const std::string device = enrollAgent(agentDir, collector, pki);
   auto agent = startAgent(agentDir, agentSets(machine));
   REQUIRE(agent->running());
-  const Admin offboarding{pki, collector, "offboarding"};
+  const AdminCli offboarding{pki, collector, "offboarding"};
 
   const RunResult accepted =
       offboarding.run({"offboard", device, "--case", "IT-2026-9", "--profile", "full",

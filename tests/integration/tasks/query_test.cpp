@@ -27,26 +27,6 @@ std::vector<std::string> fastTasks() {
   return sets;
 }
 
-struct Admin {
-  const DevPki& pki;
-  const CollectorProcess& collector;
-  std::string role;
-
-  RunResult run(std::vector<std::string> args) const {
-    const std::string cert = role.empty() ? "admin" : "admin-" + role;
-    args.insert(args.end(), {"--server", collector.url(), "--cert", pki.file(cert + ".pem"),
-                             "--key", pki.file(cert + ".key"), "--ca", pki.file("ca.pem")});
-    return runProgram(TILLID_ADMIN_BIN, args);
-  }
-};
-
-Poco::JSON::Object::Ptr json(const RunResult& r) {
-  INFO(r.out << r.err);
-  auto parsed = parseJsonObject(r.out);
-  REQUIRE(parsed);
-  return *parsed;
-}
-
 }  // namespace
 
 TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tasks][network]") {
@@ -66,9 +46,9 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
   }));
   addUsageHours(agentDir, {"2026-11-10T01:00:00Z", "2026-11-10T02:00:00Z"});
 
-  const Admin viewer{pki, collector, "viewer"};
-  const Admin investigator{pki, collector, "investigator"};
-  const Admin offboarding{pki, collector, "offboarding"};
+  const AdminCli viewer{pki, collector, "viewer"};
+  const AdminCli investigator{pki, collector, "investigator"};
+  const AdminCli offboarding{pki, collector, "offboarding"};
   const std::vector<std::string> period = {"--param", "since=2026-11-01T00:00:00Z"};
 
   SECTION("a spot check answers with aggregates only") {
@@ -77,7 +57,7 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     const RunResult r = viewer.run(args);
     INFO(r.err);
     REQUIRE(r.exitCode == 0);
-    auto task = json(r);
+    auto task = jsonOutput(r);
     CHECK(task->getValue<std::string>("state") == "answered");
     auto volumes = task->getObject("result")->getArray("volumes");
     REQUIRE(volumes->size() == 1);
@@ -116,7 +96,7 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
          "--order-key", pki.file("order-offboarding.key")});
     CHECK(wrongKey.exitCode == 1);
 
-    auto log = json(viewer.run({"access-log", "--device", device, "--json"}));
+    auto log = jsonOutput(viewer.run({"access-log", "--device", device, "--json"}));
     const std::string text = canonicalJson(log);
     CHECK(text.find("query.refused") != std::string::npos);
     CHECK(text.find("curiosity") != std::string::npos);
@@ -130,7 +110,7 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     const RunResult r = investigator.run(args);
     INFO(r.err);
     REQUIRE(r.exitCode == 0);
-    auto task = json(r);
+    auto task = jsonOutput(r);
     auto rows = task->getObject("result")->getArray("rows");
     REQUIRE(rows->size() == 2);
     CHECK(rows->getObject(0)->getValue<std::string>("destination") == "example.org");
@@ -175,7 +155,7 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     REQUIRE(r.exitCode == 0);
     CHECK(r.out.find("seed 42") != std::string::npos);
     CHECK(r.out.find(device) != std::string::npos);
-    auto log = canonicalJson(json(viewer.run({"access-log", "--json"})));
+    auto log = canonicalJson(jsonOutput(viewer.run({"access-log", "--json"})));
     CHECK(log.find("spot-check.drawn") != std::string::npos);
     CHECK(log.find("\"seed\":\"42\"") != std::string::npos);
     // Offboarding administrators do not run spot checks.
