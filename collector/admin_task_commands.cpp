@@ -24,7 +24,9 @@ using Poco::JSON::Object;
 
 constexpr const char* kProgram = "tillid-admin";
 
-void printJson(const Object::Ptr& o) { std::cout << canonicalJson(o) << "\n"; }
+void printJson(const Object::Ptr& o) {
+  std::cout << canonicalJson(o) << "\n";
+}
 
 Result<std::string> readText(const std::string& path) {
   try {
@@ -249,12 +251,12 @@ int auditCheck(const ParsedArgs& args) {
   body->set("params", params);
   auto created = client->post("/v1/admin/tasks", body);
   if (!created) return fail(kProgram, created.status().message());
-  auto task = client->get("/v1/admin/tasks/" + cell(*created, "id") + "?wait=" +
-                          args.value("wait").value_or("60"));
+  auto task = client->get("/v1/admin/tasks/" + cell(*created, "id") +
+                          "?wait=" + args.value("wait").value_or("60"));
   if (!task) return fail(kProgram, task.status().message());
   if (cell(*task, "state") != "answered") {
-    return fail(kProgram, "the device did not answer: " + cell(*task, "state") + " " +
-                              cell(*task, "reason"));
+    return fail(kProgram,
+                "the device did not answer: " + cell(*task, "state") + " " + cell(*task, "reason"));
   }
   const Object::Ptr result = (*task)->getObject("result");
   std::map<int64_t, std::string> chain;

@@ -20,8 +20,7 @@ std::vector<Command> taskCommands();
 // `defaultMinutes`, with a fresh nonce.
 Result<Poco::JSON::Object::Ptr> signedOrder(AdminClient& client, const ParsedArgs& args,
                                             const std::string& device, const std::string& type,
-                                            const std::string& purpose,
-                                            const std::string& caseRef,
+                                            const std::string& purpose, const std::string& caseRef,
                                             const Poco::JSON::Object::Ptr& params,
                                             int64_t defaultMinutes);
 

@@ -36,8 +36,8 @@ Result<int64_t> countField(const Object& object, const std::string& key, const s
 
 Result<UsageRecord> parseUsage(const Object& p, const std::string& where) {
   UsageRecord u;
-  std::string* texts[] = {&u.hour, &u.user, &u.application, &u.destination, &u.service,
-                          &u.category};
+  std::string* texts[] = {&u.hour,        &u.user,    &u.application,
+                          &u.destination, &u.service, &u.category};
   const char* textKeys[] = {"hour", "user", "application", "destination", "service", "category"};
   for (size_t i = 0; i < std::size(texts); ++i) {
     auto value = stringField(p, textKeys[i], where);

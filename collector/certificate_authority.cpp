@@ -13,8 +13,8 @@
 namespace tillid::collector {
 namespace {
 
-using report::OpenSslPtr;
 using report::openSslError;
+using report::OpenSslPtr;
 
 Result<std::string> readText(const std::string& path) {
   std::ifstream in(path);
@@ -68,8 +68,7 @@ Result<CertificateAuthority> CertificateAuthority::load(const std::string& certi
 }
 
 Result<SignedCertificate> CertificateAuthority::sign(const std::string& requestPem,
-                                                     const std::string& deviceId,
-                                                     int days) const {
+                                                     const std::string& deviceId, int days) const {
   auto bio = report::memoryBio(requestPem);
   OpenSslPtr<X509_REQ> request(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
   if (!request) return openSslError(ErrorCode::kInvalidArgument, "csr is not a PEM request");
@@ -99,8 +98,7 @@ Result<SignedCertificate> CertificateAuthority::sign(const std::string& requestP
       X509_set_subject_name(cert.get(), subject.get()) == 1 &&
       X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer)) == 1 &&
       X509_gmtime_adj(X509_getm_notBefore(cert.get()), -300) != nullptr &&
-      X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(days) * 86400) !=
-          nullptr &&
+      X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(days) * 86400) != nullptr &&
       X509_set_pubkey(cert.get(), publicKey) == 1 &&
       addExtension(issuer, cert.get(), NID_basic_constraints, "critical,CA:FALSE") &&
       addExtension(issuer, cert.get(), NID_key_usage, "critical,digitalSignature") &&
@@ -113,8 +111,8 @@ Result<SignedCertificate> CertificateAuthority::sign(const std::string& requestP
   SignedCertificate out;
   out.pem = report::certificatePem(cert.get());
   out.serial = report::serialHex(cert.get());
-  out.expires = formatTimestamp(WallClock::now() + std::chrono::seconds(
-                                                      report::secondsUntilExpiry(cert.get())));
+  out.expires = formatTimestamp(WallClock::now() +
+                                std::chrono::seconds(report::secondsUntilExpiry(cert.get())));
   return out;
 }
 

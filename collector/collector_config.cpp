@@ -11,8 +11,8 @@ namespace {
 std::vector<ConfigConstraint> collectorConfigConstraints() {
   return {
       oneOfConstraint("log.target", {"stderr", "syslog"}),
-      oneOfConstraint("log.level", {"trace", "debug", "information", "notice", "warning",
-                                    "error", "critical", "fatal"}),
+      oneOfConstraint("log.level", {"trace", "debug", "information", "notice", "warning", "error",
+                                    "critical", "fatal"}),
       rangeConstraint("listen.port", 0, 65535),
       rangeConstraint("listen.max_threads", 1, 4096),
       rangeConstraint("listen.max_queued", 1, 100000),
@@ -33,9 +33,8 @@ std::vector<ConfigConstraint> collectorConfigConstraints() {
 
 Result<Config> loadCollectorConfig(const std::optional<std::string>& file,
                                    const std::vector<std::string>& overrides) {
-  return Config::load(
-      {embedded::collector_default_json, "collector.default.json", file, overrides},
-      collectorConfigConstraints());
+  return Config::load({embedded::collector_default_json, "collector.default.json", file, overrides},
+                      collectorConfigConstraints());
 }
 
 }  // namespace tillid::collector

@@ -86,9 +86,9 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
       readClientCertificate(request, api);
       if (readBody(request, maxBodyBytes_, api.body) == BodyRead::kTooLarge) {
         response.setKeepAlive(false);
-        send(response, errorResponse(413, "payload_too_large",
-                                     "the body is larger than " + std::to_string(maxBodyBytes_) +
-                                         " bytes"));
+        send(response,
+             errorResponse(413, "payload_too_large",
+                           "the body is larger than " + std::to_string(maxBodyBytes_) + " bytes"));
         return;
       }
       send(response, service_.handle(api));
@@ -176,7 +176,8 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::start(const Config& co
     params->setServerName("tillid-collector");
     server->parts_->pool = std::make_unique<Poco::ThreadPool>(2, threads + 1);
     server->parts_->server = std::make_unique<Poco::Net::HTTPServer>(
-        new ApiHandlerFactory(service, static_cast<size_t>(config.integer("limits.max_body_bytes"))),
+        new ApiHandlerFactory(service,
+                              static_cast<size_t>(config.integer("limits.max_body_bytes"))),
         *server->parts_->pool, socket, params);
     server->parts_->server->start();
   } catch (const Poco::Exception& e) {
@@ -188,7 +189,9 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::start(const Config& co
   return server;
 }
 
-CollectorServer::~CollectorServer() { stop(); }
+CollectorServer::~CollectorServer() {
+  stop();
+}
 
 void CollectorServer::stop() {
   if (!parts_ || parts_->stopped) return;

@@ -23,7 +23,9 @@ constexpr const char* kJson = "application/json";
 // A storage that failed (a lost database connection, a full disk) is worth asking again soon.
 constexpr int kStorageRetryAfterSeconds = 5;
 
-ApiResponse ok(int status, Object::Ptr body) { return {status, std::move(body)}; }
+ApiResponse ok(int status, Object::Ptr body) {
+  return {status, std::move(body)};
+}
 
 // "application/json; charset=utf-8" -> "application/json"
 std::string mediaType(const std::string& contentType) {
@@ -35,9 +37,9 @@ std::string mediaType(const std::string& contentType) {
 
 std::optional<ApiResponse> refuseUnlessJson(const ApiRequest& request) {
   if (mediaType(request.contentType) != kJson) {
-    return errorResponse(415, "unsupported_media_type",
-                         "Content-Type must be application/json (got '" + request.contentType +
-                             "')");
+    return errorResponse(
+        415, "unsupported_media_type",
+        "Content-Type must be application/json (got '" + request.contentType + "')");
   }
   return std::nullopt;
 }
@@ -75,7 +77,6 @@ Object::Ptr deviceJson(const Device& d) {
   o->set("records", d.records);
   return o;
 }
-
 
 }  // namespace
 
@@ -173,9 +174,9 @@ ApiResponse CollectorService::enroll(const ApiRequest& request) const {
       !in.get("csr").isString()) {
     return errorResponse(400, "malformed", "'token' and 'csr' must be strings");
   }
-  const std::string hostname =
-      in.has("hostname") && in.get("hostname").isString() ? in.getValue<std::string>("hostname")
-                                                          : "";
+  const std::string hostname = in.has("hostname") && in.get("hostname").isString()
+                                   ? in.getValue<std::string>("hostname")
+                                   : "";
   const std::string deviceId = newDeviceId();
   auto signedCert = ca_.sign(in.getValue<std::string>("csr"), deviceId, settings_.certificateDays);
   if (!signedCert) return errorResponse(400, "bad_csr", signedCert.status().message());
@@ -228,7 +229,8 @@ ApiResponse CollectorService::renew(const ApiRequest& request, const std::string
   return ok(200, out);
 }
 
-ApiResponse CollectorService::reports(const ApiRequest& request, const std::string& deviceId) const {
+ApiResponse CollectorService::reports(const ApiRequest& request,
+                                      const std::string& deviceId) const {
   if (auto refusal = refuseUnlessJson(request)) return *refusal;
   if (request.contentEncoding != "gzip") {
     return errorResponse(415, "unsupported_encoding", "Content-Encoding must be gzip");
@@ -239,8 +241,9 @@ ApiResponse CollectorService::reports(const ApiRequest& request, const std::stri
   }
   // Before the body is decompressed and parsed: a flood costs the collector little.
   if (auto wait = reportLimiter_.take(deviceId, std::chrono::steady_clock::now())) {
-    logger("collector").warning("device " + deviceId + " over its report rate: 429, retry after " +
-                                std::to_string(wait->count()) + " s");
+    logger("collector")
+        .warning("device " + deviceId + " over its report rate: 429, retry after " +
+                 std::to_string(wait->count()) + " s");
     ApiResponse response =
         errorResponse(429, "rate_limited",
                       "more than limits.device_reports_per_minute report batches from this device");

@@ -49,9 +49,9 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     setupLogging(config.string("log.target"), config.string("log.level"), kProgram);
     auto stores = openCollectorStores(config, context_.stateDir);
     if (!stores) {
-      return fail(kProgram, "cannot open storage: " + stores.status().message(),
-                  stores.status().code() == ErrorCode::kInvalidArgument ? kExitUsage
-                                                                        : kExitFailure);
+      return fail(
+          kProgram, "cannot open storage: " + stores.status().message(),
+          stores.status().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure);
     }
     const std::unique_ptr<Storage>* storage = &stores->storage;
     const std::unique_ptr<TaskStore>* taskStore = &stores->tasks;
@@ -94,8 +94,9 @@ class CollectorApp final : public Poco::Util::ServerApplication {
       out.close();
       Poco::File(temp).renameTo(context_.portFile());
     }
-    tillid::logger("collector").information("listening on " + config.string("listen.address") + ":" +
-                                    std::to_string((*server)->port()));
+    tillid::logger("collector")
+        .information("listening on " + config.string("listen.address") + ":" +
+                     std::to_string((*server)->port()));
     waitForTerminationRequest();
     taskService.shutdown();
     (*server)->stop();

@@ -25,8 +25,9 @@ class SqliteStorage final : public Storage {
     if (!insert) return insert.status();
     for (const auto& t : tokens) {
       insert->reset();
-      insert->bind(1, t.sha256).bind(2, t.maxUses).bind(
-          3, t.expires ? formatTimestamp(*t.expires) : std::string());
+      insert->bind(1, t.sha256)
+          .bind(2, t.maxUses)
+          .bind(3, t.expires ? formatTimestamp(*t.expires) : std::string());
       TILLID_RETURN_IF_ERROR(insert->run());
     }
     return tx.commit();
@@ -44,7 +45,8 @@ class SqliteStorage final : public Storage {
     auto row = token->step();
     if (!row) return row.status();
     if (!*row) return EnrollOutcome::kUnknownToken;
-    const EnrollOutcome outcome = tokenOutcome(token->int64(0), token->int64(1), token->text(2), now);
+    const EnrollOutcome outcome =
+        tokenOutcome(token->int64(0), token->int64(1), token->text(2), now);
     if (outcome != EnrollOutcome::kEnrolled) return outcome;
 
     auto use = db_.prepare("UPDATE enrollment_tokens SET uses = uses + 1 WHERE sha256 = ?");
@@ -79,8 +81,8 @@ class SqliteStorage final : public Storage {
 
   Result<std::optional<Device>> device(const std::string& deviceId) override {
     std::lock_guard lock(mutex_);
-    auto select = db_.prepare(std::string("SELECT ") + kDeviceColumns +
-                              " FROM devices WHERE id = ?");
+    auto select =
+        db_.prepare(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE id = ?");
     if (!select) return select.status();
     select->bind(1, deviceId);
     auto row = select->step();
@@ -91,7 +93,8 @@ class SqliteStorage final : public Storage {
 
   Result<std::vector<Device>> devices() override {
     std::lock_guard lock(mutex_);
-    auto select = db_.prepare(std::string("SELECT ") + kDeviceColumns + " FROM devices ORDER BY id");
+    auto select =
+        db_.prepare(std::string("SELECT ") + kDeviceColumns + " FROM devices ORDER BY id");
     if (!select) return select.status();
     std::vector<Device> out;
     while (true) {
@@ -107,8 +110,8 @@ class SqliteStorage final : public Storage {
     std::lock_guard lock(mutex_);
     Transaction tx(db_);
     TILLID_RETURN_IF_ERROR(tx.begun());
-    auto known = db_.prepare(
-        "SELECT sha256 FROM batches WHERE device_id = ? AND idempotency_key = ?");
+    auto known =
+        db_.prepare("SELECT sha256 FROM batches WHERE device_id = ? AND idempotency_key = ?");
     if (!known) return known.status();
     known->bind(1, batch.deviceId).bind(2, batch.idempotencyKey);
     auto row = known->step();

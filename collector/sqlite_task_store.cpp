@@ -92,10 +92,12 @@ class SqliteTaskStore final : public TaskStore {
     auto update = db_.prepare(
         "UPDATE tasks SET state = ?, reason = ?, result = ?, answered_at = ? WHERE id = ?");
     if (!update) return update.status();
-    TILLID_RETURN_IF_ERROR(
-        update->bind(1, state).bind(2, reason).bind(3, result).bind(4, formatTimestamp(now))
-            .bind(5, taskId)
-            .run());
+    TILLID_RETURN_IF_ERROR(update->bind(1, state)
+                               .bind(2, reason)
+                               .bind(3, result)
+                               .bind(4, formatTimestamp(now))
+                               .bind(5, taskId)
+                               .run());
     TILLID_RETURN_IF_ERROR(tx.commit());
     return true;
   }
@@ -137,11 +139,11 @@ class SqliteTaskStore final : public TaskStore {
         .run();
   }
 
-  Result<std::vector<AccessRecord>> accessLog(const std::string& deviceId,
-                                              int64_t limit) override {
+  Result<std::vector<AccessRecord>> accessLog(const std::string& deviceId, int64_t limit) override {
     std::lock_guard lock(mutex_);
-    auto s = db_.prepare(std::string("SELECT ") + kAccessColumns +
-                         " FROM access_log WHERE (? = '' OR device_id = ?) ORDER BY seq DESC LIMIT ?");
+    auto s =
+        db_.prepare(std::string("SELECT ") + kAccessColumns +
+                    " FROM access_log WHERE (? = '' OR device_id = ?) ORDER BY seq DESC LIMIT ?");
     if (!s) return s.status();
     s->bind(1, deviceId).bind(2, deviceId).bind(3, limit);
     std::vector<AccessRecord> out;

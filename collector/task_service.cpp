@@ -142,10 +142,9 @@ std::optional<ApiResponse> TaskService::route(const ApiRequest& request) const {
     }
     return errorResponse(404, "not_found", "no endpoint " + request.method + " " + request.path);
   }
-  const bool mine =
-      parts.count() >= 3 && parts[0] == "v1" && parts[1] == "admin" &&
-      (parts[2] == "tasks" || parts[2] == "spot-checks" || parts[2] == "access-log" ||
-       parts[2] == "order-keys" || parts[2] == "records");
+  const bool mine = parts.count() >= 3 && parts[0] == "v1" && parts[1] == "admin" &&
+                    (parts[2] == "tasks" || parts[2] == "spot-checks" || parts[2] == "access-log" ||
+                     parts[2] == "order-keys" || parts[2] == "records");
   if (!mine) return std::nullopt;
   const std::string& role = request.clientOrganizationalUnit;
   if (!request.clientCommonName || !tasks::isAdministratorRole(role)) {
@@ -188,10 +187,10 @@ void TaskService::waitForChange(const std::string& deviceId, uint64_t seen,
                                 std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock lock(mutex_);
   // A store that reports other collectors' changes needs no re-reading in between.
-  const auto until =
-      watched_ ? deadline : std::min(deadline, std::chrono::steady_clock::now() + settings_.recheck);
-  changed_.wait_until(lock, until,
-                      [&] { return changeCount(deviceId) != seen || shuttingDown_; });
+  const auto until = watched_
+                         ? deadline
+                         : std::min(deadline, std::chrono::steady_clock::now() + settings_.recheck);
+  changed_.wait_until(lock, until, [&] { return changeCount(deviceId) != seen || shuttingDown_; });
 }
 
 void TaskService::shutdown() {
@@ -203,8 +202,8 @@ void TaskService::shutdown() {
 }
 
 ApiResponse TaskService::pollTasks(const ApiRequest& request, const std::string& deviceId) const {
-  const auto wait = std::chrono::seconds(
-      std::clamp<int64_t>(integerParameter(request.query, "wait", 0), 0, settings_.maxWait.count()));
+  const auto wait = std::chrono::seconds(std::clamp<int64_t>(
+      integerParameter(request.query, "wait", 0), 0, settings_.maxWait.count()));
   const auto deadline = std::chrono::steady_clock::now() + wait;
   while (true) {
     uint64_t seen = 0;
@@ -317,9 +316,9 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
       neededRole = tasks::kRoleInvestigator;
       if (caseRef.empty()) return refuse(request, role, body, "an investigation needs --case");
     } else {
-      return refuse(request, role, body,
-                    "purpose '" + purpose +
-                        "' is not allowed: use spot-check, investigation or audit-check");
+      return refuse(
+          request, role, body,
+          "purpose '" + purpose + "' is not allowed: use spot-check, investigation or audit-check");
     }
   } else if (type == "offboard") {
     neededRole = tasks::kRoleOffboarding;
@@ -330,17 +329,16 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
   }
   if (!neededRole.empty()) {
     if (role != neededRole) {
-      return refuse(request, role, body, "'" + type + "' for " + purpose + " needs the " +
-                                             neededRole + " role, the certificate has " + role);
+      return refuse(request, role, body,
+                    "'" + type + "' for " + purpose + " needs the " + neededRole +
+                        " role, the certificate has " + role);
     }
     if (!order) return refuse(request, role, body, "'" + type + "' needs a signed order");
     const tasks::TrustedKey* key = orderKeys_.find(order->keyId);
-    if (key == nullptr || !tasks::verifyEd25519(key->publicKey,
-                                                tasks::canonicalOrder(order->order),
+    if (key == nullptr || !tasks::verifyEd25519(key->publicKey, tasks::canonicalOrder(order->order),
                                                 order->signature)) {
       return refuse(request, role, body,
-                    "the order is not signed by a known administrator key (" + order->keyId +
-                        ")");
+                    "the order is not signed by a known administrator key (" + order->keyId + ")");
     }
     if (order->order.device != deviceId || order->order.type != type ||
         order->order.purpose != purpose || order->order.caseRef != caseRef) {
@@ -429,7 +427,9 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
     queued->set("type", type);
     queued->set("seed", std::to_string(seed));
     if (Status stored = tasks_.logAccess({now, task.requestedBy, role, "query.queued", id,
-                                                "spot-check", "", canonicalJson(queued)}); !stored) return storageFailure(stored);
+                                          "spot-check", "", canonicalJson(queued)});
+        !stored)
+      return storageFailure(stored);
     created->add(adminTaskJson(task));
   }
   for (const auto& id : drawn) notifyChange(id);
@@ -441,8 +441,8 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
 }
 
 ApiResponse TaskService::showTask(const ApiRequest& request, const std::string& taskId) const {
-  const auto wait = std::chrono::seconds(
-      std::clamp<int64_t>(integerParameter(request.query, "wait", 0), 0, settings_.maxWait.count()));
+  const auto wait = std::chrono::seconds(std::clamp<int64_t>(
+      integerParameter(request.query, "wait", 0), 0, settings_.maxWait.count()));
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::string deviceId;  // the task's, known after the first read
   while (true) {
@@ -469,9 +469,9 @@ ApiResponse TaskService::showTask(const ApiRequest& request, const std::string& 
 }
 
 ApiResponse TaskService::listTasks(const ApiRequest& request) const {
-  auto list = tasks_.tasks(queryParameter(request.query, "device"),
-                           std::clamp<int64_t>(integerParameter(request.query, "limit", 100), 1,
-                                               10000));
+  auto list =
+      tasks_.tasks(queryParameter(request.query, "device"),
+                   std::clamp<int64_t>(integerParameter(request.query, "limit", 100), 1, 10000));
   if (!list) return storageFailure(list.status());
   Array::Ptr rows = new Array;
   for (const auto& t : *list) rows->add(adminTaskJson(t));
@@ -485,9 +485,9 @@ ApiResponse TaskService::records(const ApiRequest& request) const {
   if (kind != "flag" && kind != "anchor") {
     return errorResponse(400, "malformed", "kind must be flag or anchor");
   }
-  auto list = storage_.records(queryParameter(request.query, "device"), kind,
-                               std::clamp<int64_t>(integerParameter(request.query, "limit", 1000),
-                                                   1, 100000));
+  auto list = storage_.records(
+      queryParameter(request.query, "device"), kind,
+      std::clamp<int64_t>(integerParameter(request.query, "limit", 1000), 1, 100000));
   if (!list) return storageFailure(list.status());
   Array::Ptr rows = new Array;
   for (const auto& r : *list) {
@@ -504,9 +504,9 @@ ApiResponse TaskService::records(const ApiRequest& request) const {
 }
 
 ApiResponse TaskService::accessLog(const ApiRequest& request) const {
-  auto list = tasks_.accessLog(queryParameter(request.query, "device"),
-                               std::clamp<int64_t>(integerParameter(request.query, "limit", 100),
-                                                   1, 10000));
+  auto list = tasks_.accessLog(
+      queryParameter(request.query, "device"),
+      std::clamp<int64_t>(integerParameter(request.query, "limit", 100), 1, 10000));
   if (!list) return storageFailure(list.status());
   Array::Ptr rows = new Array;
   for (const auto& r : *list) rows->add(accessJson(r));

@@ -35,7 +35,7 @@
 namespace tillid::collector {
 
 struct TaskServiceSettings {
-  std::chrono::seconds maxWait{60};       // longest poll the collector holds open
+  std::chrono::seconds maxWait{60};          // longest poll the collector holds open
   std::chrono::seconds redeliverAfter{300};  // an unanswered delivered task goes out again
   // How often a waiting poll re-reads the store, for tasks queued by another collector,
   // when the store cannot report those changes itself (TaskStore::watchChanges).
@@ -93,8 +93,8 @@ class TaskService final : public ApiRoutes {
   mutable uint64_t generation_ = 0;  // GUARDED_BY(mutex_): bumped by changes of any device
   // GUARDED_BY(mutex_): bumped by changes of one device's tasks
   mutable std::unordered_map<std::string, uint64_t> deviceChanges_;
-  bool watched_ = false;  // the store reports other collectors' changes (set once)
-  bool shuttingDown_ = false;        // GUARDED_BY(mutex_)
+  bool watched_ = false;       // the store reports other collectors' changes (set once)
+  bool shuttingDown_ = false;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace tillid::collector

@@ -18,7 +18,7 @@ namespace tillid::collector {
 struct StoredTask {
   std::string id;
   std::string deviceId;
-  std::string type;         // named query ("usage-summary") or order type ("offboard")
+  std::string type;  // named query ("usage-summary") or order type ("offboard")
   std::string purpose;
   std::string caseRef;
   std::string requestedBy;  // the administrator's certificate CN
@@ -29,20 +29,20 @@ struct StoredTask {
   std::string state = "queued";  // queued, delivered, answered, refused, failed
   std::string deliveredAt;       // last delivery; "" before the first
   std::string answeredAt;
-  std::string reason;            // the device's reason for refused/failed
-  std::string result;            // canonical JSON object; "" before the answer
+  std::string reason;  // the device's reason for refused/failed
+  std::string result;  // canonical JSON object; "" before the answer
 };
 
 // One line of the collector's access log: who asked what of which device, and why.
 struct AccessRecord {
   std::string time;
-  std::string actor;     // administrator CN, or "device:<id>"
+  std::string actor;  // administrator CN, or "device:<id>"
   std::string role;
   std::string action;    // query.queued, query.refused, query.answered, spot-check.drawn, ...
   std::string deviceId;  // "" when not about one device
   std::string purpose;
   std::string caseRef;
-  std::string details;   // canonical JSON object
+  std::string details;  // canonical JSON object
 };
 
 class TaskStore {
@@ -53,8 +53,7 @@ class TaskStore {
   // The device's unanswered tasks in creation order: queued ones, and delivered ones whose
   // last delivery is older than `redeliverBefore`. Marks them delivered at `now`.
   virtual Result<std::vector<StoredTask>> takePending(const std::string& deviceId, TimePoint now,
-                                                      TimePoint redeliverBefore,
-                                                      int64_t limit) = 0;
+                                                      TimePoint redeliverBefore, int64_t limit) = 0;
   // Records the device's answer. kNotFound when the device has no such task; false (and
   // nothing changed) when the task was answered before.
   virtual Result<bool> completeTask(const std::string& deviceId, const std::string& taskId,

@@ -48,28 +48,28 @@ const Column kLast = {"last_hour", {"Seneste", "Last"}};
 const std::vector<Column> kCategoryColumns = {
     kCategory, kReceived, kSent, kConnections, {"active_seconds", {"Aktiv", "Active"}},
     kFirst,    kLast};
-const std::vector<Column> kDestinationColumns = {
-    {"destination", {"Destination", "Destination"}}, kService, kCategory, kReceived, kSent,
-    kConnections, kFirst, kLast};
-const std::vector<Column> kFlagColumns = {{"kind", {"Markering", "Flag"}},
-                                          kService,
-                                          {"start", {"Fra", "From"}},
-                                          {"end", {"Til", "To"}},
-                                          {"avg_mbps", {"Mbit/s", "Mbit/s"}},
-                                          {"state", {"Status", "State"}}};
+const std::vector<Column> kDestinationColumns = {{"destination", {"Destination", "Destination"}},
+                                                 kService,
+                                                 kCategory,
+                                                 kReceived,
+                                                 kSent,
+                                                 kConnections,
+                                                 kFirst,
+                                                 kLast};
+const std::vector<Column> kFlagColumns = {
+    {"kind", {"Markering", "Flag"}},    kService,
+    {"start", {"Fra", "From"}},         {"end", {"Til", "To"}},
+    {"avg_mbps", {"Mbit/s", "Mbit/s"}}, {"state", {"Status", "State"}}};
 const std::vector<Column> kSessionColumns = {{"server", {"Citrix-server", "Citrix server"}},
                                              {"start", {"Start", "Start"}},
                                              {"end", {"Slut", "End"}},
                                              {"bytes_from_server", {"Modtaget", "Received"}},
                                              {"bytes_to_server", {"Sendt", "Sent"}}};
-const std::vector<Column> kAccessColumns = {{"time", {"Hvornår", "When"}},
-                                            {"who", {"Hvem", "Who"}},
-                                            {"query", {"Hvad", "What"}},
-                                            {"purpose", {"Formål", "Purpose"}},
-                                            {"case", {"Sag", "Case"}},
-                                            {"signed_by", {"Underskrevet af", "Signed by"}},
-                                            {"outcome", {"Udfald", "Outcome"}},
-                                            {"reason", {"Begrundelse", "Reason"}}};
+const std::vector<Column> kAccessColumns = {
+    {"time", {"Hvornår", "When"}},      {"who", {"Hvem", "Who"}},
+    {"query", {"Hvad", "What"}},        {"purpose", {"Formål", "Purpose"}},
+    {"case", {"Sag", "Case"}},          {"signed_by", {"Underskrevet af", "Signed by"}},
+    {"outcome", {"Udfald", "Outcome"}}, {"reason", {"Begrundelse", "Reason"}}};
 
 const Text kTitle = {"Det har Tillid registreret om dig", "What Tillid holds about you"};
 const Text kAccount = {"Konto", "Account"};
@@ -161,7 +161,8 @@ std::string shortTime(std::string t) {
 
 std::string cell(const Object::Ptr& row, const Column& c, Language language) {
   const std::string key = c.key;
-  const bool time = key == "time" || key == "start" || key == "end" || key.find("hour") != std::string::npos;
+  const bool time =
+      key == "time" || key == "start" || key == "end" || key.find("hour") != std::string::npos;
   if (time) return shortTime(text(row, key));
   const std::string value = text(row, key, language);
   // The one stored word a reader sees in place of a name (usage/privacy_filter.h).
@@ -206,15 +207,13 @@ void printTextTable(std::ostream& out, const Array::Ptr& list, const std::vector
 
 std::string effectiveDate(const Object::Ptr& data, Language language) {
   const std::string from = text(data, "effective_from");
-  return from.empty() ? kSinceInstalled.in(language)
-                      : std::string(kFrom.in(language)) + " " + from;
+  return from.empty() ? kSinceInstalled.in(language) : std::string(kFrom.in(language)) + " " + from;
 }
 
 void printText(const Object::Ptr& data, Language l) {
   std::cout << kTitle.in(l) << " (" << text(data, "user") << "), "
             << shortTime(text(data, "generated")) << " UTC\n\n"
-            << kRecorded.in(l) << " " << effectiveDate(data, l) << ": " << kWhatShort.in(l)
-            << "\n"
+            << kRecorded.in(l) << " " << effectiveDate(data, l) << ": " << kWhatShort.in(l) << "\n"
             << kDeletedAfter.in(l) << " " << text(data, "retention_days") << " " << kDays.in(l)
             << ".\n";
   for (const Section& section : kSections) {
@@ -247,7 +246,8 @@ std::string html(const Object::Ptr& data, Language l) {
   out << "<!DOCTYPE html>\n<html lang=\"" << (l == Language::kDanish ? "da" : "en")
       << "\"><head><meta charset=\"utf-8\">\n"
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      << "<title>" << kTitle.in(l) << "</title>" << R"(
+      << "<title>" << kTitle.in(l) << "</title>"
+      << R"(
 <style>
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 64em; color: #1b1b1b;
        line-height: 1.45; padding: 0 1em; }
@@ -288,7 +288,8 @@ int myData(const ParsedArgs& args) {
   auto data = parseJsonObject(*answer);
   if (!data) return fail(kProgram, "the agent's answer is not readable: " + answer->substr(0, 200));
   if ((*data)->has("error")) return fail(kProgram, text(*data, "error"));
-  const std::string lang = args.value("lang").value_or(context->config.string("employee_view.language"));
+  const std::string lang =
+      args.value("lang").value_or(context->config.string("employee_view.language"));
   if (lang != "da" && lang != "en") return fail(kProgram, "--lang must be da or en", kExitUsage);
   const Language language = lang == "da" ? Language::kDanish : Language::kEnglish;
   if (args.has("json")) {

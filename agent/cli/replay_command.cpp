@@ -3,9 +3,9 @@
 // test path: what a replay records is what the agent would have recorded live, except
 // that no process or user can be known ("unknown").
 
-#include <Poco/JSON/Object.h>
 #include <Poco/File.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
 
 #include <iostream>
 
@@ -93,8 +93,8 @@ void printText(const usage::UsagePipelineStats& stats, const std::vector<FileRes
             << "packets:  " << stats.packets << " (" << stats.bytes << " bytes)\n"
             << "flows:    " << stats.flows.created << " (" << stats.flows.evicted
             << " evicted when the flow table was full)\n"
-            << "dns:      " << stats.dns.dnsResponses << " responses ("
-            << stats.dns.dnsMalformed << " malformed)\n"
+            << "dns:      " << stats.dns.dnsResponses << " responses (" << stats.dns.dnsMalformed
+            << " malformed)\n"
             << "skipped:  " << stats.skippedTotal() << " frames";
   for (size_t i = 1; i < usage::kParseOutcomeCount; ++i) {
     if (stats.skipped[i] == 0) continue;
@@ -120,12 +120,11 @@ int replay(const ParsedArgs& args) {
   effective.add("set", "capture.enabled=false");  // a replay never starts a live capture
   auto context = loadAgentContext(effective);
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
-  setupLogging(context->config.string("log.target"), context->config.string("log.level"),
-               kProgram);
+  setupLogging(context->config.string("log.target"), context->config.string("log.level"), kProgram);
   auto privacy = usage::PrivacyFilter::fromConfig(context->config);
   if (!privacy) return fail(kProgram, privacy.status().message(), kExitUsage);
-  auto pipeline = usage::UsagePipeline::create(usage::usagePipelineOptions(context->config),
-                                               *privacy, nullptr);
+  auto pipeline =
+      usage::UsagePipeline::create(usage::usagePipelineOptions(context->config), *privacy, nullptr);
   if (!pipeline) return fail(kProgram, pipeline.status().message());
 
   try {
@@ -163,8 +162,8 @@ int replay(const ParsedArgs& args) {
   } else {
     printText(stats, files);
   }
-  const bool anyFailed = std::any_of(files.begin(), files.end(),
-                                     [](const FileResult& f) { return !f.error.empty(); });
+  const bool anyFailed =
+      std::any_of(files.begin(), files.end(), [](const FileResult& f) { return !f.error.empty(); });
   return anyFailed ? kExitFailure : kExitOk;
 }
 

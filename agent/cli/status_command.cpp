@@ -52,8 +52,8 @@ Status readStoreFacts(const StatePaths& paths, Poco::JSON::Object& out) {
     out.set("audit_head_seq", (*head)->seq);
     out.set("audit_head_hash", (*head)->hash);
   }
-  auto health = db->prepare(
-      "SELECT time, rss_bytes, cpu_us FROM health_samples ORDER BY id DESC LIMIT 1");
+  auto health =
+      db->prepare("SELECT time, rss_bytes, cpu_us FROM health_samples ORDER BY id DESC LIMIT 1");
   if (health) {
     auto row = health->step();
     if (row && *row) {
@@ -85,8 +85,8 @@ void printText(const Poco::JSON::Object& s) {
                           : "empty");
   if (s.has("rss_bytes")) {
     line("resources:", humanBytes(s.getValue<int64_t>("rss_bytes")) + " resident, " +
-                           std::to_string(s.getValue<int64_t>("cpu_us") / 1000) +
-                           " ms CPU (at " + s.getValue<std::string>("health_time") + ")");
+                           std::to_string(s.getValue<int64_t>("cpu_us") / 1000) + " ms CPU (at " +
+                           s.getValue<std::string>("health_time") + ")");
   }
   line("last recovery:",
        s.has("last_recovery") ? s.getValue<std::string>("last_recovery") : "none");
@@ -104,8 +104,7 @@ bool stateDirectoryClosed(const std::string& root) {
 
 // The state directory an agent process was started with: its --state-dir, else the
 // default (a --config file naming another one is out of an ordinary user's sight).
-std::string stateDirectoryOf(const std::vector<std::string>& args,
-                             const std::string& defaultDir) {
+std::string stateDirectoryOf(const std::vector<std::string>& args, const std::string& defaultDir) {
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--state-dir" && i + 1 < args.size()) return args[i + 1];
     if (args[i].rfind("--state-dir=", 0) == 0) return args[i].substr(12);

@@ -7,13 +7,15 @@ namespace embedded {
 extern const char agent_default_json[];
 }
 
-const char* agentDefaultConfigText() { return embedded::agent_default_json; }
+const char* agentDefaultConfigText() {
+  return embedded::agent_default_json;
+}
 
 std::vector<ConfigConstraint> agentConfigConstraints() {
   return {
       oneOfConstraint("log.target", {"stderr", "syslog"}),
-      oneOfConstraint("log.level", {"trace", "debug", "information", "notice", "warning",
-                                    "error", "critical", "fatal"}),
+      oneOfConstraint("log.level", {"trace", "debug", "information", "notice", "warning", "error",
+                                    "critical", "fatal"}),
       rangeConstraint("store.batch_max_rows", 1, 100000),
       rangeConstraint("store.batch_max_ms", 1, 60000),
       rangeConstraint("store.busy_timeout_ms", 0, 600000),

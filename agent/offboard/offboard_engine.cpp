@@ -353,8 +353,8 @@ Status OffboardEngine::act(RunRecord& run, const std::vector<StepRecord>& all, S
         TILLID_RETURN_IF_ERROR(db_.exec(std::string("DELETE FROM ") + table));
       }
       // Unsent usage and flags go too; certificates never.
-      TILLID_RETURN_IF_ERROR(db_.exec(std::string("DELETE FROM outbox WHERE kind NOT IN ") +
-                                      kNotPersonalRecords));
+      TILLID_RETURN_IF_ERROR(
+          db_.exec(std::string("DELETE FROM outbox WHERE kind NOT IN ") + kNotPersonalRecords));
       TILLID_RETURN_IF_ERROR(db_.exec("VACUUM"));
       TILLID_RETURN_IF_ERROR(db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
       result->set("tables_cleared", static_cast<int>(kPersonalTables.size()) + 1);
@@ -527,8 +527,7 @@ Status OffboardEngine::verify(RunRecord& run, const std::vector<StepRecord>& all
       if (!key) return key.status();
       report::OpenSslPtr<BIO> bio(BIO_new(BIO_s_mem()));
       PEM_write_bio_PUBKEY(bio.get(), key->get());
-      auto checked =
-          report::verifySignedCertificate(run.certificate, report::bioText(bio.get()));
+      auto checked = report::verifySignedCertificate(run.certificate, report::bioText(bio.get()));
       v->set("method", "signature checked with the device key");
       v->set("signature_valid", checked.isOk());
       if (!checked) outcome = checked.status();

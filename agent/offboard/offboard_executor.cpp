@@ -36,8 +36,8 @@ class ResetServiceRequester final : public OffboardExecutor {
       logger("offboard").error("cannot request the reset: " + written.message());
       return;
     }
-    logger("offboard").notice("offboarding requested from tillid-reset.service (case " +
-                              (*run)->caseRef + ")");
+    logger("offboard")
+        .notice("offboarding requested from tillid-reset.service (case " + (*run)->caseRef + ")");
   }
   void stop() override {}
 
@@ -49,14 +49,16 @@ class ResetServiceRequester final : public OffboardExecutor {
 }  // namespace
 
 std::unique_ptr<OffboardExecutor> makeOffboardExecutor(EngineSettings settings,
-                                                      OffboardExecutor::DatabaseOpener open) {
+                                                       OffboardExecutor::DatabaseOpener open) {
   if (settings.offboard.executor == Executor::kResetService) {
     return std::make_unique<ResetServiceRequester>(settings.stateDir, std::move(open));
   }
   return std::make_unique<OffboardRunner>(std::move(settings), std::move(open));
 }
 
-std::string offboardLockPath(const std::string& stateDir) { return stateDir + "/offboard.lock"; }
+std::string offboardLockPath(const std::string& stateDir) {
+  return stateDir + "/offboard.lock";
+}
 
 std::string resetRequestPath(const std::string& stateDir) {
   return stateDir + "/offboard.requested";
@@ -78,7 +80,8 @@ Status writeResetRequest(const std::string& stateDir, const RunRecord& run) {
   }
   std::error_code error;
   std::filesystem::rename(partial, path, error);
-  if (error) return Status::error(ErrorCode::kIo, "cannot rename to " + path + ": " + error.message());
+  if (error)
+    return Status::error(ErrorCode::kIo, "cannot rename to " + path + ": " + error.message());
   return Status::ok();
 }
 

@@ -32,7 +32,7 @@ class OffboardExecutor {
 };
 
 std::unique_ptr<OffboardExecutor> makeOffboardExecutor(EngineSettings settings,
-                                                      OffboardExecutor::DatabaseOpener open);
+                                                       OffboardExecutor::DatabaseOpener open);
 
 // Held by whoever carries out the run, so that two never do at once.
 std::string offboardLockPath(const std::string& stateDir);

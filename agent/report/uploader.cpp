@@ -18,7 +18,9 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 // "YYYY-MM-DDTHH:00:00Z", the format of usage_hourly.hour.
-std::string hourStart(TimePoint t) { return formatTimestamp(t).substr(0, 13) + ":00:00Z"; }
+std::string hourStart(TimePoint t) {
+  return formatTimestamp(t).substr(0, 13) + ":00:00Z";
+}
 
 // Closed hours of usage_hourly not yet in the outbox, tracked by a watermark in meta.
 Status enqueueClosedUsage(store::Database& db, TimePoint closedBefore) {
@@ -118,7 +120,9 @@ Uploader::Uploader(store::Writer& writer, EnrollmentFiles files, Enrollment enro
   thread_ = std::thread([this] { loop(); });
 }
 
-Uploader::~Uploader() { stop(); }
+Uploader::~Uploader() {
+  stop();
+}
 
 void Uploader::stop() {
   {
@@ -155,9 +159,8 @@ milliseconds Uploader::backoff(std::optional<seconds> retryAfter) {
 void Uploader::recordFailure(const std::string& message) {
   logger("report").warning("upload failed: " + message);
   const std::string value = formatTimestamp(WallClock::now()) + " " + message;
-  writer_.submit([value](store::Database& db) {
-    return store::setMeta(db, "report.last_error", value);
-  });
+  writer_.submit(
+      [value](store::Database& db) { return store::setMeta(db, "report.last_error", value); });
 }
 
 Status Uploader::prepareOutbox() {
@@ -166,12 +169,13 @@ Status Uploader::prepareOutbox() {
   if (anchorDue) nextAnchor_ = now + settings_.anchorInterval;
   const TimePoint closedBefore = WallClock::now() - settings_.usageCloseDelay;
   const int64_t budget = settings_.budgetBytes;
-  return store::runInWriter<bool>(writer_, [=](store::Database& db) -> Result<bool> {
-           TILLID_RETURN_IF_ERROR(enqueueClosedUsage(db, closedBefore));
-           if (anchorDue) TILLID_RETURN_IF_ERROR(enqueueAnchor(db));
-           TILLID_RETURN_IF_ERROR(enforceBudget(db, budget));
-           return true;
-         })
+  return store::runInWriter<bool>(writer_,
+                                  [=](store::Database& db) -> Result<bool> {
+                                    TILLID_RETURN_IF_ERROR(enqueueClosedUsage(db, closedBefore));
+                                    if (anchorDue) TILLID_RETURN_IF_ERROR(enqueueAnchor(db));
+                                    TILLID_RETURN_IF_ERROR(enforceBudget(db, budget));
+                                    return true;
+                                  })
       .status();
 }
 

@@ -31,8 +31,8 @@ void recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
     details->set("moved_to", opened.recovery->movedTo);
     (void)audit::append(db, "agent", "store.recovered", details);
     (void)store::setMeta(db, "last_recovery",
-                         formatTimestamp(WallClock::now()) + " " + opened.recovery->movedTo +
-                             " (" + opened.recovery->reason + ")");
+                         formatTimestamp(WallClock::now()) + " " + opened.recovery->movedTo + " (" +
+                             opened.recovery->reason + ")");
   }
   for (const auto& m : opened.migrations) {
     Object::Ptr details = new Object;
@@ -53,8 +53,7 @@ void recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
     }
     details->set("sha256", sha256Hex(current));
     details->set("source", config.sourceFile().empty() ? "defaults" : config.sourceFile());
-    (void)audit::append(db, "agent", before.empty() ? "config.initial" : "config.changed",
-                        details);
+    (void)audit::append(db, "agent", before.empty() ? "config.initial" : "config.changed", details);
     (void)store::setMeta(db, "config", current);
   }
 }
@@ -97,13 +96,13 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   agent->health_ = std::make_unique<HealthSampler>(
       *agent->writer_, std::chrono::milliseconds(config.integer("health.interval_ms")),
       config.integer("health.keep_samples"));
-  agent->retention_ = std::make_unique<usage::RetentionScheduler>(
-      *agent->writer_, usage::retentionRules(config));
+  agent->retention_ =
+      std::make_unique<usage::RetentionScheduler>(*agent->writer_, usage::retentionRules(config));
   if (config.boolean("capture.enabled")) {
     // Citrix sessions and heavy streaming are judged on the same packets.
     agent->processes_ = platform::makeProcessLister();
-    agent->citrix_ = std::make_unique<citrix::CitrixMonitor>(config, *agent->writer_,
-                                                             agent->processes_.get());
+    agent->citrix_ =
+        std::make_unique<citrix::CitrixMonitor>(config, *agent->writer_, agent->processes_.get());
     auto capture = UsageCapture::start(config, *agent->writer_, agent->citrix_->observers());
     if (capture) {
       agent->capture_ = std::move(*capture);
@@ -163,7 +162,9 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   return agent;
 }
 
-Agent::~Agent() { stop("destroyed"); }
+Agent::~Agent() {
+  stop("destroyed");
+}
 
 void Agent::audit(const std::string& actor, const std::string& action, Object::Ptr details) {
   writer_->submit([actor, action, details](store::Database& db) {
@@ -174,9 +175,9 @@ void Agent::audit(const std::string& actor, const std::string& action, Object::P
 void Agent::stop(const std::string& reason) {
   if (stopped_) return;
   stopped_ = true;
-  capture_.reset();  // first: it hands its last usage to the writer
+  capture_.reset();                // first: it hands its last usage to the writer
   if (citrix_) citrix_->finish();  // after the capture thread: ends streams and sessions
-  watchdog_.reset();  // no ping may follow STOPPING
+  watchdog_.reset();               // no ping may follow STOPPING
   if (notifier_) notifier_->stopping();
   health_.reset();
   retention_.reset();

@@ -9,16 +9,16 @@
 #include "agent/citrix/citrix_monitor.h"
 #include "agent/core/config.h"
 #include "agent/offboard/offboard_executor.h"
+#include "agent/report/uploader.h"
 #include "agent/service/health_sampler.h"
 #include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
 #include "agent/service/usage_capture.h"
-#include "agent/report/uploader.h"
 #include "agent/store/writer.h"
 #include "agent/tasks/task_channel.h"
-#include "platform/local_socket.h"
 #include "agent/usage/retention.h"
 #include "platform/instance_lock.h"
+#include "platform/local_socket.h"
 #include "platform/process_lister.h"
 #include "platform/service_notifier.h"
 
@@ -43,8 +43,7 @@ class Agent {
 
   store::Writer& writer() { return *writer_; }
   // Appends a security-log entry through the writer (committed with the next batch).
-  void audit(const std::string& actor, const std::string& action,
-             Poco::JSON::Object::Ptr details);
+  void audit(const std::string& actor, const std::string& action, Poco::JSON::Object::Ptr details);
 
  private:
   Agent() = default;
@@ -53,12 +52,12 @@ class Agent {
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<HealthSampler> health_;
   std::unique_ptr<usage::RetentionScheduler> retention_;
-  std::unique_ptr<platform::ProcessLister> processes_;  // for the Citrix monitor
-  std::unique_ptr<citrix::CitrixMonitor> citrix_;  // observes capture_'s pipeline
-  std::unique_ptr<UsageCapture> capture_;  // live capture when capture.enabled
-  std::unique_ptr<report::Uploader> uploader_;  // null when not enrolled
-  std::unique_ptr<tasks::TaskChannel> tasks_;    // null when not enrolled
-  std::unique_ptr<platform::LocalSocketServer> myData_;  // the employee view; may be null
+  std::unique_ptr<platform::ProcessLister> processes_;    // for the Citrix monitor
+  std::unique_ptr<citrix::CitrixMonitor> citrix_;         // observes capture_'s pipeline
+  std::unique_ptr<UsageCapture> capture_;                 // live capture when capture.enabled
+  std::unique_ptr<report::Uploader> uploader_;            // null when not enrolled
+  std::unique_ptr<tasks::TaskChannel> tasks_;             // null when not enrolled
+  std::unique_ptr<platform::LocalSocketServer> myData_;   // the employee view; may be null
   std::unique_ptr<offboard::OffboardExecutor> offboard_;  // carries out an accepted reset
   std::unique_ptr<platform::ServiceNotifier> notifier_;
   std::unique_ptr<ServiceWatchdog> watchdog_;  // after notifier_: destroyed before it

@@ -23,7 +23,9 @@ struct MdCtxFree {
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
 };
 
-EVP_PKEY* pkey(const std::shared_ptr<void>& key) { return static_cast<EVP_PKEY*>(key.get()); }
+EVP_PKEY* pkey(const std::shared_ptr<void>& key) {
+  return static_cast<EVP_PKEY*>(key.get());
+}
 
 std::shared_ptr<void> own(EVP_PKEY* key) {
   return std::shared_ptr<void>(key, [](void* p) { EVP_PKEY_free(static_cast<EVP_PKEY*>(p)); });
@@ -57,7 +59,9 @@ Object::Ptr orderToJson(const Order& order) {
   return o;
 }
 
-std::string canonicalOrder(const Order& order) { return canonicalJson(orderToJson(order)); }
+std::string canonicalOrder(const Order& order) {
+  return canonicalJson(orderToJson(order));
+}
 
 Object::Ptr signedOrderToJson(const SignedOrder& signedOrder) {
   Object::Ptr o = new Object;
@@ -78,11 +82,11 @@ Result<SignedOrder> parseSignedOrder(const Object::Ptr& json) {
     std::string* target;
     bool allowEmpty;
   };
-  for (const Field& f : {Field{"device", &order.device, false}, Field{"type", &order.type, false},
-                         Field{"purpose", &order.purpose, false},
-                         Field{"case", &order.caseRef, true}, Field{"nonce", &order.nonce, false},
-                         Field{"expires", &order.expires, false},
-                         Field{"issued_by", &order.issuedBy, false}}) {
+  for (const Field& f :
+       {Field{"device", &order.device, false}, Field{"type", &order.type, false},
+        Field{"purpose", &order.purpose, false}, Field{"case", &order.caseRef, true},
+        Field{"nonce", &order.nonce, false}, Field{"expires", &order.expires, false},
+        Field{"issued_by", &order.issuedBy, false}}) {
     auto value = stringField(*body, f.name, f.allowEmpty);
     if (!value) return value.status();
     *f.target = std::move(*value);
@@ -147,8 +151,9 @@ Result<SignedOrder> OrderSigningKey::sign(const Order& order) const {
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
     return report::openSslError(ErrorCode::kInternal, "signing the order");
   }
-  return SignedOrder{order, keyId(),
-                     base64Encode(std::string_view(reinterpret_cast<const char*>(signature), size))};
+  return SignedOrder{
+      order, keyId(),
+      base64Encode(std::string_view(reinterpret_cast<const char*>(signature), size))};
 }
 
 bool verifyEd25519(const std::string& publicKeyBase64, const std::string& message,

@@ -21,7 +21,9 @@ constexpr uint16_t kTypeAaaa = 28;
 constexpr int64_t kMinTtlMicros = 300'000'000;
 constexpr int64_t kMaxTtlMicros = 86'400'000'000;
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint16_t be16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
 uint32_t be32(const uint8_t* p) {
   return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
          static_cast<uint32_t>(p[2]) << 8 | p[3];
@@ -91,12 +93,11 @@ DestinationNamer::AddressKey DestinationNamer::keyOf(const uint8_t* address, siz
 void DestinationNamer::remember(const uint8_t* address, size_t length, const std::string& domain,
                                 int64_t expiresMicros, int64_t nowMicros) {
   if (cache_.size() >= maxCacheEntries_) {
-    std::erase_if(cache_, [nowMicros](const auto& item) {
-      return item.second.expiresMicros <= nowMicros;
-    });
+    std::erase_if(cache_,
+                  [nowMicros](const auto& item) { return item.second.expiresMicros <= nowMicros; });
     // Still full of live answers: drop an arbitrary eighth rather than grow.
-    for (auto it = cache_.begin(); cache_.size() >= maxCacheEntries_ * 7 / 8 + 1 &&
-                                   it != cache_.end();) {
+    for (auto it = cache_.begin();
+         cache_.size() >= maxCacheEntries_ * 7 / 8 + 1 && it != cache_.end();) {
       it = cache_.erase(it);
     }
   }
@@ -184,7 +185,7 @@ std::string DestinationNamer::registrableDomain(std::string_view hostName) const
     buffer[length++] = c;
   }
   while (length > 0 && buffer[length - 1] == '.') --length;  // the root's trailing dot
-  if (length == 0 || allNumeric) return {};  // nothing, or an IPv4 literal
+  if (length == 0 || allNumeric) return {};                  // nothing, or an IPv4 literal
   buffer[length] = '\0';
   const char* domain = psl_registrable_domain(psl_, buffer);
   return domain != nullptr ? std::string(domain) : std::string(buffer, length);

@@ -14,17 +14,20 @@ constexpr uint16_t kEtherTypeQinQOld = 0x9100;
 constexpr int kMaxVlanTags = 4;
 constexpr int kMaxIpv6ExtensionHeaders = 8;
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint16_t be16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
 
 // Address families a loopback header may carry (they differ between BSDs for IPv6).
-bool isIpv4Family(uint32_t family) { return family == 2; }
+bool isIpv4Family(uint32_t family) {
+  return family == 2;
+}
 bool isIpv6Family(uint32_t family) {
   return family == 10 || family == 24 || family == 28 || family == 30;
 }
 
 // `length`: bytes captured of the IP payload; `declared`: its length by the IP header.
-ParseOutcome parseTransport(const uint8_t* p, size_t length, size_t declared,
-                            ParsedPacket& out) {
+ParseOutcome parseTransport(const uint8_t* p, size_t length, size_t declared, ParsedPacket& out) {
   if (out.protocol == kProtocolTcp) {
     if (length < 20) return ParseOutcome::kTruncated;
     const size_t headerLength = static_cast<size_t>(p[12] >> 4) * 4;
@@ -150,8 +153,8 @@ ParseOutcome parseEthernet(const uint8_t* p, size_t length, ParsedPacket& out) {
   if (length < 14) return ParseOutcome::kTruncated;
   size_t offset = 12;
   uint16_t etherType = be16(p + offset);
-  for (int tags = 0; etherType == kEtherTypeVlan || etherType == kEtherTypeQinQ ||
-                     etherType == kEtherTypeQinQOld;
+  for (int tags = 0;
+       etherType == kEtherTypeVlan || etherType == kEtherTypeQinQ || etherType == kEtherTypeQinQOld;
        ++tags) {
     if (tags == kMaxVlanTags) return ParseOutcome::kMalformed;
     offset += 4;
@@ -162,8 +165,7 @@ ParseOutcome parseEthernet(const uint8_t* p, size_t length, ParsedPacket& out) {
   return parseByEtherType(etherType, p + offset, length - offset, out);
 }
 
-ParseOutcome parseLoopback(const uint8_t* p, size_t length, bool networkOrder,
-                           ParsedPacket& out) {
+ParseOutcome parseLoopback(const uint8_t* p, size_t length, bool networkOrder, ParsedPacket& out) {
   if (length < 4) return ParseOutcome::kTruncated;
   uint32_t family = 0;
   if (networkOrder) {
@@ -172,8 +174,7 @@ ParseOutcome parseLoopback(const uint8_t* p, size_t length, bool networkOrder,
   } else {
     // Written in the capturing host's byte order, which need not be ours: a small value
     // in either order is the family.
-    const uint32_t little = static_cast<uint32_t>(p[3]) << 24 |
-                            static_cast<uint32_t>(p[2]) << 16 |
+    const uint32_t little = static_cast<uint32_t>(p[3]) << 24 | static_cast<uint32_t>(p[2]) << 16 |
                             static_cast<uint32_t>(p[1]) << 8 | p[0];
     const uint32_t big = static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
                          static_cast<uint32_t>(p[2]) << 8 | p[3];

@@ -8,9 +8,8 @@
 //           one day of a heavy user's usage summaries: bytes on the wire and CPU time.
 // Prints one JSON object with the figures.
 
-#include <curl/curl.h>
-
 #include <Poco/JSON/Object.h>
+#include <curl/curl.h>
 
 #include <algorithm>
 #include <chrono>
@@ -52,12 +51,13 @@ Result<Device> enrollDevice(const report::TlsClientOptions& tls, const std::stri
   body->set("token", token);
   body->set("csr", keys->requestPem);
   body->set("hostname", "bench-" + std::to_string(n));
-  auto response = transport.send({"POST", "/v1/enroll", "application/json", {}, canonicalJson(body)});
+  auto response =
+      transport.send({"POST", "/v1/enroll", "application/json", {}, canonicalJson(body)});
   if (!response) return response.status();
   auto answer = parseJsonObject(response->body);
   if (response->status != 201 || !answer) {
-    return Status::error(ErrorCode::kPermission, "enroll: HTTP " + std::to_string(response->status) +
-                                                     " " + response->body);
+    return Status::error(ErrorCode::kPermission,
+                         "enroll: HTTP " + std::to_string(response->status) + " " + response->body);
   }
   return Device{(*answer)->getValue<std::string>("device_id"), keys->privateKeyPem,
                 (*answer)->getValue<std::string>("certificate")};
@@ -92,7 +92,9 @@ std::string usageBatch(const std::string& deviceId, const std::string& batchId, 
   return canonicalJson(batch);
 }
 
-size_t discard(char*, size_t size, size_t count, void*) { return size * count; }
+size_t discard(char*, size_t size, size_t count, void*) {
+  return size * count;
+}
 
 // The p-quantile (0..1) of `values`, sorted in place; 0 when empty.
 double percentile(std::vector<double>& values, double p) {
@@ -178,7 +180,8 @@ int ingest(const ParsedArgs& args, const report::TlsClientOptions& base) {
       long status = 0;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
       if (msg->data.result != CURLE_OK || status != 200) ++errors;
-      latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - u->started).count());
+      latencies.push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - u->started).count());
       curl_multi_remove_handle(multi, msg->easy_handle);
       if (++u->sent < batches) startNext(*u);
     }
@@ -287,8 +290,8 @@ class FleetLoad {
                                  std::chrono::duration<double>(firstPoll(random_)));
     }
     auto nextTask = start;
-    const auto end = start + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double>(seconds));
+    const auto end =
+        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     while (true) {
       const auto now = Clock::now();
       const bool stopping = now >= end;
@@ -406,8 +409,8 @@ class FleetLoad {
   void startPoll(size_t agent) {
     Call& c = polls_[agent];
     c.agent = agent;
-    start(c, Kind::kPoll, serverOf(agent), "/v1/tasks?wait=" + std::to_string(pollWait_),
-          "", &devices_[agent], pollWait_ + 60);
+    start(c, Kind::kPoll, serverOf(agent), "/v1/tasks?wait=" + std::to_string(pollWait_), "",
+          &devices_[agent], pollWait_ + 60);
   }
 
   // Answers the agent's next received task, or polls again.
@@ -433,8 +436,8 @@ class FleetLoad {
   }
 
   void queueTask() {
-    auto idle = std::find_if(adminCalls_.begin(), adminCalls_.end(),
-                             [](const Call& c) { return !c.busy; });
+    auto idle =
+        std::find_if(adminCalls_.begin(), adminCalls_.end(), [](const Call& c) { return !c.busy; });
     if (idle == adminCalls_.end()) return;  // the administrator is slower than the rate
     std::uniform_int_distribution<size_t> pick(0, devices_.size() - 1);
     const size_t agent = pick(random_);
@@ -447,7 +450,8 @@ class FleetLoad {
 
   void fail(Kind kind, const std::string& what) {
     ++figures_[static_cast<size_t>(kind)].errors;
-    if (errorSamples_.size() < 5) errorSamples_.push_back(std::string(kKindNames[static_cast<size_t>(kind)]) + ": " + what);
+    if (errorSamples_.size() < 5)
+      errorSamples_.push_back(std::string(kKindNames[static_cast<size_t>(kind)]) + ": " + what);
   }
 
   void finished(CURL* easy, CURLcode result) {
@@ -472,9 +476,11 @@ class FleetLoad {
           auto answer = parseJsonObject(c->response);
           auto tasks = answer ? (*answer)->getArray("tasks") : nullptr;
           for (size_t i = 0; tasks && i < tasks->size(); ++i) {
-            const std::string id = tasks->getObject(static_cast<unsigned>(i))->getValue<std::string>("id");
+            const std::string id =
+                tasks->getObject(static_cast<unsigned>(i))->getValue<std::string>("id");
             if (auto q = queuedAt_.find(id); q != queuedAt_.end()) {
-              deliveryMs_.push_back(std::chrono::duration<double, std::milli>(now - q->second).count());
+              deliveryMs_.push_back(
+                  std::chrono::duration<double, std::milli>(now - q->second).count());
             } else {
               deliveredEarly_[id] = now;  // before the administrator's answer came back
             }
@@ -580,7 +586,8 @@ int heavyDay(const ParsedArgs& args, report::TlsClientOptions tls) {
     for (int h = 0; h < 24; ++h) {
       for (int d = 0; d < destinations; ++d) {
         Poco::JSON::Object::Ptr p = new Poco::JSON::Object;
-        p->set("hour", "2026-11-20T" + std::string(h < 10 ? "0" : "") + std::to_string(h) + ":00:00Z");
+        p->set("hour",
+               "2026-11-20T" + std::string(h < 10 ? "0" : "") + std::to_string(h) + ":00:00Z");
         p->set("user", "heavy.user");
         p->set("application", d % 3 ? "firefox" : "teams");
         p->set("destination", "site" + std::to_string(d) + ".example.dk");
@@ -615,9 +622,12 @@ int heavyDay(const ParsedArgs& args, report::TlsClientOptions tls) {
     if (!batch) return fail(kProgram, batch.status().message());
     if (batch->batchId.empty()) break;
     jsonBytes += static_cast<int64_t>(batch->json.size());
-    auto response = transport.send({"POST", "/v1/reports", "application/json",
-                                    {{"Content-Encoding", "gzip"}, {"Idempotency-Key", batch->batchId}},
-                                    report::gzipCompress(batch->json)});
+    auto response =
+        transport.send({"POST",
+                        "/v1/reports",
+                        "application/json",
+                        {{"Content-Encoding", "gzip"}, {"Idempotency-Key", batch->batchId}},
+                        report::gzipCompress(batch->json)});
     if (!response || response->status != 200) return fail(kProgram, "upload refused");
     sentBytes += static_cast<int64_t>(response->bytesSent);
     if (!report::Outbox::acknowledge(db, batch->batchId)) return fail(kProgram, "ack failed");

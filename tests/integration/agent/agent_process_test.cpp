@@ -1,9 +1,9 @@
 // The real tillid-agent binary: start, status, clean shutdown, daemon mode, side-by-side
 // agents, configuration errors and the security log it writes.
 
-#include <catch2/catch.hpp>
-
 #include <Poco/File.h>
+
+#include <catch2/catch.hpp>
 
 #include "tests/integration/agent/agent_helpers.h"
 
@@ -18,7 +18,8 @@ TEST_CASE("run, status and a clean shutdown on SIGTERM or SIGINT", "[agent][proc
 
   auto status = agentCommand(state, {"status"});
   CHECK(status.exitCode == 0);
-  CHECK_THAT(status.out, Catch::Contains("running:       yes (pid " + std::to_string(agent->pid())));
+  CHECK_THAT(status.out,
+             Catch::Contains("running:       yes (pid " + std::to_string(agent->pid())));
   CHECK_THAT(status.out, Catch::Contains("audit head:    entry"));
   CHECK_THAT(status.out, Catch::Contains("state dir:     " + state));
 
@@ -159,11 +160,11 @@ TEST_CASE("audit verify finds tampering in the agent's own database", "[agent][a
   CHECK(verify.exitCode == 1);
   CHECK_THAT(verify.out, Catch::Contains("BROKEN: entry 2 edited"));
   auto json = agentCommand(state, {"audit", "verify", "--json"});
-  CHECK_THAT(json.out, Catch::Contains("\"intact\":false") && Catch::Contains("\"problem\":\"edited\""));
+  CHECK_THAT(json.out,
+             Catch::Contains("\"intact\":false") && Catch::Contains("\"problem\":\"edited\""));
 }
 
-TEST_CASE("a corrupt database is moved aside, recorded and shown by status",
-          "[agent][recovery]") {
+TEST_CASE("a corrupt database is moved aside, recorded and shown by status", "[agent][recovery]") {
   TempDir dir;
   const std::string state = dir.file("state");
   Poco::File(state).createDirectories();
@@ -173,9 +174,9 @@ TEST_CASE("a corrupt database is moved aside, recorded and shown by status",
   auto status = agentCommand(state, {"status"});
   CHECK_THAT(status.out, Catch::Contains("last recovery: ") && Catch::Contains(".corrupt-"));
   auto db = openAgentDb(state);
-  const std::string moved =
-      queryText(db, "SELECT json_extract(details, '$.moved_to') FROM audit_log "
-                    "WHERE action='store.recovered'");
+  const std::string moved = queryText(db,
+                                      "SELECT json_extract(details, '$.moved_to') FROM audit_log "
+                                      "WHERE action='store.recovered'");
   REQUIRE_FALSE(moved.empty());
   CHECK(readFile(moved) == std::string(16384, '\x07'));  // kept, never deleted
 }

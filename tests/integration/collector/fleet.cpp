@@ -1,8 +1,8 @@
 #include "tests/integration/collector/fleet.h"
 
-#include <catch2/catch.hpp>
-
 #include <Poco/File.h>
+
+#include <catch2/catch.hpp>
 
 #include "agent/core/canonical_json.h"
 #include "agent/store/database.h"
@@ -27,8 +27,9 @@ DevPki makeDevPki(const std::string& dir, const std::vector<std::string>& extra)
 CollectorProcess::CollectorProcess(const DevPki& pki, std::string stateDir, int port,
                                    std::vector<std::string> sets)
     : stateDir_(std::move(stateDir)) {
-  std::vector<std::string> args{"--config", pki.file("collector.json"), "--state-dir", stateDir_,
-                                "--set", "listen.port=" + std::to_string(port)};
+  std::vector<std::string> args{"--config",    pki.file("collector.json"),
+                                "--state-dir", stateDir_,
+                                "--set",       "listen.port=" + std::to_string(port)};
   for (const auto& s : sets) {
     args.push_back("--set");
     args.push_back(s);
@@ -63,8 +64,8 @@ int64_t CollectorProcess::count(const std::string& sql) const {
 std::string enrollAgent(const std::string& stateDir, const CollectorProcess& collector,
                         const DevPki& pki) {
   const RunResult enrolled = agentCommand(
-      stateDir, {"enroll", "--server", collector.url(), "--token", pki.token(), "--ca",
-                 pki.file("ca.pem")});
+      stateDir,
+      {"enroll", "--server", collector.url(), "--token", pki.token(), "--ca", pki.file("ca.pem")});
   INFO(enrolled.err);
   REQUIRE(enrolled.exitCode == 0);
   auto enrollment = report::loadEnrollment(report::EnrollmentFiles{stateDir});
@@ -74,8 +75,8 @@ std::string enrollAgent(const std::string& stateDir, const CollectorProcess& col
 }
 
 std::vector<std::string> fastReporting() {
-  return {"--set", "report.interval_ms=100",       "--set", "report.drain_interval_ms=20",
-          "--set", "report.backoff_min_ms=100",    "--set", "report.backoff_max_ms=400",
+  return {"--set", "report.interval_ms=100",           "--set", "report.drain_interval_ms=20",
+          "--set", "report.backoff_min_ms=100",        "--set", "report.backoff_max_ms=400",
           "--set", "report.anchor_interval_seconds=1", "--set", "store.batch_max_ms=20"};
 }
 

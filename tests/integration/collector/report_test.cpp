@@ -3,13 +3,12 @@
 // refused connection (a man in the middle, an expired client certificate, a wrong host
 // name, TLS 1.1) leaves the agent's outbox intact.
 
-#include <catch2/catch.hpp>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/Net/ServerSocket.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <thread>
 
@@ -118,19 +117,17 @@ TEST_CASE("an enrolled agent uploads its usage, tillid-admin shows it", "[report
   auto agent = startAgentReporting(agentDir);
   addUsageHours(agentDir, hours(0, 3));
   REQUIRE(waitUntil([&] { return collector.count("SELECT COUNT(*) FROM usage") == 3; }));
-  REQUIRE(waitUntil([&] {
-    return collector.count("SELECT COUNT(*) FROM records WHERE kind = 'anchor'") >= 1;
-  }));
+  REQUIRE(waitUntil(
+      [&] { return collector.count("SELECT COUNT(*) FROM records WHERE kind = 'anchor'") >= 1; }));
   REQUIRE(waitUntil([&] { return outboxRows(agentDir) == 0; }));
   auto status = agentStatus(agentDir);
   CHECK(status->getValue<bool>("enrolled"));
   CHECK(status->getValue<std::string>("device_id") == device);
   CHECK(status->has("last_upload"));
 
-  const std::vector<std::string> admin = {"--server", collector.url(),
-                                          "--cert",   pki.file("admin.pem"),
-                                          "--key",    pki.file("admin.key"),
-                                          "--ca",     pki.file("ca.pem")};
+  const std::vector<std::string> admin = {
+      "--server", collector.url(),       "--cert", pki.file("admin.pem"),
+      "--key",    pki.file("admin.key"), "--ca",   pki.file("ca.pem")};
   auto with = [&](std::vector<std::string> args) {
     args.insert(args.end(), admin.begin(), admin.end());
     return runProgram(TILLID_ADMIN_BIN, args);
@@ -249,15 +246,16 @@ TEST_CASE("the agent's transport refuses an expired certificate, a wrong host an
 
   SECTION("a server certificate for another host name") {
     const std::string script =
-        "cd " + pki.dir + " && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+        "cd " + pki.dir +
+        " && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
         "-nodes -keyout wrong.key -out wrong.csr -subj /CN=wrong.example 2>/dev/null && "
         "printf 'subjectAltName=DNS:wrong.example\\nextendedKeyUsage=serverAuth\\n' > wrong.ext "
         "&& openssl x509 -req -in wrong.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
         "-extfile wrong.ext -out wrong.pem 2>/dev/null";
     REQUIRE(runProgram("/bin/sh", {"-c", script}).exitCode == 0);
-    CollectorProcess wrongName(pki, dir.file("wrong"), 0,
-                               {"tls.certificate=" + pki.file("wrong.pem"),
-                                "tls.private_key=" + pki.file("wrong.key")});
+    CollectorProcess wrongName(
+        pki, dir.file("wrong"), 0,
+        {"tls.certificate=" + pki.file("wrong.pem"), "tls.private_key=" + pki.file("wrong.key")});
     report::CurlTransport transport(deviceTls(agentDir, wrongName.url()));
     auto response = transport.send(health);
     REQUIRE(!response);
@@ -293,8 +291,9 @@ TEST_CASE("a device over its report rate gets 429 with Retry-After and waits it 
   TempDir dir;
   const DevPki pki = makeDevPki(dir.file("pki"));
   // One batch every 2 s, none saved up.
-  CollectorProcess collector(pki, dir.file("collector"), 0,
-                             {"limits.device_reports_per_minute=30", "limits.device_report_burst=1"});
+  CollectorProcess collector(
+      pki, dir.file("collector"), 0,
+      {"limits.device_reports_per_minute=30", "limits.device_report_burst=1"});
   const std::string agentDir = dir.file("agent");
   enrollAgent(agentDir, collector, pki);
   // One record per batch, retries after 100-400 ms unless told otherwise.
@@ -346,10 +345,10 @@ TEST_CASE("an agent renews its certificate when little of its lifetime is left",
   const std::string expires = status->getValue<std::string>("certificate_expires");
   CHECK(expires > formatTimestamp(WallClock::now() + std::chrono::hours(24 * 80)));
   // The collector knows the renewed certificate as the device's current one.
-  const RunResult devices = runProgram(
-      TILLID_ADMIN_BIN, {"devices", "--json", "--server", collector.url(), "--cert",
-                         pki.file("admin.pem"), "--key", pki.file("admin.key"), "--ca",
-                         pki.file("ca.pem")});
+  const RunResult devices =
+      runProgram(TILLID_ADMIN_BIN,
+                 {"devices", "--json", "--server", collector.url(), "--cert", pki.file("admin.pem"),
+                  "--key", pki.file("admin.key"), "--ca", pki.file("ca.pem")});
   REQUIRE(devices.exitCode == 0);
   auto list = parseJsonObject(devices.out);
   REQUIRE(list);

@@ -252,7 +252,8 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
 
   // A replay of the accepted order through the collector: refused by the device.
   {
-    auto tasks = jsonOutput(offboarding.run({"tasks", "--device", device, "--json"}))->getArray("tasks");
+    auto tasks =
+        jsonOutput(offboarding.run({"tasks", "--device", device, "--json"}))->getArray("tasks");
     Poco::JSON::Object::Ptr done;
     for (unsigned i = 0; i < tasks->size(); ++i) {
       if (tasks->getObject(i)->getValue<std::string>("state") == "answered") {

@@ -16,8 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST_CASE("with the reset service as executor the agent only requests the reset",
-          "[offboard]") {
+TEST_CASE("with the reset service as executor the agent only requests the reset", "[offboard]") {
   OffboardDevice device({"offboard.executor=reset-service"});
   device.sets.push_back("employee_view.socket=" + device.dir().file("my-data.sock"));
   device.sets.push_back("log.level=information");
@@ -47,8 +46,7 @@ TEST_CASE("with the reset service as executor the agent only requests the reset"
     REQUIRE(started);
     agent.signal(SIGTERM);
     REQUIRE(agent.wait() == 0);
-    CHECK(agent.err().find("offboarding requested from tillid-reset.service") !=
-          std::string::npos);
+    CHECK(agent.err().find("offboarding requested from tillid-reset.service") != std::string::npos);
   }
   CHECK(stepsIn(device.database(), "pending") == steps);
   CHECK(device.checksums() == before);
@@ -62,8 +60,7 @@ TEST_CASE("with the reset service as executor the agent only requests the reset"
   CHECK(!fs::exists(device.root() + "/home/alice"));
 }
 
-TEST_CASE("a reset request without an accepted order is dropped, not carried out",
-          "[offboard]") {
+TEST_CASE("a reset request without an accepted order is dropped, not carried out", "[offboard]") {
   OffboardDevice device({"offboard.executor=reset-service"});
   const std::string request = device.state() + "/offboard.requested";
   writeFile(request, "{}\n");

@@ -4,11 +4,10 @@
 // to them from the security log. No real users are touched: rows are written for the
 // existing system account "nobody" and an invented name.
 
-#include <catch2/catch.hpp>
-
 #include <Poco/JSON/Array.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "agent/audit/audit_log.h"
@@ -55,8 +54,12 @@ void addAccess(const std::string& stateDir, const std::string& caseRef,
 
 RunResult myDataAs(const std::string& uid, const std::string& socket,
                    std::vector<std::string> extra) {
-  std::vector<std::string> args = {"--reuid=" + uid, "--regid=" + uid, "--clear-groups",
-                                   TILLID_AGENT_BIN, "my-data", "--set",
+  std::vector<std::string> args = {"--reuid=" + uid,
+                                   "--regid=" + uid,
+                                   "--clear-groups",
+                                   TILLID_AGENT_BIN,
+                                   "my-data",
+                                   "--set",
                                    "employee_view.socket=" + socket};
   args.insert(args.end(), extra.begin(), extra.end());
   return runProgram(kSetpriv, args);
@@ -78,8 +81,8 @@ TEST_CASE("each employee sees their own data and every access to it", "[tasks][r
   REQUIRE(waitUntil([&] { return std::filesystem::exists(socket); }));
   addUsage(stateDir, "nobody", "nobody-site.example");
   addUsage(stateDir, "tillid-test-other", "other-site.example");
-  addAccess(stateDir, "SAG-ALL", "");                         // the whole device
-  addAccess(stateDir, "SAG-OTHER", "tillid-test-other");      // only the other account
+  addAccess(stateDir, "SAG-ALL", "");                     // the whole device
+  addAccess(stateDir, "SAG-OTHER", "tillid-test-other");  // only the other account
 
   const RunResult asNobody = myDataAs("65534", socket, {"--json"});
   INFO(asNobody.out << asNobody.err);
@@ -129,8 +132,8 @@ TEST_CASE("each employee sees their own data and every access to it", "[tasks][r
   }
 
   // The caller cannot choose whose data: root asking gets root's (none here).
-  const RunResult asRoot = agentCommand(stateDir, {"my-data", "--json", "--set",
-                                                   "employee_view.socket=" + socket});
+  const RunResult asRoot =
+      agentCommand(stateDir, {"my-data", "--json", "--set", "employee_view.socket=" + socket});
   REQUIRE(asRoot.exitCode == 0);
   CHECK(asRoot.out.find("nobody-site.example") == std::string::npos);
 

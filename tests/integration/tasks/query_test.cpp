@@ -3,10 +3,9 @@
 // tillid-admin asking — spot checks, investigations with signed orders, refusals, replay,
 // the security log on the device and the access log at the collector, audit-check.
 
-#include <catch2/catch.hpp>
-
 #include <Poco/JSON/Array.h>
 
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
 
@@ -20,8 +19,8 @@ namespace {
 
 std::vector<std::string> fastTasks() {
   std::vector<std::string> sets = fastReporting();
-  for (const char* set : {"tasks.poll_wait_seconds=2", "tasks.backoff_min_ms=100",
-                          "tasks.backoff_max_ms=400"}) {
+  for (const char* set :
+       {"tasks.poll_wait_seconds=2", "tasks.backoff_min_ms=100", "tasks.backoff_max_ms=400"}) {
     sets.insert(sets.end(), {"--set", set});
   }
   return sets;
@@ -91,9 +90,9 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     const RunResult curious = viewer.run({"query", device, "flags", "--purpose", "curiosity"});
     CHECK(curious.exitCode == 1);
     CHECK(curious.err.find("'curiosity' is not allowed") != std::string::npos);
-    const RunResult wrongKey = investigator.run(
-        {"query", device, "usage-detail", "--purpose", "investigation", "--case", "S-1",
-         "--order-key", pki.file("order-offboarding.key")});
+    const RunResult wrongKey =
+        investigator.run({"query", device, "usage-detail", "--purpose", "investigation", "--case",
+                          "S-1", "--order-key", pki.file("order-offboarding.key")});
     CHECK(wrongKey.exitCode == 1);
 
     auto log = jsonOutput(viewer.run({"access-log", "--device", device, "--json"}));
@@ -103,9 +102,11 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
   }
 
   SECTION("an investigation with a signed order gets destinations, once") {
-    auto args = std::vector<std::string>{"query",      device,  "usage-detail", "--purpose",
-                                         "investigation", "--case", "SAG-2026-17", "--order-key",
-                                         pki.file("order-investigator.key"), "--json"};
+    auto args =
+        std::vector<std::string>{"query",       device,          "usage-detail",
+                                 "--purpose",   "investigation", "--case",
+                                 "SAG-2026-17", "--order-key",   pki.file("order-investigator.key"),
+                                 "--json"};
     args.insert(args.end(), period.begin(), period.end());
     const RunResult r = investigator.run(args);
     INFO(r.err);
@@ -128,8 +129,8 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     replay->set("purpose", "investigation");
     replay->set("case", "SAG-2026-17");
     replay->set("order", task->getObject("order"));
-    auto created = transport.send(
-        {"POST", "/v1/admin/tasks", "application/json", {}, canonicalJson(replay)});
+    auto created =
+        transport.send({"POST", "/v1/admin/tasks", "application/json", {}, canonicalJson(replay)});
     REQUIRE(created);
     REQUIRE(created->status == 201);
     const std::string id = (*parseJsonObject(created->body))->getValue<std::string>("id");
@@ -141,16 +142,17 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
 
     // Both are on the device's security log: who, purpose, case.
     auto db = openAgentDb(agentDir);
-    CHECK(queryText(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'task.answered' AND "
-                        "details LIKE '%SAG-2026-17%' AND actor = 'admin:admin-investigator'") ==
-          "1");
-    CHECK(queryText(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'task.refused' AND "
-                        "details LIKE '%replay%'") == "1");
+    CHECK(queryText(db,
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'task.answered' AND "
+                    "details LIKE '%SAG-2026-17%' AND actor = 'admin:admin-investigator'") == "1");
+    CHECK(queryText(db,
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'task.refused' AND "
+                    "details LIKE '%replay%'") == "1");
   }
 
   SECTION("spot checks are drawn with a logged seed") {
-    const RunResult r = viewer.run({"spot-check", "--count", "1", "--seed", "42", "--query",
-                                    "flags"});
+    const RunResult r =
+        viewer.run({"spot-check", "--count", "1", "--seed", "42", "--query", "flags"});
     INFO(r.out << r.err);
     REQUIRE(r.exitCode == 0);
     CHECK(r.out.find("seed 42") != std::string::npos);

@@ -2,11 +2,10 @@
 // lost), and live capture in `run` on a veth pair between two network namespaces this test
 // creates (root only; removed at the end).
 
-#include <catch2/catch.hpp>
-
+#include <Poco/JSON/Parser.h>
 #include <unistd.h>
 
-#include <Poco/JSON/Parser.h>
+#include <catch2/catch.hpp>
 
 #include "tests/integration/agent/agent_helpers.h"
 
@@ -30,9 +29,9 @@ class NamespacePair {
     ok_ = shell("ip netns add " + a + " && ip netns add " + b + " && ip link add " + va +
                 " type veth peer name " + vb + " && ip link set " + va + " netns " + a +
                 " && ip link set " + vb + " netns " + b + " && ip -n " + a + " addr add " +
-                agentAddress() + "/24 dev " + va + " && ip -n " + b + " addr add " +
-                peerAddress() + "/24 dev " + vb + " && ip -n " + a + " link set " + va +
-                " up && ip -n " + b + " link set " + vb + " up") == 0;
+                agentAddress() + "/24 dev " + va + " && ip -n " + b + " addr add " + peerAddress() +
+                "/24 dev " + vb + " && ip -n " + a + " link set " + va + " up && ip -n " + b +
+                " link set " + vb + " up") == 0;
   }
   ~NamespacePair() {
     (void)shell("ip netns del " + agentNs() + " 2>/dev/null; ip netns del " + peerNs() +
@@ -56,8 +55,8 @@ TEST_CASE("replay counts and skips what it cannot decode, and records the rest",
   TempDir dir;
   const std::string state = dir.file("state");
   auto replay = agentCommand(state, {"replay", "--json", pcapPath("badpackets.pcap"),
-                                     pcapPath("quic-fuzz-overflow.pcapng"),
-                                     pcapPath("dns.pcap"), "--set", "retention.usage_days=3650"});
+                                     pcapPath("quic-fuzz-overflow.pcapng"), pcapPath("dns.pcap"),
+                                     "--set", "retention.usage_days=3650"});
   INFO(replay.err);
   REQUIRE(replay.exitCode == 0);
   auto summary = parseJson(replay.out);
@@ -94,8 +93,8 @@ TEST_CASE("live capture in the running agent records this device's traffic",
   TempDir dir;
   const std::string state = dir.file("state");
   std::vector<std::string> args = {"netns", "exec", net.agentNs(), TILLID_AGENT_BIN};
-  for (const auto& a : withStateDir(state, {"run", "--set", "capture.enabled=true", "--set",
-                                            "usage.flush_seconds=1"})) {
+  for (const auto& a : withStateDir(
+           state, {"run", "--set", "capture.enabled=true", "--set", "usage.flush_seconds=1"})) {
     args.push_back(a);
   }
   ChildProcess agent("/usr/sbin/ip", args);
@@ -111,8 +110,8 @@ TEST_CASE("live capture in the running agent records this device's traffic",
   CHECK_THAT(agent.err(), Catch::Contains("capturing on all interfaces"));
 
   auto db = openAgentDb(state);
-  const std::string where = " FROM usage_hourly WHERE destination='" + net.peerAddress() +
-                            "' AND service='Unknown'";
+  const std::string where =
+      " FROM usage_hourly WHERE destination='" + net.peerAddress() + "' AND service='Unknown'";
   CHECK(queryText(db, "SELECT sum(connections)" + where) == std::to_string(datagrams));
   // Each datagram on the wire of "any" (Linux cooked header 16 + IP 20 + UDP 8 + 6).
   CHECK(queryText(db, "SELECT sum(bytes_out)" + where) == std::to_string(datagrams * 50));

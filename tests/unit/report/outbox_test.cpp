@@ -76,9 +76,10 @@ TEST_CASE("batches take the most urgent records first and resend the same bytes"
 TEST_CASE("over budget the oldest usage summaries go first, other kinds never", "[report]") {
   test::TempDir dir;
   auto db = openOutbox(dir);
-  REQUIRE(Outbox::enqueue(db, RecordKind::kAnchor, 20, "{\"seq\":1,\"pad\":\"" +
-                                                            std::string(300, 'a') + "\"}"));
-  for (int h = 0; h < 10; ++h) REQUIRE(Outbox::enqueue(db, RecordKind::kUsage, 30, usagePayload(h)));
+  REQUIRE(Outbox::enqueue(db, RecordKind::kAnchor, 20,
+                          "{\"seq\":1,\"pad\":\"" + std::string(300, 'a') + "\"}"));
+  for (int h = 0; h < 10; ++h)
+    REQUIRE(Outbox::enqueue(db, RecordKind::kUsage, 30, usagePayload(h)));
   REQUIRE(Outbox::enqueue(db, RecordKind::kFlag, 10, "{\"flag\":\"x\"}"));
   REQUIRE(Outbox::enqueue(db, RecordKind::kCertificate, 0, "{\"certificate\":\"y\"}"));
   auto stats = Outbox::stats(db);

@@ -3,15 +3,15 @@
 // scripts/usage-expectations), bad captures counted and skipped, privacy applied before
 // any observer sees a flow.
 
-#include <catch2/catch.hpp>
+#include "agent/usage/usage_pipeline.h"
 
 #include <libpsl.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include "agent/usage/usage_pipeline.h"
 #include "platform/packet_source.h"
 #include "tests/support/temp_dir.h"
 
@@ -59,10 +59,9 @@ class CollectingObserver final : public FlowObserver {
       const FlowInfo& f = seen.info;
       const std::string lp = std::to_string(f.localPort);
       const std::string rp = std::to_string(f.remotePort);
-      if (f.protocol == number && ((f.localAddress == a && lp == pa && f.remoteAddress == b &&
-                                    rp == pb) ||
-                                   (f.localAddress == b && lp == pb && f.remoteAddress == a &&
-                                    rp == pa))) {
+      if (f.protocol == number &&
+          ((f.localAddress == a && lp == pa && f.remoteAddress == b && rp == pb) ||
+           (f.localAddress == b && lp == pb && f.remoteAddress == a && rp == pa))) {
         return &seen;
       }
     }
@@ -141,13 +140,13 @@ TEST_CASE("Main flows of the real captures get ndpiReader's service and tshark's
     if (!observed.count(e.capture)) replay(e.capture + ".pcap", privacy, observed[e.capture]);
     SECTION(e.capture + " " + e.client + ":" + e.clientPort + " -> " + e.server + ":" +
             e.serverPort) {
-      const auto* seen = observed[e.capture].find(e.protocol, e.client, e.clientPort, e.server,
-                                                  e.serverPort);
+      const auto* seen =
+          observed[e.capture].find(e.protocol, e.client, e.clientPort, e.server, e.serverPort);
       REQUIRE(seen != nullptr);
       CHECK(seen->info.service == e.service);
       // An address as the name (HTTP to a numeric host, or no name at all): the address.
-      const bool numeric = e.name == "-" || e.name.find_first_not_of("0123456789.") ==
-                                                std::string::npos;
+      const bool numeric =
+          e.name == "-" || e.name.find_first_not_of("0123456789.") == std::string::npos;
       CHECK(seen->info.destination == (numeric ? e.server : registrableDomain(e.name)));
       CHECK(seen->info.remoteAddress == e.server);
       CHECK(seen->info.direction == Direction::kOutbound);
@@ -158,8 +157,10 @@ TEST_CASE("Main flows of the real captures get ndpiReader's service and tshark's
   }
 }
 
-TEST_CASE("Volumes are the captures' wire bytes, ticks cover every second, time moves "
-          "forward", "[usage][pipeline][captures]") {
+TEST_CASE(
+    "Volumes are the captures' wire bytes, ticks cover every second, time moves "
+    "forward",
+    "[usage][pipeline][captures]") {
   CollectingObserver observer;
   const UsagePipelineStats stats = replay("netflix.pcap", noProtectedLists(), observer);
   uint64_t observedBytes = 0;
@@ -201,8 +202,10 @@ TEST_CASE("Damaged and fuzzed captures are counted and skipped, never a crash",
   }
 }
 
-TEST_CASE("A protected destination reaches no observer by name, before the effective date "
-          "nothing does", "[usage][pipeline][privacy]") {
+TEST_CASE(
+    "A protected destination reaches no observer by name, before the effective date "
+    "nothing does",
+    "[usage][pipeline][privacy]") {
   auto privacy = PrivacyFilter::fromLists({{"test", "facebook.com\nfbcdn.net\n"}}, std::nullopt);
   REQUIRE(privacy);
   CollectingObserver observer;
@@ -242,11 +245,42 @@ TEST_CASE("Flows beyond the inspection bound are counted and named without nDPI"
   const uint32_t flows = static_cast<uint32_t>(NdpiClassifier::kMaxStatesInUse) + extra;
   const int64_t start = 1'700'000'000'000'000;
   for (uint32_t i = 0; i < flows; ++i) {
-    uint8_t packet[36] = {0x45, 0, 0, 36, 0, 0, 0x40, 0, 64, 17, 0, 0,
-                          10,   0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i),
-                          192,  0, 2, 1,
-                          0x9c, 0x40, 0x27, 0x0f, 0, 16, 0, 0,
-                          'p', 'a', 'y', 'l', 'o', 'a', 'd', '!'};
+    uint8_t packet[36] = {0x45,
+                          0,
+                          0,
+                          36,
+                          0,
+                          0,
+                          0x40,
+                          0,
+                          64,
+                          17,
+                          0,
+                          0,
+                          10,
+                          0,
+                          static_cast<uint8_t>(i >> 8),
+                          static_cast<uint8_t>(i),
+                          192,
+                          0,
+                          2,
+                          1,
+                          0x9c,
+                          0x40,
+                          0x27,
+                          0x0f,
+                          0,
+                          16,
+                          0,
+                          0,
+                          'p',
+                          'a',
+                          'y',
+                          'l',
+                          'o',
+                          'a',
+                          'd',
+                          '!'};
     (*pipeline)->processFrame(LinkType::kRaw, packet, sizeof packet, 36, start + i);
   }
   CHECK((*pipeline)->liveFlows() == flows);
