@@ -121,6 +121,20 @@ report::TlsClientOptions AdminCli::tls() const {
   return options;
 }
 
+Poco::JSON::Object::Ptr AdminCli::queueAndWait(const Poco::JSON::Object::Ptr& task) const {
+  report::CurlTransport transport(tls());
+  auto created =
+      transport.send({"POST", "/v1/admin/tasks", "application/json", {}, canonicalJson(task)});
+  REQUIRE(created);
+  REQUIRE(created->status == 201);
+  const std::string id = (*parseJsonObject(created->body))->getValue<std::string>("id");
+  auto answered = transport.send({"GET", "/v1/admin/tasks/" + id + "?wait=30", "", {}, ""});
+  REQUIRE(answered);
+  auto parsed = parseJsonObject(answered->body);
+  REQUIRE(parsed);
+  return *parsed;
+}
+
 Poco::JSON::Object::Ptr jsonOutput(const RunResult& r) {
   INFO(r.out << r.err);
   auto parsed = parseJsonObject(r.out);

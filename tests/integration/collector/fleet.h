@@ -72,6 +72,9 @@ struct AdminCli {
   RunResult run(std::vector<std::string> args) const;
   // The same certificate for talking to the collector directly.
   report::TlsClientOptions tls() const;
+  // Posts `task` to /v1/admin/tasks as this administrator (REQUIREs 201) and returns the
+  // task once the device answered it (or after 30 s).
+  Poco::JSON::Object::Ptr queueAndWait(const Poco::JSON::Object::Ptr& task) const;
 };
 
 // A command's standard output parsed as a JSON object; REQUIREs that it is one.

@@ -265,15 +265,7 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
     for (const char* key : {"device", "type", "purpose", "case", "params", "order"}) {
       replay->set(key, done->get(key));
     }
-    report::CurlTransport transport(offboarding.tls());
-    auto created =
-        transport.send({"POST", "/v1/admin/tasks", "application/json", {}, canonicalJson(replay)});
-    REQUIRE(created);
-    REQUIRE(created->status == 201);
-    const std::string id = (*parseJsonObject(created->body))->getValue<std::string>("id");
-    auto answered = transport.send({"GET", "/v1/admin/tasks/" + id + "?wait=30", "", {}, ""});
-    REQUIRE(answered);
-    auto replayed = *parseJsonObject(answered->body);
+    auto replayed = offboarding.queueAndWait(replay);
     CHECK(replayed->getValue<std::string>("state") == "refused");
     CHECK(replayed->getValue<std::string>("reason").find("replay") != std::string::npos);
   }

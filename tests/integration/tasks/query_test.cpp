@@ -117,26 +117,13 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     CHECK(rows->getObject(0)->getValue<std::string>("destination") == "example.org");
 
     // The same signed order again (a replay through the collector) is refused by the device.
-    report::TlsClientOptions tls;
-    tls.serverUrl = collector.url();
-    tls.caFile = pki.file("ca.pem");
-    tls.certificateFile = pki.file("admin-investigator.pem");
-    tls.privateKeyFile = pki.file("admin-investigator.key");
-    report::CurlTransport transport(tls);
     Poco::JSON::Object::Ptr replay = new Poco::JSON::Object;
     replay->set("device", device);
     replay->set("type", "usage-detail");
     replay->set("purpose", "investigation");
     replay->set("case", "SAG-2026-17");
     replay->set("order", task->getObject("order"));
-    auto created =
-        transport.send({"POST", "/v1/admin/tasks", "application/json", {}, canonicalJson(replay)});
-    REQUIRE(created);
-    REQUIRE(created->status == 201);
-    const std::string id = (*parseJsonObject(created->body))->getValue<std::string>("id");
-    auto answered = transport.send({"GET", "/v1/admin/tasks/" + id + "?wait=30", "", {}, ""});
-    REQUIRE(answered);
-    auto replayed = *parseJsonObject(answered->body);
+    auto replayed = investigator.queueAndWait(replay);
     CHECK(replayed->getValue<std::string>("state") == "refused");
     CHECK(replayed->getValue<std::string>("reason").find("replay") != std::string::npos);
 
