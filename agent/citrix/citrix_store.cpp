@@ -10,6 +10,7 @@
 #include "agent/core/canonical_json.h"
 #include "agent/core/time.h"
 #include "agent/report/outbox.h"
+#include "agent/store/store.h"
 
 namespace tillid::citrix {
 namespace {
@@ -69,7 +70,9 @@ store::SchemaModule citrixSchema() {
             " avg_mbps REAL NOT NULL, peak_mbps REAL NOT NULL, bytes INTEGER NOT NULL,"
             " evidence TEXT NOT NULL, raised_at TEXT NOT NULL,"
             " state TEXT NOT NULL CHECK (state IN ('open', 'closed')));"
-            "CREATE INDEX flags_start ON flags(start);"}}};
+            "CREATE INDEX flags_start ON flags(start);"},
+           store::personalTableMigration("citrix_sessions"),
+           store::personalTableMigration("flags")}};
 }
 
 Object::Ptr flagJson(const Flag& flag) {

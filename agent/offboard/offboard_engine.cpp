@@ -29,12 +29,6 @@
 namespace tillid::offboard {
 namespace {
 
-// The agent's records about people: erased after the final upload, checked empty.
-constexpr std::array<const char*, 4> kPersonalTables = {"usage_hourly", "citrix_sessions", "flags",
-                                                        "health_samples"};
-// What the agent keeps sending after its personal data is gone: the certificate and the
-// run's own progress.
-constexpr const char* kNotPersonalRecords = "('certificate', 'offboard-progress')";
 constexpr auto kSessionsGoneTimeout = std::chrono::seconds(10);
 constexpr auto kUploadPoll = std::chrono::seconds(1);
 
@@ -353,8 +347,8 @@ Status OffboardEngine::act(RunRecord& run, const std::vector<StepRecord>& all, S
         TILLID_RETURN_IF_ERROR(db_.exec(std::string("DELETE FROM ") + table));
       }
       // Unsent usage and flags go too; certificates never.
-      TILLID_RETURN_IF_ERROR(
-          db_.exec(std::string("DELETE FROM outbox WHERE kind NOT IN ") + kNotPersonalRecords));
+      TILLID_RETURN_IF_ERROR(db_.exec(std::string("DELETE FROM outbox WHERE kind NOT IN ") +
+                                      report::kKindsKeptAfterReset));
       TILLID_RETURN_IF_ERROR(db_.exec("VACUUM"));
       TILLID_RETURN_IF_ERROR(db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
       result->set("tables_cleared", static_cast<int>(kPersonalTables.size()) + 1);
@@ -514,7 +508,7 @@ Status OffboardEngine::verify(RunRecord& run, const std::vector<StepRecord>& all
         rows += std::stoll(count->value_or("0"));
       }
       auto unsent = db_.queryText(std::string("SELECT count(*) FROM outbox WHERE kind NOT IN ") +
-                                  kNotPersonalRecords);
+                                  report::kKindsKeptAfterReset);
       if (!unsent) return unsent.status();
       rows += std::stoll(unsent->value_or("0"));
       v->set("rows_left", rows);

@@ -1,5 +1,7 @@
 #include "agent/offboard/offboard_store.h"
 
+#include "agent/store/store.h"
+
 namespace tillid::offboard {
 
 store::SchemaModule offboardSchema() {
@@ -58,7 +60,7 @@ Status createRun(store::Database& db, const RunRecord& run, const std::vector<Pl
         .bind(5, plan[i].param);
     TILLID_RETURN_IF_ERROR(step->run());
   }
-  return Status::ok();
+  return store::closePersonalRecords(db, run.acceptedAt);
 }
 
 Result<std::optional<RunRecord>> loadRun(store::Database& db) {

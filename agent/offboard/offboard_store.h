@@ -5,6 +5,7 @@
 // its result recorded) -> verified (its verification ran and passed) | failed.
 // Functions take the caller's connection; not thread-safe by themselves.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,12 @@
 namespace tillid::offboard {
 
 store::SchemaModule offboardSchema();
+
+// The agent's tables of records about people besides the outbox (whose personal records
+// are those not in report::kKindsKeptAfterReset): erased after the final upload and
+// checked empty. Each is marked with store::personalTableMigration in its module.
+inline constexpr std::array<const char*, 4> kPersonalTables = {"usage_hourly", "citrix_sessions",
+                                                               "flags", "health_samples"};
 
 inline constexpr const char* kStepPending = "pending";
 inline constexpr const char* kStepRunning = "running";
@@ -58,8 +65,10 @@ struct StepRecord {
   std::string error;
 };
 
-// Records a new run with its plan. kConflict when a run already exists: a device is
-// offboarded once. REQUIRES: inside a transaction (a writer job), so both land together.
+// Records a new run with its plan and closes the store to personal records
+// (store::closePersonalRecords): from here on nothing about people is recorded. kConflict
+// when a run already exists: a device is offboarded once. REQUIRES: inside a transaction
+// (a writer job), so all of it lands together.
 Status createRun(store::Database& db, const RunRecord& run, const std::vector<PlanStep>& plan);
 Result<std::optional<RunRecord>> loadRun(store::Database& db);
 Result<std::vector<StepRecord>> loadSteps(store::Database& db);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "agent/core/canonical_json.h"
+#include "agent/store/store.h"
 
 namespace tillid::report {
 namespace {
@@ -89,7 +90,9 @@ store::SchemaModule reportSchema() {
             " batch_id TEXT"  // set while travelling in an unacknowledged batch
             ");"
             "CREATE INDEX outbox_by_batch ON outbox(batch_id);"
-            "CREATE INDEX outbox_by_priority ON outbox(priority, id);"}}};
+            "CREATE INDEX outbox_by_priority ON outbox(priority, id);"},
+           store::personalTableMigration("outbox",
+                                         std::string("NEW.kind NOT IN ") + kKindsKeptAfterReset)}};
 }
 
 Status Outbox::enqueue(store::Database& db, RecordKind kind, int priority,

@@ -34,6 +34,10 @@ enum class RecordKind { kUsage, kFlag, kAnchor, kCertificate, kOffboardProgress 
 // "usage", "flag", "anchor", "certificate", "offboard-progress"
 const char* recordKindName(RecordKind kind);
 
+// The records that are not about people, as an SQL list: they keep travelling after a
+// reset closed personal records (store::closePersonalRecords) and erased the rest.
+inline constexpr const char* kKindsKeptAfterReset = "('certificate', 'offboard-progress')";
+
 // Lower is more urgent: certificate 0, offboard-progress 5, flag 10, anchor 20, usage 30.
 int defaultPriority(RecordKind kind);
 

@@ -1,6 +1,7 @@
 #include "agent/service/health_sampler.h"
 
 #include "agent/core/time.h"
+#include "agent/store/store.h"
 #include "platform/process_stats.h"
 
 namespace tillid {
@@ -11,7 +12,8 @@ store::SchemaModule healthSchema() {
             "CREATE TABLE health_samples ("
             " id INTEGER PRIMARY KEY, time TEXT NOT NULL,"
             " rss_bytes INTEGER NOT NULL, peak_rss_bytes INTEGER NOT NULL,"
-            " cpu_us INTEGER NOT NULL)"}}};
+            " cpu_us INTEGER NOT NULL)"},
+           store::personalTableMigration("health_samples")}};
 }
 
 HealthSampler::HealthSampler(store::Writer& writer, std::chrono::milliseconds interval,

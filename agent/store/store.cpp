@@ -109,4 +109,19 @@ Result<std::optional<std::string>> getMeta(Database& db, const std::string& key)
   return std::optional<std::string>(stmt->text(0));
 }
 
+namespace {
+constexpr const char* kPersonalRecordsClosed = "personal_records_closed";
+}  // namespace
+
+Migration personalTableMigration(const std::string& table, const std::string& personalRow) {
+  return {"no new rows in " + table + " once personal records are closed",
+          "CREATE TRIGGER personal_records_" + table + " BEFORE INSERT ON " + table + " WHEN (" +
+              personalRow + ") AND EXISTS (SELECT 1 FROM meta WHERE key = '" +
+              kPersonalRecordsClosed + "') BEGIN SELECT RAISE(IGNORE); END"};
+}
+
+Status closePersonalRecords(Database& db, const std::string& since) {
+  return setMeta(db, kPersonalRecordsClosed, since);
+}
+
 }  // namespace tillid::store

@@ -42,4 +42,14 @@ namespace tillid::store {
 Status setMeta(Database& db, const std::string& key, const std::string& value);
 Result<std::optional<std::string>> getMeta(Database& db, const std::string& key);
 
+// Records about people. A module marks each table holding them with the migration
+// personalTableMigration() (trigger "personal_records_<table>"); once
+// closePersonalRecords() ran (a reset order was accepted), the store drops every new row of
+// such a table, an upsert's update included, whichever connection or process inserts it.
+// So nothing about a leaving employee is recorded after the reset erased and verified
+// their data. `personalRow` (SQL on NEW) narrows it to some rows; default every row.
+Migration personalTableMigration(const std::string& table, const std::string& personalRow = "1");
+// REQUIRES: in the transaction that records why (the accepted run), so both land together.
+Status closePersonalRecords(Database& db, const std::string& since);
+
 }  // namespace tillid::store

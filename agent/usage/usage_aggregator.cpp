@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "agent/core/time.h"
+#include "agent/store/store.h"
 
 namespace tillid::usage {
 namespace {
@@ -75,7 +76,8 @@ store::SchemaModule usageSchema() {
             " bytes_in INTEGER NOT NULL DEFAULT 0, bytes_out INTEGER NOT NULL DEFAULT 0,"
             " active_seconds INTEGER NOT NULL DEFAULT 0,"
             " PRIMARY KEY(hour, user, application, destination, service, category)"
-            ") WITHOUT ROWID"}}};
+            ") WITHOUT ROWID"},
+           store::personalTableMigration("usage_hourly")}};
 }
 
 std::string hourLabel(int64_t timeMicros) {
