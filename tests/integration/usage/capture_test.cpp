@@ -99,11 +99,12 @@ TEST_CASE("live capture in the running agent records this device's traffic",
   }
   ChildProcess agent("/usr/sbin/ip", args);
   REQUIRE(waitUntil([&] { return agentCommand(state, {"status"}).exitCode == 0; }));
-  // 20 UDP datagrams of 6 bytes from 20 sockets (20 flows), then the agent stops.
+  // 20 UDP datagrams of 6 bytes, each to its own port (20 flows: two sockets may get the
+  // same ephemeral source port), then the agent stops.
   const int datagrams = 20;
   REQUIRE(shell("ip netns exec " + net.agentNs() + " sh -c 'sleep 1; for i in $(seq " +
                 std::to_string(datagrams) + "); do bash -c \"echo hello > /dev/udp/" +
-                net.peerAddress() + "/9999\"; done'") == 0);
+                net.peerAddress() + "/$((9000 + i))\"; done'") == 0);
   agent.signal(SIGTERM);
   REQUIRE(agent.wait() == 0);
   INFO(agent.err());
