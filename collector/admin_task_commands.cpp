@@ -6,6 +6,7 @@
 #include <Poco/NumberParser.h>
 
 #include <cctype>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -209,11 +210,13 @@ int spotCheck(const ParsedArgs& args) {
   return exit;
 }
 
-int flags(const ParsedArgs& args) {
+// GETs `path` and prints the array `key` of the answer as a table with a row per element
+// (rowOf), or the whole answer with --json.
+int printList(const ParsedArgs& args, const std::string& path, const std::string& key,
+              const std::vector<std::string>& headers,
+              const std::function<std::vector<std::string>(const Object::Ptr&)>& rowOf) {
   auto client = AdminClient::fromArgs(args);
   if (!client) return fail(kProgram, client.status().message(), kExitUsage);
-  std::string path = "/v1/admin/records?kind=flag";
-  if (!args.words.empty()) path += "&device=" + args.words[0];
   auto answer = client->get(path);
   if (!answer) return fail(kProgram, answer.status().message());
   if (args.has("json")) {
@@ -221,16 +224,24 @@ int flags(const ParsedArgs& args) {
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows;
-  const Array::Ptr list = (*answer)->getArray("records");
-  for (unsigned i = 0; list && i < list->size(); ++i) {
-    const Object::Ptr r = list->getObject(i);
-    const Object::Ptr f = r->getObject("payload");
-    rows.push_back({cell(r, "device"), cell(f, "kind"), cell(f, "service"),
-                    cell(f, "start").substr(0, 19), cell(f, "duration_s"), cell(f, "avg_mbps"),
-                    cell(f, "state")});
-  }
-  printTable({"DEVICE", "KIND", "SERVICE", "START", "DURATION S", "AVG MBIT/S", "STATE"}, rows);
+  const Array::Ptr list = (*answer)->getArray(key);
+  for (unsigned i = 0; list && i < list->size(); ++i) rows.push_back(rowOf(list->getObject(i)));
+  printTable(headers, rows);
   return kExitOk;
+}
+
+int flags(const ParsedArgs& args) {
+  std::string path = "/v1/admin/records?kind=flag";
+  if (!args.words.empty()) path += "&device=" + args.words[0];
+  return printList(args, path, "records",
+                   {"DEVICE", "KIND", "SERVICE", "START", "DURATION S", "AVG MBIT/S", "STATE"},
+                   [](const Object::Ptr& r) -> std::vector<std::string> {
+                     const Object::Ptr f = r->getObject("payload");
+                     return {cell(r, "device"),     cell(f, "kind"),
+                             cell(f, "service"),    cell(f, "start").substr(0, 19),
+                             cell(f, "duration_s"), cell(f, "avg_mbps"),
+                             cell(f, "state")};
+                   });
 }
 
 // Compares every anchor the device uploaded with the entry at that position in the
@@ -307,50 +318,39 @@ int auditCheck(const ParsedArgs& args) {
 }
 
 int listTasks(const ParsedArgs& args) {
-  auto client = AdminClient::fromArgs(args);
-  if (!client) return fail(kProgram, client.status().message(), kExitUsage);
   std::string path = "/v1/admin/tasks";
   if (auto device = args.value("device")) path += "?device=" + *device;
-  auto answer = client->get(path);
-  if (!answer) return fail(kProgram, answer.status().message());
-  if (args.has("json")) {
-    printJson(*answer);
-    return kExitOk;
-  }
-  std::vector<std::vector<std::string>> rows;
-  const Array::Ptr list = (*answer)->getArray("tasks");
-  for (unsigned i = 0; list && i < list->size(); ++i) {
-    const Object::Ptr t = list->getObject(i);
-    rows.push_back({cell(t, "id"), cell(t, "device"), cell(t, "type"), cell(t, "purpose"),
-                    cell(t, "case"), cell(t, "requested_by"), cell(t, "created").substr(0, 19),
-                    cell(t, "state"), cell(t, "reason")});
-  }
-  printTable({"TASK", "DEVICE", "QUERY", "PURPOSE", "CASE", "BY", "CREATED", "STATE", "REASON"},
-             rows);
-  return kExitOk;
+  return printList(
+      args, path, "tasks",
+      {"TASK", "DEVICE", "QUERY", "PURPOSE", "CASE", "BY", "CREATED", "STATE", "REASON"},
+      [](const Object::Ptr& t) -> std::vector<std::string> {
+        return {cell(t, "id"),
+                cell(t, "device"),
+                cell(t, "type"),
+                cell(t, "purpose"),
+                cell(t, "case"),
+                cell(t, "requested_by"),
+                cell(t, "created").substr(0, 19),
+                cell(t, "state"),
+                cell(t, "reason")};
+      });
 }
 
 int accessLog(const ParsedArgs& args) {
-  auto client = AdminClient::fromArgs(args);
-  if (!client) return fail(kProgram, client.status().message(), kExitUsage);
   std::string path = "/v1/admin/access-log";
   if (auto device = args.value("device")) path += "?device=" + *device;
-  auto answer = client->get(path);
-  if (!answer) return fail(kProgram, answer.status().message());
-  if (args.has("json")) {
-    printJson(*answer);
-    return kExitOk;
-  }
-  std::vector<std::vector<std::string>> rows;
-  const Array::Ptr list = (*answer)->getArray("access_log");
-  for (unsigned i = 0; list && i < list->size(); ++i) {
-    const Object::Ptr r = list->getObject(i);
-    rows.push_back({cell(r, "time").substr(0, 19), cell(r, "actor"), cell(r, "role"),
-                    cell(r, "action"), cell(r, "device"), cell(r, "purpose"), cell(r, "case"),
-                    cell(r, "details")});
-  }
-  printTable({"TIME", "WHO", "ROLE", "ACTION", "DEVICE", "PURPOSE", "CASE", "DETAILS"}, rows);
-  return kExitOk;
+  return printList(args, path, "access_log",
+                   {"TIME", "WHO", "ROLE", "ACTION", "DEVICE", "PURPOSE", "CASE", "DETAILS"},
+                   [](const Object::Ptr& r) -> std::vector<std::string> {
+                     return {cell(r, "time").substr(0, 19),
+                             cell(r, "actor"),
+                             cell(r, "role"),
+                             cell(r, "action"),
+                             cell(r, "device"),
+                             cell(r, "purpose"),
+                             cell(r, "case"),
+                             cell(r, "details")};
+                   });
 }
 
 }  // namespace
