@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "platform/linux/posix_error.h"
+#include "platform/linux/posix_io.h"
 
 namespace tillid::platform {
 namespace {
@@ -57,24 +58,6 @@ AlignedBuffer alignedBuffer(size_t bytes) {
   (void)::madvise(p, bytes, MADV_HUGEPAGE);  // a hint; EINVAL without THP support
   return AlignedBuffer(static_cast<uint8_t*>(p));
 }
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
 
 // The pattern as a stream: zeros, or the AES-256-CTR keystream whose counter block at
 // `offset` is offset/16, so any range can be regenerated on its own (resume, sampling).
@@ -172,32 +155,11 @@ Result<int> openMedium(const std::string& path, int access, bool& direct) {
   return fd;
 }
 
-Status fullWrite(int fd, const uint8_t* data, size_t length, uint64_t offset,
-                 const std::string& path) {
-  for (size_t done = 0; done < length;) {
-    const ssize_t n = ::pwrite(fd, data + done, length - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return posixError("writing " + path, n < 0 ? errno : EIO);
-    done += static_cast<size_t>(n);
-  }
-  return Status::ok();
-}
-
-Status fullRead(int fd, uint8_t* data, size_t length, uint64_t offset, const std::string& path) {
-  for (size_t done = 0; done < length;) {
-    const ssize_t n = ::pread(fd, data + done, length - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return posixError("reading " + path, n < 0 ? errno : EIO);
-    done += static_cast<size_t>(n);
-  }
-  return Status::ok();
-}
-
 // I/O that is not a multiple of the alignment (a medium's odd tail) goes through a
 // second, buffered descriptor, since O_DIRECT refuses it.
 struct MediumFds {
-  Fd aligned;
-  Fd tail;
+  UniqueFd aligned;
+  UniqueFd tail;
   bool direct = false;
   uint64_t size = 0;
   std::string path;
@@ -210,16 +172,19 @@ struct MediumFds {
   Status write(const uint8_t* data, uint64_t offset, size_t length) const {
     const size_t whole = length - length % kAlignment;
     if (whole > 0)
-      TILLID_RETURN_IF_ERROR(fullWrite(forRange(offset, whole), data, whole, offset, path));
+      TILLID_RETURN_IF_ERROR(
+          writeFullyAt(forRange(offset, whole), data, whole, offset, "writing " + path));
     if (whole == length) return Status::ok();
-    return fullWrite(tail.get(), data + whole, length - whole, offset + whole, path);
+    return writeFullyAt(tail.get(), data + whole, length - whole, offset + whole,
+                        "writing " + path);
   }
   Status read(uint8_t* data, uint64_t offset, size_t length) const {
     const size_t whole = length - length % kAlignment;
     if (whole > 0)
-      TILLID_RETURN_IF_ERROR(fullRead(forRange(offset, whole), data, whole, offset, path));
+      TILLID_RETURN_IF_ERROR(
+          readFullyAt(forRange(offset, whole), data, whole, offset, "reading " + path));
     if (whole == length) return Status::ok();
-    return fullRead(tail.get(), data + whole, length - whole, offset + whole, path);
+    return readFullyAt(tail.get(), data + whole, length - whole, offset + whole, "reading " + path);
   }
 
   // Data and the device's write cache on stable storage (both descriptors share the
@@ -410,7 +375,7 @@ Result<MediumInfo> describeMedium(const std::string& path) {
   if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
     return Status::error(ErrorCode::kInvalidArgument, path + " is not a block device or file");
   }
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return posixError("opening " + path, errno);
   MediumInfo info;
   info.path = path;

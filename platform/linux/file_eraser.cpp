@@ -10,25 +10,12 @@
 #include <vector>
 
 #include "platform/linux/posix_error.h"
+#include "platform/linux/posix_io.h"
 
 namespace tillid::platform {
 namespace {
 
 constexpr size_t kChunkBytes = 1 << 20;
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Overwrites the open file with zeros over its whole size, syncs, and reads it back.
 Status overwriteAndCheck(int fd, uint64_t size, const std::string& name) {
@@ -73,7 +60,7 @@ class TreeEraser {
       if (st.st_nlink > 1) {
         ++report_.hardLinkedFiles;
       } else {
-        FileDescriptor fd(::openat(dirFd, name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd fd(::openat(dirFd, name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
         if (fd.get() < 0) return posixError("opening " + shown, errno);
         struct stat opened {};
         if (::fstat(fd.get(), &opened) != 0) return posixError("examining " + shown, errno);
@@ -155,7 +142,7 @@ Result<FileEraseReport> eraseTree(const std::string& path, const TargetList& tar
   while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
   const std::string parent = parentOf(trimmed);
   const std::string name = trimmed.substr(trimmed.find_last_of('/') + 1);
-  FileDescriptor parentFd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd parentFd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (parentFd.get() < 0) return posixError("opening " + parent, errno);
   TreeEraser eraser(st.st_dev, report);
   TILLID_RETURN_IF_ERROR(eraser.eraseEntry(parentFd.get(), name, trimmed));

@@ -17,25 +17,12 @@
 
 #include "agent/core/logging.h"
 #include "platform/linux/posix_error.h"
+#include "platform/linux/posix_io.h"
 
 namespace tillid::platform {
 namespace {
 
 constexpr size_t kMaxRequest = 4096;
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(Fd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  Fd& operator=(Fd&&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Result<sockaddr_un> addressOf(const std::string& path) {
   sockaddr_un address{};
@@ -79,7 +66,8 @@ std::string userName(uint32_t uid) {
 
 class UnixSocketServer final : public LocalSocketServer {
  public:
-  UnixSocketServer(Fd listener, Fd wakeRead, Fd wakeWrite, std::string path, Handler handler)
+  UnixSocketServer(UniqueFd listener, UniqueFd wakeRead, UniqueFd wakeWrite, std::string path,
+                   Handler handler)
       : listener_(std::move(listener)),
         wakeRead_(std::move(wakeRead)),
         wakeWrite_(std::move(wakeWrite)),
@@ -112,7 +100,7 @@ class UnixSocketServer final : public LocalSocketServer {
   }
 
   void serveOne() {
-    Fd connection(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    UniqueFd connection(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (connection.get() < 0) return;
     setTimeouts(connection.get(), std::chrono::seconds(5));
     ucred credentials{};
@@ -140,9 +128,9 @@ class UnixSocketServer final : public LocalSocketServer {
     (void)writeAll(connection.get(), answer);
   }
 
-  Fd listener_;
-  Fd wakeRead_;
-  Fd wakeWrite_;
+  UniqueFd listener_;
+  UniqueFd wakeRead_;
+  UniqueFd wakeWrite_;
   const std::string path_;
   const Handler handler_;
   std::atomic<bool> stopped_{false};
@@ -160,23 +148,22 @@ Result<std::unique_ptr<LocalSocketServer>> listenLocalSocket(const std::string& 
   if (!directory.empty() && !std::filesystem::exists(directory, error)) {
     std::filesystem::create_directories(directory, error);
     if (error) {
-      return Status::error(ErrorCode::kIo, "cannot create " + directory.string() + ": " +
-                                               error.message());
+      return Status::error(ErrorCode::kIo,
+                           "cannot create " + directory.string() + ": " + error.message());
     }
     ::chmod(directory.c_str(), 0755);
   }
-  Fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (listener.get() < 0) return posixError("socket", errno);
-  struct stat existing{};
+  struct stat existing {};
   if (::lstat(path.c_str(), &existing) == 0) {
     if (!S_ISSOCK(existing.st_mode)) {
       return Status::error(ErrorCode::kConflict, path + " exists and is not a socket");
     }
     // A socket someone still listens on is theirs; only a stale one is replaced.
-    Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (probe.get() >= 0 &&
-        ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&*address), sizeof *address) ==
-            0) {
+    UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (probe.get() >= 0 && ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&*address),
+                                      sizeof *address) == 0) {
       return Status::error(ErrorCode::kConflict, "another process serves " + path);
     }
     ::unlink(path.c_str());
@@ -189,14 +176,14 @@ Result<std::unique_ptr<LocalSocketServer>> listenLocalSocket(const std::string& 
   int pipeFds[2];
   if (::pipe2(pipeFds, O_CLOEXEC) != 0) return posixError("pipe", errno);
   return std::unique_ptr<LocalSocketServer>(new UnixSocketServer(
-      std::move(listener), Fd(pipeFds[0]), Fd(pipeFds[1]), path, std::move(handler)));
+      std::move(listener), UniqueFd(pipeFds[0]), UniqueFd(pipeFds[1]), path, std::move(handler)));
 }
 
 Result<std::string> askLocalSocket(const std::string& path, const std::string& request,
                                    std::chrono::seconds timeout) {
   auto address = addressOf(path);
   if (!address) return address.status();
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return posixError("socket", errno);
   setTimeouts(fd.get(), timeout);
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&*address), sizeof *address) != 0) {

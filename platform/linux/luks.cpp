@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "platform/linux/posix_error.h"
+#include "platform/linux/posix_io.h"
 
 namespace tillid::platform {
 namespace {
@@ -44,30 +45,6 @@ Result<CryptDevice> loadLuks(const std::string& path) {
   return cd;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-Status readAt(int fd, uint8_t* data, size_t length, uint64_t offset, const std::string& path) {
-  for (size_t done = 0; done < length;) {
-    const ssize_t n = ::pread(fd, data + done, length - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return posixError("reading " + path, n < 0 ? errno : EIO);
-    done += static_cast<size_t>(n);
-  }
-  return Status::ok();
-}
-
 // SHA-256 of pseudorandom 4 KiB blocks of the header area (a fixed seed: the same blocks
 // before and after).
 Result<std::vector<std::array<uint8_t, 32>>> sampleHeader(int fd, uint64_t headerBytes,
@@ -78,7 +55,7 @@ Result<std::vector<std::array<uint8_t, 32>>> sampleHeader(int fd, uint64_t heade
   const uint64_t blocks = headerBytes / kBlock;
   for (uint64_t i = 0; i < kSampledBlocks && blocks > 0; ++i) {
     const uint64_t offset = (i == 0 ? 0 : random() % blocks) * kBlock;
-    TILLID_RETURN_IF_ERROR(readAt(fd, block.data(), kBlock, offset, path));
+    TILLID_RETURN_IF_ERROR(readFullyAt(fd, block.data(), kBlock, offset, "reading " + path));
     std::array<uint8_t, 32> digest{};
     SHA256(block.data(), kBlock, digest.data());
     digests.push_back(digest);
@@ -133,7 +110,7 @@ Result<CryptoEraseReport> cryptoEraseLuks(const OverwriteSpec& spec, uint64_t he
   }
   // A header already (partly) overwritten by an interrupted attempt no longer loads; the
   // overwrite below covers it either way.
-  Fd fd(::open(spec.path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(spec.path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) return posixError("opening " + spec.path, errno);
   auto before = sampleHeader(fd.get(), headerBytes, spec.path);
   if (!before) return before.status();
@@ -142,13 +119,8 @@ Result<CryptoEraseReport> cryptoEraseLuks(const OverwriteSpec& spec, uint64_t he
     const size_t length =
         static_cast<size_t>(std::min<uint64_t>(buffer.size(), headerBytes - offset));
     TILLID_RETURN_IF_ERROR(fillPattern(spec, offset, buffer.data(), length));
-    for (size_t done = 0; done < length;) {
-      const ssize_t n = ::pwrite(fd.get(), buffer.data() + done, length - done,
-                                 static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return posixError("overwriting the LUKS header of " + spec.path, errno);
-      done += static_cast<size_t>(n);
-    }
+    TILLID_RETURN_IF_ERROR(writeFullyAt(fd.get(), buffer.data(), length, offset,
+                                        "overwriting the LUKS header of " + spec.path));
     offset += length;
   }
   if (::fsync(fd.get()) != 0) return posixError("syncing " + spec.path, errno);
@@ -172,7 +144,7 @@ Result<VerificationReport> verifyCryptoErased(const OverwriteSpec& spec, uint64_
     report.detail = "libcryptsetup still loads a LUKS header";
     return report;
   }
-  Fd fd(::open(spec.path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(spec.path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return posixError("opening " + spec.path, errno);
   dropCachedHeader(fd.get(), headerBytes);
   std::vector<uint8_t> read(1 << 20);
@@ -180,7 +152,8 @@ Result<VerificationReport> verifyCryptoErased(const OverwriteSpec& spec, uint64_
   for (uint64_t offset = 0; offset < headerBytes;) {
     const size_t length =
         static_cast<size_t>(std::min<uint64_t>(read.size(), headerBytes - offset));
-    TILLID_RETURN_IF_ERROR(readAt(fd.get(), read.data(), length, offset, spec.path));
+    TILLID_RETURN_IF_ERROR(
+        readFullyAt(fd.get(), read.data(), length, offset, "reading " + spec.path));
     TILLID_RETURN_IF_ERROR(fillPattern(spec, offset, expected.data(), length));
     for (const uint64_t magicOffset : kLuks2HeaderOffsets) {
       if (magicOffset < offset || magicOffset + kLuksMagic.size() > offset + length) continue;
