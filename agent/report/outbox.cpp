@@ -1,11 +1,11 @@
 #include "agent/report/outbox.h"
 
-#include <Poco/JSON/Array.h>
 #include <Poco/UUIDGenerator.h>
 
 #include <vector>
 
 #include "agent/core/canonical_json.h"
+#include "agent/report/report_batch.h"
 #include "agent/store/store.h"
 
 namespace tillid::report {
@@ -21,25 +21,17 @@ Result<PendingBatch> buildBatch(store::Database& db, const std::string& deviceId
       "SELECT uid, kind, time, payload FROM outbox WHERE batch_id = ? ORDER BY priority, id");
   if (!select) return select.status();
   select->bind(1, batchId);
-  Poco::JSON::Array::Ptr records = new Poco::JSON::Array;
+  std::vector<ReportRecord> records;
   while (true) {
     auto row = select->step();
     if (!row) return row.status();
     if (!*row) break;
     auto payload = parseJsonObject(select->text(3));
     if (!payload) return payload.status().withContext("outbox payload " + select->text(0));
-    Poco::JSON::Object::Ptr record = new Poco::JSON::Object;
-    record->set("id", select->text(0));
-    record->set("kind", select->text(1));
-    record->set("time", select->text(2));
-    record->set("payload", *payload);
-    records->add(record);
+    records.push_back({select->text(0), select->text(1), select->text(2), *payload});
   }
-  Poco::JSON::Object::Ptr batch = new Poco::JSON::Object;
-  batch->set("device_id", deviceId);
-  batch->set("batch_id", batchId);
-  batch->set("records", records);
-  return PendingBatch{batchId, canonicalJson(batch), static_cast<int64_t>(records->size())};
+  return PendingBatch{batchId, reportBatchJson(deviceId, batchId, records),
+                      static_cast<int64_t>(records.size())};
 }
 
 }  // namespace

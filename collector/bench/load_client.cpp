@@ -29,6 +29,7 @@
 #include "agent/report/enrollment.h"
 #include "agent/report/gzip.h"
 #include "agent/report/outbox.h"
+#include "agent/report/report_batch.h"
 #include "agent/store/store.h"
 
 namespace tillid::bench {
@@ -65,7 +66,7 @@ Result<Device> enrollDevice(const report::TlsClientOptions& tls, const std::stri
 
 // A usage batch as the agent builds it: `rows` records of one hour.
 std::string usageBatch(const std::string& deviceId, const std::string& batchId, int rows) {
-  Poco::JSON::Array::Ptr records = new Poco::JSON::Array;
+  std::vector<report::ReportRecord> records;
   for (int r = 0; r < rows; ++r) {
     Poco::JSON::Object::Ptr p = new Poco::JSON::Object;
     p->set("hour", "2026-11-20T10:00:00Z");
@@ -78,18 +79,10 @@ std::string usageBatch(const std::string& deviceId, const std::string& batchId, 
     p->set("bytes_in", 100000 + r * 37);
     p->set("bytes_out", 9000 + r * 11);
     p->set("active_seconds", 60 + r % 600);
-    Poco::JSON::Object::Ptr record = new Poco::JSON::Object;
-    record->set("id", batchId + "-" + std::to_string(r));
-    record->set("kind", "usage");
-    record->set("time", "2026-11-20T11:15:00.000000Z");
-    record->set("payload", p);
-    records->add(record);
+    records.push_back(
+        {batchId + "-" + std::to_string(r), "usage", "2026-11-20T11:15:00.000000Z", p});
   }
-  Poco::JSON::Object::Ptr batch = new Poco::JSON::Object;
-  batch->set("device_id", deviceId);
-  batch->set("batch_id", batchId);
-  batch->set("records", records);
-  return canonicalJson(batch);
+  return report::reportBatchJson(deviceId, batchId, records);
 }
 
 size_t discard(char*, size_t size, size_t count, void*) {

@@ -10,6 +10,7 @@
 
 #include "agent/core/canonical_json.h"
 #include "agent/report/gzip.h"
+#include "agent/report/report_batch.h"
 #include "tests/integration/collector/fleet.h"
 #include "tests/support/postgres_server.h"
 
@@ -31,20 +32,12 @@ std::string pgValue(const std::string& conninfo, const std::string& sql) {
 }
 
 std::string flagBatch(const std::string& deviceId, const std::string& batchId) {
-  Poco::JSON::Array::Ptr records = new Poco::JSON::Array;
+  std::vector<report::ReportRecord> records;
   for (int i = 0; i < 3; ++i) {
-    Poco::JSON::Object::Ptr record = new Poco::JSON::Object;
-    record->set("id", batchId + "-f" + std::to_string(i));
-    record->set("kind", "flag");
-    record->set("time", "2026-11-20T11:15:00Z");
-    record->set("payload", Poco::JSON::Object::Ptr(new Poco::JSON::Object));
-    records->add(record);
+    records.push_back({batchId + "-f" + std::to_string(i), "flag", "2026-11-20T11:15:00Z",
+                       new Poco::JSON::Object});
   }
-  Poco::JSON::Object::Ptr batch = new Poco::JSON::Object;
-  batch->set("device_id", deviceId);
-  batch->set("batch_id", batchId);
-  batch->set("records", records);
-  return canonicalJson(batch);
+  return report::reportBatchJson(deviceId, batchId, records);
 }
 
 // POSTs `batch` as the device to `url`; returns the collector's "status".

@@ -13,6 +13,7 @@
 
 #include "agent/core/canonical_json.h"
 #include "agent/report/gzip.h"
+#include "agent/report/report_batch.h"
 #include "agent/report/sanitization_signature.h"
 #include "tests/integration/collector/fleet.h"
 #include "tests/integration/offboard/offboard_fixture.h"
@@ -59,24 +60,16 @@ void forgetKey(const std::string& agentDir, const std::string& name) {
 report::HttpResponse postCertificate(const std::string& agentDir, const CollectorProcess& collector,
                                      const std::string& device,
                                      const Poco::JSON::Object::Ptr& payload) {
-  Poco::JSON::Object::Ptr record = new Poco::JSON::Object;
-  record->set("id", "r-tampered-1");
-  record->set("kind", "certificate");
-  record->set("time", formatTimestamp(WallClock::now()));
-  record->set("payload", payload);
-  Poco::JSON::Array::Ptr records = new Poco::JSON::Array;
-  records->add(record);
-  Poco::JSON::Object::Ptr batch = new Poco::JSON::Object;
-  batch->set("device_id", device);
-  batch->set("batch_id", "b-tampered-1");
-  batch->set("records", records);
+  const std::string batch = report::reportBatchJson(
+      device, "b-tampered-1",
+      {{"r-tampered-1", "certificate", formatTimestamp(WallClock::now()), payload}});
   report::CurlTransport transport(deviceTls(agentDir, collector.url()));
   auto response =
       transport.send({"POST",
                       "/v1/reports",
                       "application/json",
                       {{"Content-Encoding", "gzip"}, {"Idempotency-Key", "b-tampered-1"}},
-                      report::gzipCompress(canonicalJson(batch))});
+                      report::gzipCompress(batch)});
   REQUIRE(response);
   return *response;
 }
