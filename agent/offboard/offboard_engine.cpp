@@ -339,19 +339,14 @@ Status OffboardEngine::act(RunRecord& run, const std::vector<StepRecord>& all, S
     }
     case StepKind::kEraseAgentData: {
       TILLID_RETURN_IF_ERROR(db_.exec("PRAGMA secure_delete = ON"));
-      for (const char* table : kPersonalTables) {
-        auto exists = db_.queryText(std::string("SELECT name FROM sqlite_master WHERE name = '") +
-                                    table + "'");
-        if (!exists) return exists.status();
-        if (!exists->has_value()) continue;
-        TILLID_RETURN_IF_ERROR(db_.exec(std::string("DELETE FROM ") + table));
-      }
       // Unsent usage and flags go too; certificates never.
-      TILLID_RETURN_IF_ERROR(db_.exec(std::string("DELETE FROM outbox WHERE kind NOT IN ") +
-                                      report::kKindsKeptAfterReset));
+      const std::vector<std::string> sources = personalRowSources();
+      for (const std::string& source : sources) {
+        TILLID_RETURN_IF_ERROR(db_.exec("DELETE FROM " + source));
+      }
       TILLID_RETURN_IF_ERROR(db_.exec("VACUUM"));
       TILLID_RETURN_IF_ERROR(db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-      result->set("tables_cleared", static_cast<int>(kPersonalTables.size()) + 1);
+      result->set("tables_cleared", static_cast<int>(sources.size()));
       break;
     }
     case StepKind::kCertificate: {
@@ -498,19 +493,11 @@ Status OffboardEngine::verify(RunRecord& run, const std::vector<StepRecord>& all
     case StepKind::kEraseAgentData: {
       v->set("method", "row counts read back");
       int64_t rows = 0;
-      for (const char* table : kPersonalTables) {
-        auto exists = db_.queryText(std::string("SELECT name FROM sqlite_master WHERE name = '") +
-                                    table + "'");
-        if (!exists) return exists.status();
-        if (!exists->has_value()) continue;
-        auto count = db_.queryText(std::string("SELECT count(*) FROM ") + table);
+      for (const std::string& source : personalRowSources()) {
+        auto count = db_.queryText("SELECT count(*) FROM " + source);
         if (!count) return count.status();
         rows += std::stoll(count->value_or("0"));
       }
-      auto unsent = db_.queryText(std::string("SELECT count(*) FROM outbox WHERE kind NOT IN ") +
-                                  report::kKindsKeptAfterReset);
-      if (!unsent) return unsent.status();
-      rows += std::stoll(unsent->value_or("0"));
       v->set("rows_left", rows);
       if (rows != 0) outcome = failed(std::to_string(rows) + " personal rows remain");
       break;

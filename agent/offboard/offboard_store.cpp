@@ -1,5 +1,6 @@
 #include "agent/offboard/offboard_store.h"
 
+#include "agent/report/outbox.h"
 #include "agent/store/store.h"
 
 namespace tillid::offboard {
@@ -21,6 +22,12 @@ store::SchemaModule offboardSchema() {
             " bytes_per_second REAL NOT NULL DEFAULT 0, started_at TEXT NOT NULL DEFAULT '',"
             " finished_at TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '{}',"
             " verification TEXT NOT NULL DEFAULT '{}', error TEXT NOT NULL DEFAULT '')"}}};
+}
+
+std::vector<std::string> personalRowSources() {
+  std::vector<std::string> sources(kPersonalTables.begin(), kPersonalTables.end());
+  sources.push_back(std::string("outbox WHERE kind NOT IN ") + report::kKindsKeptAfterReset);
+  return sources;
 }
 
 Status createRun(store::Database& db, const RunRecord& run, const std::vector<PlanStep>& plan) {

@@ -25,6 +25,10 @@ store::SchemaModule offboardSchema();
 inline constexpr std::array<const char*, 4> kPersonalTables = {"usage_hourly", "citrix_sessions",
                                                                "flags", "health_samples"};
 
+// Where the personal rows are, as FROM clauses: each of kPersonalTables whole, and the
+// outbox's personal records. erase-agent-data deletes from each and counts each back.
+std::vector<std::string> personalRowSources();
+
 inline constexpr const char* kStepPending = "pending";
 inline constexpr const char* kStepRunning = "running";
 inline constexpr const char* kStepDone = "done";

@@ -25,11 +25,10 @@ int64_t count(store::Database& db, const std::string& sql) {
 
 int64_t personalRows(store::Database& db) {
   int64_t rows = 0;
-  for (const char* table : offboard::kPersonalTables) {
-    rows += count(db, std::string("SELECT count(*) FROM ") + table);
+  for (const std::string& source : offboard::personalRowSources()) {
+    rows += count(db, "SELECT count(*) FROM " + source);
   }
-  return rows + count(db, std::string("SELECT count(*) FROM outbox WHERE kind NOT IN ") +
-                              report::kKindsKeptAfterReset);
+  return rows;
 }
 
 // One row in each personal table and each kind of outbox record, with the statements the
