@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "agent/core/canonical_json.h"
+#include "agent/core/untrusted_text.h"
 
 namespace tillid::admin {
 
@@ -55,14 +56,21 @@ Result<Object::Ptr> AdminClient::send(const report::HttpRequest& request) {
 
 void printTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  // Cells hold what devices reported: escaped, a cell cannot move the cursor or start a
+  // row of its own.
+  std::vector<std::vector<std::string>> shown{{}};
+  for (const auto& c : header) shown[0].push_back(escapeControlCharacters(c));
   for (const auto& row : rows) {
+    shown.emplace_back();
+    for (const auto& c : row) shown.back().push_back(escapeControlCharacters(c));
+  }
+  std::vector<size_t> width(header.size());
+  for (const auto& row : shown) {
     for (size_t c = 0; c < row.size() && c < width.size(); ++c) {
       width[c] = std::max(width[c], row[c].size());
     }
   }
-  auto print = [&](const std::vector<std::string>& row) {
+  for (const auto& row : shown) {
     for (size_t c = 0; c < row.size(); ++c) {
       if (c + 1 < row.size()) {
         std::cout << std::left << std::setw(static_cast<int>(width[c])) << row[c] << "  ";
@@ -70,9 +78,7 @@ void printTable(const std::vector<std::string>& header,
         std::cout << row[c] << "\n";
       }
     }
-  };
-  print(header);
-  for (const auto& row : rows) print(row);
+  }
 }
 
 std::string cell(const Object::Ptr& o, const std::string& key) {

@@ -31,7 +31,8 @@ class AdminClient final {
   std::shared_ptr<report::CurlTransport> transport_;
 };
 
-// Prints rows as a table with columns as wide as their widest cell.
+// Prints rows as a table with columns as wide as their widest cell, control characters
+// escaped (escapeControlCharacters).
 void printTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "agent/core/canonical_json.h"
+#include "agent/core/untrusted_text.h"
 #include "agent/report/enrollment.h"
 #include "agent/tasks/signed_order.h"
 #include "agent/tasks/trusted_keys.h"
@@ -47,7 +48,7 @@ void printAnswer(const Object::Ptr& result) {
   result->getNames(names);
   for (const auto& name : names) {
     if (result->getArray(name) || result->getObject(name)) continue;
-    std::cout << name << ": " << cell(result, name) << "\n";
+    std::cout << name << ": " << escapeControlCharacters(cell(result, name)) << "\n";
   }
   for (const auto& name : names) {
     if (const Object::Ptr nested = result->getObject(name)) {

@@ -68,7 +68,8 @@ Result<CertificateAuthority> CertificateAuthority::load(const std::string& certi
 }
 
 Result<SignedCertificate> CertificateAuthority::sign(const std::string& requestPem,
-                                                     const std::string& deviceId, int days) const {
+                                                     const std::string& deviceId, int days,
+                                                     TimePoint issuedAt) const {
   auto bio = report::memoryBio(requestPem);
   OpenSslPtr<X509_REQ> request(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
   if (!request) return openSslError(ErrorCode::kInvalidArgument, "csr is not a PEM request");
@@ -86,6 +87,7 @@ Result<SignedCertificate> CertificateAuthority::sign(const std::string& requestP
 
   OpenSslPtr<X509> cert(X509_new());
   OpenSslPtr<X509_NAME> subject(X509_NAME_new());
+  time_t issued = std::chrono::system_clock::to_time_t(issuedAt);
   X509* issuer = certificate_.get();
   const bool built =
       cert && subject && X509_set_version(cert.get(), 2) == 1 && setRandomSerial(cert.get()) &&
@@ -97,8 +99,8 @@ Result<SignedCertificate> CertificateAuthority::sign(const std::string& requestP
                                  0) == 1 &&
       X509_set_subject_name(cert.get(), subject.get()) == 1 &&
       X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer)) == 1 &&
-      X509_gmtime_adj(X509_getm_notBefore(cert.get()), -300) != nullptr &&
-      X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(days) * 86400) != nullptr &&
+      X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, -300, &issued) != nullptr &&
+      X509_time_adj_ex(X509_getm_notAfter(cert.get()), days, 0, &issued) != nullptr &&
       X509_set_pubkey(cert.get(), publicKey) == 1 &&
       addExtension(issuer, cert.get(), NID_basic_constraints, "critical,CA:FALSE") &&
       addExtension(issuer, cert.get(), NID_key_usage, "critical,digitalSignature") &&
@@ -133,6 +135,28 @@ Result<std::string> CertificateAuthority::checkIssuedTo(const std::string& certi
                                                      std::string(commonName) + ")");
   }
   return report::serialHex(cert->get());
+}
+
+Result<IssuedCertificate> CertificateAuthority::checkKeyHolder(
+    const std::string& certificatePem, const std::string& requestPem) const {
+  auto cert = report::parseCertificatePem(certificatePem);
+  if (!cert) return cert.status();
+  if (X509_verify(cert->get(), key_.get()) != 1) {
+    ERR_clear_error();
+    return Status::error(ErrorCode::kPermission,
+                         "the certificate was not issued by this collector's CA");
+  }
+  auto bio = report::memoryBio(requestPem);
+  OpenSslPtr<X509_REQ> request(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
+  if (!request) return openSslError(ErrorCode::kInvalidArgument, "csr is not a PEM request");
+  EVP_PKEY* certified = X509_get0_pubkey(cert->get());
+  if (certified == nullptr || X509_REQ_verify(request.get(), certified) != 1) {
+    ERR_clear_error();
+    return Status::error(ErrorCode::kPermission,
+                         "the csr is not signed by the key of the certificate");
+  }
+  return IssuedCertificate{report::commonName(cert->get()), report::serialHex(cert->get()),
+                           report::secondsUntilExpiry(cert->get())};
 }
 
 }  // namespace tillid::collector

@@ -6,9 +6,17 @@
 
 #include <string>
 
+#include "agent/core/time.h"
 #include "agent/report/openssl_util.h"
 
 namespace tillid::collector {
+
+// A certificate this CA issued, as read back.
+struct IssuedCertificate {
+  std::string commonName;
+  std::string serial;
+  int64_t secondsUntilExpiry = 0;  // negative once it has expired
+};
 
 struct SignedCertificate {
   std::string pem;
@@ -22,9 +30,16 @@ class CertificateAuthority {
                                            const std::string& privateKeyFile);
 
   // Verifies the request's self-signature and that its key is EC P-256, then issues a
-  // client-authentication certificate for CN=deviceId valid for `days`.
+  // client-authentication certificate for CN=deviceId valid for `days` from `issuedAt`
+  // (less five minutes for clocks that lag).
   Result<SignedCertificate> sign(const std::string& requestPem, const std::string& deviceId,
-                                 int days) const;
+                                 int days, TimePoint issuedAt = WallClock::now()) const;
+
+  // Checks that `certificatePem` was issued by this CA and that `requestPem` is signed by
+  // the key it certifies: whoever sent both holds that key. Validity dates are not
+  // checked. kPermission when either check fails.
+  Result<IssuedCertificate> checkKeyHolder(const std::string& certificatePem,
+                                           const std::string& requestPem) const;
 
   // Checks that `certificatePem` was issued by this CA (its signature verifies with the
   // CA's key) to the device `deviceId` (its CN). Validity dates are not checked: a

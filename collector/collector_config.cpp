@@ -17,6 +17,7 @@ std::vector<ConfigConstraint> collectorConfigConstraints() {
       rangeConstraint("listen.max_threads", 1, 4096),
       rangeConstraint("listen.max_queued", 1, 100000),
       rangeConstraint("enrollment.certificate_days", 1, 3650),
+      rangeConstraint("enrollment.renewal_grace_days", 0, 3650),
       rangeConstraint("limits.max_body_bytes", 1024, 1073741824),
       rangeConstraint("limits.max_batch_bytes", 1024, 4294967296.0),
       rangeConstraint("limits.device_reports_per_minute", 0, 60000),

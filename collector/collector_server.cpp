@@ -19,6 +19,7 @@
 #include <mutex>
 
 #include "agent/core/logging.h"
+#include "agent/core/untrusted_text.h"
 
 namespace tillid::collector {
 namespace {
@@ -26,17 +27,29 @@ namespace {
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
-// The verified client certificate's CN and OU. The handshake already refused
-// certificates that do not chain to the CA, so a certificate present here is trusted.
-void readClientCertificate(HTTPServerRequest& request, ApiRequest& api) {
+// The verified client certificate's CN and OU, or the refusal of a revoked one (on every
+// route, before anything else reads the request). The handshake already refused
+// certificates that do not chain to the CA, so a certificate present here is trusted
+// unless revoked.
+std::optional<ApiResponse> readClientCertificate(HTTPServerRequest& request, ApiRequest& api,
+                                                 const CertificateRevocation& revocation) {
   auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
-  if (impl == nullptr) return;
+  if (impl == nullptr) return std::nullopt;
   Poco::Net::SecureStreamSocket socket(impl->socket());
-  if (!socket.havePeerCertificate()) return;
+  if (!socket.havePeerCertificate()) return std::nullopt;
   const Poco::Net::X509Certificate certificate = socket.peerCertificate();
+  auto revoked = revocation.revoked(const_cast<X509*>(certificate.certificate()));
+  if (!revoked) return storageFailure(revoked.status());
+  if (revoked->has_value()) {
+    logger("collector")
+        .warning("refused client certificate CN=" +
+                 escapeControlCharacters(certificate.commonName()) + ": " + **revoked);
+    return errorResponse(403, "certificate_revoked", **revoked);
+  }
   api.clientCommonName = certificate.commonName();
   api.clientOrganizationalUnit =
       certificate.subjectName(Poco::Crypto::X509Certificate::NID_ORGANIZATION_UNIT_NAME);
+  return std::nullopt;
 }
 
 enum class BodyRead { kOk, kTooLarge };
@@ -70,8 +83,9 @@ void send(HTTPServerResponse& response, const ApiResponse& api) {
 
 class ApiHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  ApiHandler(CollectorService& service, size_t maxBodyBytes)
-      : service_(service), maxBodyBytes_(maxBodyBytes) {}
+  ApiHandler(CollectorService& service, const CertificateRevocation& revocation,
+             size_t maxBodyBytes)
+      : service_(service), revocation_(revocation), maxBodyBytes_(maxBodyBytes) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
     try {
@@ -83,7 +97,11 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
       api.contentType = request.getContentType();
       api.contentEncoding = request.get("Content-Encoding", "");
       api.idempotencyKey = request.get("Idempotency-Key", "");
-      readClientCertificate(request, api);
+      if (auto refusal = readClientCertificate(request, api, revocation_)) {
+        response.setKeepAlive(false);
+        send(response, *refusal);
+        return;
+      }
       if (readBody(request, maxBodyBytes_, api.body) == BodyRead::kTooLarge) {
         response.setKeepAlive(false);
         send(response,
@@ -103,19 +121,22 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
 
  private:
   CollectorService& service_;
+  const CertificateRevocation& revocation_;
   const size_t maxBodyBytes_;
 };
 
 class ApiHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  ApiHandlerFactory(CollectorService& service, size_t maxBodyBytes)
-      : service_(service), maxBodyBytes_(maxBodyBytes) {}
+  ApiHandlerFactory(CollectorService& service, const CertificateRevocation& revocation,
+                    size_t maxBodyBytes)
+      : service_(service), revocation_(revocation), maxBodyBytes_(maxBodyBytes) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new ApiHandler(service_, maxBodyBytes_);
+    return new ApiHandler(service_, revocation_, maxBodyBytes_);
   }
 
  private:
   CollectorService& service_;
+  const CertificateRevocation& revocation_;
   const size_t maxBodyBytes_;
 };
 
@@ -153,8 +174,8 @@ struct CollectorServer::Parts {
   bool stopped = false;
 };
 
-Result<std::unique_ptr<CollectorServer>> CollectorServer::start(const Config& config,
-                                                                CollectorService& service) {
+Result<std::unique_ptr<CollectorServer>> CollectorServer::start(
+    const Config& config, CollectorService& service, const CertificateRevocation& revocation) {
   auto context = serverContext(config);
   if (!context) return context.status();
   std::unique_ptr<CollectorServer> server(new CollectorServer);
@@ -176,7 +197,7 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::start(const Config& co
     params->setServerName("tillid-collector");
     server->parts_->pool = std::make_unique<Poco::ThreadPool>(2, threads + 1);
     server->parts_->server = std::make_unique<Poco::Net::HTTPServer>(
-        new ApiHandlerFactory(service,
+        new ApiHandlerFactory(service, revocation,
                               static_cast<size_t>(config.integer("limits.max_body_bytes"))),
         *server->parts_->pool, socket, params);
     server->parts_->server->start();

@@ -2,13 +2,15 @@
 // The HTTPS front of the collector: Poco's HTTPServer on a SecureServerSocket with mutual
 // TLS (TLS 1.2 and 1.3 only, the configured cipher list, client certificates verified
 // against the CA when presented). Reads each body with a size cap, takes the verified
-// client certificate's common name, and hands both to CollectorService.
+// client certificate's common name, and hands both to CollectorService. A revoked client
+// certificate (collector/certificate_revocation.h) is refused with 403 on every route.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "agent/core/config.h"
+#include "collector/certificate_revocation.h"
 #include "collector/collector_service.h"
 
 namespace Poco::Net {
@@ -19,9 +21,10 @@ namespace tillid::collector {
 
 class CollectorServer {
  public:
-  // Binds and starts serving. `service` must outlive the server.
+  // Binds and starts serving. `service` and `revocation` must outlive the server.
   static Result<std::unique_ptr<CollectorServer>> start(const Config& config,
-                                                        CollectorService& service);
+                                                        CollectorService& service,
+                                                        const CertificateRevocation& revocation);
   ~CollectorServer();
   CollectorServer(const CollectorServer&) = delete;
   CollectorServer& operator=(const CollectorServer&) = delete;

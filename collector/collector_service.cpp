@@ -10,6 +10,7 @@
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/logging.h"
+#include "agent/core/untrusted_text.h"
 #include "agent/report/gzip.h"
 #include "collector/batch_parser.h"
 
@@ -22,6 +23,7 @@ using Poco::JSON::Object;
 constexpr const char* kJson = "application/json";
 // A storage that failed (a lost database connection, a full disk) is worth asking again soon.
 constexpr int kStorageRetryAfterSeconds = 5;
+constexpr size_t kMaxHostnameBytes = 255;
 
 ApiResponse ok(int status, Object::Ptr body) {
   return {status, std::move(body)};
@@ -33,6 +35,16 @@ std::string mediaType(const std::string& contentType) {
   while (!type.empty() && type.back() == ' ') type.pop_back();
   std::transform(type.begin(), type.end(), type.begin(), ::tolower);
   return type;
+}
+
+// The body's text must be UTF-8 before any of it is parsed or stored: what is stored is
+// shown to administrators and sent back as JSON, which must stay readable.
+std::optional<ApiResponse> refuseUnlessUtf8(const std::string& body, const std::string& what) {
+  if (const auto at = invalidUtf8Offset(body)) {
+    return errorResponse(400, "invalid_utf8",
+                         what + " is not UTF-8 (byte " + std::to_string(*at) + ")");
+  }
+  return std::nullopt;
 }
 
 std::optional<ApiResponse> refuseUnlessJson(const ApiRequest& request) {
@@ -68,13 +80,17 @@ std::string newDeviceId() {
 Object::Ptr deviceJson(const Device& d) {
   Object::Ptr o = new Object;
   o->set("id", d.id);
-  o->set("hostname", d.hostname);
+  // Stored before hostnames were checked at enrollment, a hostname may not be UTF-8;
+  // escaped, it cannot make the whole list unreadable.
+  o->set("hostname",
+         invalidUtf8Offset(d.hostname) ? escapeControlCharacters(d.hostname) : d.hostname);
   o->set("enrolled_at", d.enrolledAt);
   o->set("certificate_serial", d.certificateSerial);
   o->set("certificate_expires", d.certificateExpires);
   o->set("last_seen", d.lastSeen);
   o->set("batches", d.batches);
   o->set("records", d.records);
+  if (!d.retired.empty()) o->set("retired", d.retired);
   return o;
 }
 
@@ -138,6 +154,7 @@ ApiResponse CollectorService::handle(const ApiRequest& request) const {
   const bool deviceEndpoint = path == "/v1/reports" || path == "/v1/renew";
   if (!deviceEndpoint) return errorResponse(404, "not_found", "no endpoint " + path);
   if (!post) return errorResponse(405, "method_not_allowed", "use POST");
+  if (path == "/v1/renew" && !request.clientCommonName) return renewExpired(request);
   if (auto refusal = refuseUnlessDevice(request)) return *refusal;
   const std::string& deviceId = *request.clientCommonName;
   if (path == "/v1/reports") return reports(request, deviceId);
@@ -155,6 +172,9 @@ std::optional<ApiResponse> CollectorService::refuseUnlessDevice(const ApiRequest
     return errorResponse(403, "unknown_device",
                          "the client certificate does not belong to an enrolled device");
   }
+  if (!(*device)->retired.empty()) {
+    return errorResponse(403, "device_retired", "the device was retired at " + (*device)->retired);
+  }
   return std::nullopt;
 }
 
@@ -167,6 +187,7 @@ ApiResponse CollectorService::health() const {
 
 ApiResponse CollectorService::enroll(const ApiRequest& request) const {
   if (auto refusal = refuseUnlessJson(request)) return *refusal;
+  if (auto refusal = refuseUnlessUtf8(request.body, "the enrollment")) return *refusal;
   auto body = jsonBody(request.body);
   if (!body) return errorResponse(400, "malformed", body.status().message());
   const Object& in = **body;
@@ -177,6 +198,8 @@ ApiResponse CollectorService::enroll(const ApiRequest& request) const {
   const std::string hostname = in.has("hostname") && in.get("hostname").isString()
                                    ? in.getValue<std::string>("hostname")
                                    : "";
+  // JSON escapes (a lone surrogate) can decode to what is not UTF-8 either.
+  if (auto refusal = refuseUnlessUtf8(hostname, "'hostname'")) return *refusal;
   const std::string deviceId = newDeviceId();
   auto signedCert = ca_.sign(in.getValue<std::string>("csr"), deviceId, settings_.certificateDays);
   if (!signedCert) return errorResponse(400, "bad_csr", signedCert.status().message());
@@ -184,7 +207,7 @@ ApiResponse CollectorService::enroll(const ApiRequest& request) const {
   const TimePoint now = WallClock::now();
   Device device;
   device.id = deviceId;
-  device.hostname = hostname.substr(0, 255);
+  device.hostname = truncateUtf8(hostname, kMaxHostnameBytes);
   device.enrolledAt = formatTimestamp(now);
   device.certificateSerial = signedCert->serial;
   device.certificateExpires = signedCert->expires;
@@ -200,7 +223,9 @@ ApiResponse CollectorService::enroll(const ApiRequest& request) const {
     case EnrollOutcome::kEnrolled:
       break;
   }
-  logger("collector").information("enrolled device " + deviceId + " (" + device.hostname + ")");
+  logger("collector")
+      .information("enrolled device " + deviceId + " (" + escapeControlCharacters(device.hostname) +
+                   ")");
   Object::Ptr out = new Object;
   out->set("device_id", deviceId);
   out->set("certificate", signedCert->pem);
@@ -217,8 +242,61 @@ ApiResponse CollectorService::renew(const ApiRequest& request, const std::string
   if (!(*body)->has("csr") || !(*body)->get("csr").isString()) {
     return errorResponse(400, "malformed", "'csr' must be a string");
   }
-  auto signedCert =
-      ca_.sign((*body)->getValue<std::string>("csr"), deviceId, settings_.certificateDays);
+  return issueRenewal(deviceId, (*body)->getValue<std::string>("csr"));
+}
+
+ApiResponse CollectorService::renewExpired(const ApiRequest& request) const {
+  if (auto refusal = refuseUnlessJson(request)) return *refusal;
+  auto body = jsonBody(request.body);
+  if (!body) return errorResponse(400, "malformed", body.status().message());
+  const Object& in = **body;
+  if (!in.has("csr") || !in.get("csr").isString() || !in.has("certificate") ||
+      !in.get("certificate").isString()) {
+    return errorResponse(401, "client_certificate_required",
+                         "renew with the device's client certificate, or, once it has expired, "
+                         "send it as 'certificate' with a 'csr' signed by its key");
+  }
+  const std::string csr = in.getValue<std::string>("csr");
+  auto issued = ca_.checkKeyHolder(in.getValue<std::string>("certificate"), csr);
+  if (!issued) return errorResponse(403, "not_key_holder", issued.status().message());
+  const int64_t expiredFor = -issued->secondsUntilExpiry;
+  if (expiredFor > int64_t{settings_.renewalGraceDays} * 86400) {
+    return errorResponse(403, "beyond_grace",
+                         "the certificate expired " + std::to_string(expiredFor / 86400) +
+                             " days ago, more than enrollment.renewal_grace_days (" +
+                             std::to_string(settings_.renewalGraceDays) + "): enroll again");
+  }
+  auto revoked = storage_.revocation(issued->serial);
+  if (!revoked) return storageFailure(revoked.status());
+  if (revoked->has_value()) {
+    return errorResponse(
+        403, "certificate_revoked",
+        "certificate " + issued->serial + " was revoked at " + (*revoked)->revokedAt);
+  }
+  auto device = storage_.device(issued->commonName);
+  if (!device) return storageFailure(device.status());
+  if (!device->has_value()) {
+    return errorResponse(403, "unknown_device", "the certificate is not an enrolled device's");
+  }
+  if (!(*device)->retired.empty()) {
+    return errorResponse(403, "device_retired", "the device was retired at " + (*device)->retired);
+  }
+  // Only the device's latest certificate renews: one superseded by a renewal, or
+  // replaced after a revocation, stays of no use.
+  if ((*device)->certificateSerial != issued->serial) {
+    return errorResponse(
+        403, "superseded_certificate",
+        "the certificate is not the device's latest (" + (*device)->certificateSerial + ")");
+  }
+  logger("collector")
+      .information("device " + issued->commonName + " renews a certificate that expired " +
+                   std::to_string(expiredFor / 3600) + " h ago");
+  return issueRenewal(issued->commonName, csr);
+}
+
+ApiResponse CollectorService::issueRenewal(const std::string& deviceId,
+                                           const std::string& csr) const {
+  auto signedCert = ca_.sign(csr, deviceId, settings_.certificateDays);
   if (!signedCert) return errorResponse(400, "bad_csr", signedCert.status().message());
   Status renewed = storage_.renewDevice(deviceId, signedCert->serial, signedCert->expires);
   if (!renewed) return storageFailure(renewed);
@@ -252,6 +330,7 @@ ApiResponse CollectorService::reports(const ApiRequest& request,
   }
   auto json = report::gzipDecompress(request.body, settings_.maxBatchBytes);
   if (!json) return errorResponse(400, "bad_gzip", json.status().message());
+  if (auto refusal = refuseUnlessUtf8(*json, "the batch")) return *refusal;
   auto batch = parseBatch(*json, settings_.maxBatchRecords);
   if (!batch) return errorResponse(400, "malformed", batch.status().message());
   if (batch->deviceId != deviceId) {

@@ -43,6 +43,7 @@ struct ServiceSettings {
   int64_t deviceReportsPerMinute = 0;  // 0: unlimited (collector/rate_limiter.h)
   int64_t deviceReportBurst = 1;
   int certificateDays = 90;
+  int renewalGraceDays = 60;  // how long after expiry a device may still renew
   std::vector<std::string> adminCommonNames;
   // The administrators' order-signing keys, handed to devices at enrollment; null: none.
   Poco::JSON::Object::Ptr orderKeys;
@@ -93,6 +94,11 @@ class CollectorService {
   ApiResponse health() const;
   ApiResponse enroll(const ApiRequest& request) const;
   ApiResponse renew(const ApiRequest& request, const std::string& deviceId) const;
+  // Renewal of an expired certificate, which the TLS handshake no longer accepts: the body
+  // carries it with a CSR signed by its key.
+  ApiResponse renewExpired(const ApiRequest& request) const;
+  // Signs `csr` for the device and records the new certificate.
+  ApiResponse issueRenewal(const std::string& deviceId, const std::string& csr) const;
   ApiResponse reports(const ApiRequest& request, const std::string& deviceId) const;
   ApiResponse admin(const ApiRequest& request) const;
   // The device behind the client certificate, or the refusal to send.

@@ -15,6 +15,7 @@
 #include "collector/collector_server.h"
 #include "collector/collector_stores.h"
 #include "collector/offboard_service.h"
+#include "collector/revocation_service.h"
 #include "collector/task_service.h"
 #include "collector/tokens_file.h"
 
@@ -69,6 +70,7 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     settings.deviceReportsPerMinute = config.integer("limits.device_reports_per_minute");
     settings.deviceReportBurst = config.integer("limits.device_report_burst");
     settings.certificateDays = static_cast<int>(config.integer("enrollment.certificate_days"));
+    settings.renewalGraceDays = static_cast<int>(config.integer("enrollment.renewal_grace_days"));
     settings.adminCommonNames = config.strings("admin.common_names");
     const std::string orderKeysFile = config.string("tasks.order_keys_file");
     if (!orderKeysFile.empty() && !Poco::File(orderKeysFile).exists()) {
@@ -84,7 +86,12 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     OffboardService offboardService(**storage, **taskStore, *ca);
     service.addRoutes(offboardService);
     service.addRecordCheck(offboardService);
-    auto server = CollectorServer::start(config, service);
+    RevocationService revocationService(**storage, **taskStore);
+    service.addRoutes(revocationService);
+    auto revocation =
+        CertificateRevocation::open(**storage, config.string("tls.crl"), config.string("tls.ca"));
+    if (!revocation) return fail(kProgram, revocation.status().message(), kExitUsage);
+    auto server = CollectorServer::start(config, service, **revocation);
     if (!server) return fail(kProgram, server.status().message());
     {
       // Written after the bind, so a reader of the file can connect at once.

@@ -5,6 +5,7 @@
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/logging.h"
+#include "agent/core/untrusted_text.h"
 #include "agent/report/sanitization_signature.h"
 #include "agent/tasks/signed_order.h"
 
@@ -133,7 +134,8 @@ std::optional<ApiResponse> OffboardService::check(const std::string& deviceId,
                                           text(order, "case"), canonicalJson(details)});
   if (!logged) return storageFailure(logged);
   logger("collector")
-      .warning("certificate of sanitization from " + deviceId + " refused: " + reason);
+      .warning("certificate of sanitization from " + deviceId +
+               " refused: " + escapeControlCharacters(reason));
   return errorResponse(422, "certificate_refused",
                        "certificate of sanitization " + record.id + " refused: " + reason);
 }

@@ -109,7 +109,8 @@ class PostgresStorage final : public Storage {
                      const std::string& expires) override {
     return pool_->transaction([&](Session& s) -> Status {
       auto updated = s.exec(
-          "UPDATE devices SET certificate_serial = $1, certificate_expires = $2 WHERE id = $3",
+          "UPDATE devices SET certificate_serial = $1, certificate_expires = $2"
+          " WHERE id = $3 AND retired = ''",
           {serial, expires, deviceId});
       if (!updated) return updated.status();
       if (updated->affected() == 0) {
@@ -126,7 +127,46 @@ class PostgresStorage final : public Storage {
     return std::optional<Device>(list->front());
   }
 
-  Result<std::vector<Device>> devices() override { return deviceList(" ORDER BY id", {}); }
+  Result<std::vector<Device>> devices() override {
+    return deviceList(" WHERE retired = '' ORDER BY id", {});
+  }
+
+  Status retireDevice(const std::string& deviceId, const std::string& reason,
+                      TimePoint now) override {
+    const std::string at = formatTimestamp(now);
+    return pool_->transaction([&](Session& s) -> Status {
+      auto device = s.exec(
+          "SELECT certificate_serial, retired FROM devices WHERE id = $1 FOR UPDATE", {deviceId});
+      if (!device) return device.status();
+      if (device->size() == 0)
+        return Status::error(ErrorCode::kNotFound, "unknown device " + deviceId);
+      if (!device->text(0, 1).empty()) return Status::ok();
+      TILLID_RETURN_IF_ERROR(
+          s.exec("UPDATE devices SET retired = $1 WHERE id = $2", {at, deviceId}).status());
+      return insertRevocation(s, {device->text(0, 0), deviceId, at, reason});
+    });
+  }
+
+  Status revokeCertificate(const RevokedCertificate& revoked) override {
+    return pool_->transaction([&](Session& s) { return insertRevocation(s, revoked); });
+  }
+
+  Result<std::optional<RevokedCertificate>> revocation(const std::string& serial) override {
+    auto list =
+        pool_->select<RevokedCertificate>(std::string("SELECT ") + kRevocationColumns +
+                                              " FROM revoked_certificates WHERE serial = $1",
+                                          {serial}, readRevocation<Row>);
+    if (!list) return list.status();
+    if (list->empty()) return std::optional<RevokedCertificate>();
+    return std::optional<RevokedCertificate>(list->front());
+  }
+
+  Result<std::vector<RevokedCertificate>> revocations() override {
+    return pool_->select<RevokedCertificate>(std::string("SELECT ") + kRevocationColumns +
+                                                 " FROM revoked_certificates"
+                                                 " ORDER BY revoked_at DESC, serial",
+                                             {}, readRevocation<Row>);
+  }
 
   Result<BatchOutcome> storeBatch(const ReportBatch& batch, TimePoint now) override {
     BatchOutcome outcome = BatchOutcome::kStored;
@@ -187,6 +227,15 @@ class PostgresStorage final : public Storage {
   }
 
  private:
+  static Status insertRevocation(Session& s, const RevokedCertificate& r) {
+    return s
+        .exec(
+            "INSERT INTO revoked_certificates (serial, device_id, revoked_at, reason)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (serial) DO NOTHING",
+            {r.serial, r.deviceId, r.revokedAt, r.reason})
+        .status();
+  }
+
   Result<std::vector<Device>> deviceList(const std::string& where,
                                          const std::vector<std::string>& params) {
     return pool_->select<Device>(std::string("SELECT ") + kDeviceColumns + " FROM devices" + where,

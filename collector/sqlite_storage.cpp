@@ -70,7 +70,8 @@ class SqliteStorage final : public Storage {
                      const std::string& expires) override {
     std::lock_guard lock(mutex_);
     auto update = db_.prepare(
-        "UPDATE devices SET certificate_serial = ?, certificate_expires = ? WHERE id = ?");
+        "UPDATE devices SET certificate_serial = ?, certificate_expires = ? "
+        "WHERE id = ? AND retired = ''");
     if (!update) return update.status();
     TILLID_RETURN_IF_ERROR(update->bind(1, serial).bind(2, expires).bind(3, deviceId).run());
     if (db_.changes() == 0) {
@@ -93,8 +94,8 @@ class SqliteStorage final : public Storage {
 
   Result<std::vector<Device>> devices() override {
     std::lock_guard lock(mutex_);
-    auto select =
-        db_.prepare(std::string("SELECT ") + kDeviceColumns + " FROM devices ORDER BY id");
+    auto select = db_.prepare(std::string("SELECT ") + kDeviceColumns +
+                              " FROM devices WHERE retired = '' ORDER BY id");
     if (!select) return select.status();
     std::vector<Device> out;
     while (true) {
@@ -104,6 +105,58 @@ class SqliteStorage final : public Storage {
       out.push_back(readDevice(*select));
     }
     return out;
+  }
+
+  Status retireDevice(const std::string& deviceId, const std::string& reason,
+                      TimePoint now) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    TILLID_RETURN_IF_ERROR(tx.begun());
+    auto select = db_.prepare("SELECT certificate_serial, retired FROM devices WHERE id = ?");
+    if (!select) return select.status();
+    select->bind(1, deviceId);
+    auto row = select->step();
+    if (!row) return row.status();
+    if (!*row) return Status::error(ErrorCode::kNotFound, "unknown device " + deviceId);
+    if (!select->text(1).empty()) return Status::ok();
+    const std::string serial = select->text(0);
+    const std::string at = formatTimestamp(now);
+    auto retire = db_.prepare("UPDATE devices SET retired = ? WHERE id = ?");
+    if (!retire) return retire.status();
+    TILLID_RETURN_IF_ERROR(retire->bind(1, at).bind(2, deviceId).run());
+    TILLID_RETURN_IF_ERROR(insertRevocation({serial, deviceId, at, reason}));
+    return tx.commit();
+  }
+
+  Status revokeCertificate(const RevokedCertificate& revoked) override {
+    std::lock_guard lock(mutex_);
+    return insertRevocation(revoked);
+  }
+
+  Result<std::optional<RevokedCertificate>> revocation(const std::string& serial) override {
+    std::lock_guard lock(mutex_);
+    auto select = db_.prepare(std::string("SELECT ") + kRevocationColumns +
+                              " FROM revoked_certificates WHERE serial = ?");
+    if (!select) return select.status();
+    select->bind(1, serial);
+    auto row = select->step();
+    if (!row) return row.status();
+    if (!*row) return std::optional<RevokedCertificate>();
+    return std::optional<RevokedCertificate>(readRevocation(*select));
+  }
+
+  Result<std::vector<RevokedCertificate>> revocations() override {
+    std::lock_guard lock(mutex_);
+    auto select = db_.prepare(std::string("SELECT ") + kRevocationColumns +
+                              " FROM revoked_certificates ORDER BY revoked_at DESC, serial");
+    if (!select) return select.status();
+    std::vector<RevokedCertificate> out;
+    while (true) {
+      auto row = select->step();
+      if (!row) return row.status();
+      if (!*row) return out;
+      out.push_back(readRevocation(*select));
+    }
   }
 
   Result<BatchOutcome> storeBatch(const ReportBatch& batch, TimePoint now) override {
@@ -222,6 +275,19 @@ class SqliteStorage final : public Storage {
   }
 
  private:
+  // REQUIRES: mutex_ held.
+  Status insertRevocation(const RevokedCertificate& r) {
+    auto insert = db_.prepare(
+        "INSERT OR IGNORE INTO revoked_certificates (serial, device_id, revoked_at, reason) "
+        "VALUES (?, ?, ?, ?)");
+    if (!insert) return insert.status();
+    return insert->bind(1, r.serial)
+        .bind(2, r.deviceId)
+        .bind(3, r.revokedAt)
+        .bind(4, r.reason)
+        .run();
+  }
+
   std::mutex mutex_;
   Database db_;  // GUARDED_BY(mutex_)
 };

@@ -16,7 +16,7 @@
 namespace tillid::collector {
 
 struct EnrollmentToken {
-  std::string sha256;              // hex of the token; the token itself is never stored
+  std::string sha256;  // hex of the token; the token itself is never stored
   int64_t maxUses = 1;
   std::optional<TimePoint> expires;
 };
@@ -27,9 +27,18 @@ struct Device {
   std::string enrolledAt;         // formatTimestamp
   std::string certificateSerial;  // of the current certificate
   std::string certificateExpires;
-  std::string lastSeen;           // last accepted batch; "" before the first
+  std::string lastSeen;  // last accepted batch; "" before the first
   int64_t batches = 0;
   int64_t records = 0;
+  std::string retired;  // formatTimestamp of the retirement; "" while the device is active
+};
+
+// A certificate the collector no longer accepts, whoever presents it.
+struct RevokedCertificate {
+  std::string serial;    // upper-case hex, as CertificateAuthority writes it
+  std::string deviceId;  // "" for a certificate that is not a device's (an administrator's)
+  std::string revokedAt;
+  std::string reason;
 };
 
 // One hour of one user's use of one destination, as the agent summarises it.
@@ -47,10 +56,10 @@ struct UsageRecord {
 };
 
 struct ReportRecord {
-  std::string id;       // unique per device, chosen by the agent
-  std::string kind;     // "usage", "flag", "anchor", "certificate"
-  std::string time;     // when the agent recorded it
-  std::string payload;  // canonical JSON object
+  std::string id;                    // unique per device, chosen by the agent
+  std::string kind;                  // "usage", "flag", "anchor", "certificate"
+  std::string time;                  // when the agent recorded it
+  std::string payload;               // canonical JSON object
   std::optional<UsageRecord> usage;  // set for kind "usage"
 };
 
@@ -87,12 +96,26 @@ class Storage {
   virtual Result<EnrollOutcome> enrollDevice(const std::string& tokenSha256, TimePoint now,
                                              const Device& device) = 0;
 
-  // Records a renewed certificate. kNotFound when the device is unknown.
+  // Records a renewed certificate. kNotFound when the device is unknown or retired.
   virtual Status renewDevice(const std::string& deviceId, const std::string& serial,
                              const std::string& expires) = 0;
 
+  // Any device, retired or not; nullopt when unknown.
   virtual Result<std::optional<Device>> device(const std::string& deviceId) = 0;
+  // The devices that are not retired, by id.
   virtual Result<std::vector<Device>> devices() = 0;
+
+  // Marks the device retired at `now` and revokes its current certificate, atomically.
+  // Its records stay (retention removes them). kNotFound when the device is unknown;
+  // retiring a retired device changes nothing.
+  virtual Status retireDevice(const std::string& deviceId, const std::string& reason,
+                              TimePoint now) = 0;
+  // Adds the certificate to the revoked ones; revoking it again changes nothing.
+  virtual Status revokeCertificate(const RevokedCertificate& revoked) = 0;
+  // The revocation of the certificate with this serial, or nullopt.
+  virtual Result<std::optional<RevokedCertificate>> revocation(const std::string& serial) = 0;
+  // Every revocation, newest first.
+  virtual Result<std::vector<RevokedCertificate>> revocations() = 0;
 
   // Stores a batch exactly once per (device, idempotency key).
   virtual Result<BatchOutcome> storeBatch(const ReportBatch& batch, TimePoint now) = 0;

@@ -11,10 +11,11 @@ namespace tillid::collector {
 // "user" is quoted: it is a reserved word in PostgreSQL (SQLite accepts the quotes too).
 inline constexpr const char* kDeviceColumns =
     "id, hostname, enrolled_at, certificate_serial, certificate_expires, last_seen, batches, "
-    "records";
+    "records, retired";
 inline constexpr const char* kUsageColumns =
     "hour, \"user\", application, destination, service, category, connections, bytes_in, "
     "bytes_out, active_seconds";
+inline constexpr const char* kRevocationColumns = "serial, device_id, revoked_at, reason";
 inline constexpr const char* kRecordColumns = "device_id, record_id, kind, time, payload";
 inline constexpr const char* kTaskColumns =
     "id, device_id, type, purpose, case_ref, requested_by, role, params, signed_order, created, "
@@ -24,13 +25,19 @@ inline constexpr const char* kAccessColumns =
 
 template <typename Row>
 Device readDevice(const Row& r) {
-  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.int64(6), r.int64(7)};
+  return {r.text(0), r.text(1),  r.text(2),  r.text(3), r.text(4),
+          r.text(5), r.int64(6), r.int64(7), r.text(8)};
 }
 
 template <typename Row>
 UsageRecord readUsage(const Row& r) {
   return {r.text(0), r.text(1),  r.text(2),  r.text(3),  r.text(4),
           r.text(5), r.int64(6), r.int64(7), r.int64(8), r.int64(9)};
+}
+
+template <typename Row>
+RevokedCertificate readRevocation(const Row& r) {
+  return {r.text(0), r.text(1), r.text(2), r.text(3)};
 }
 
 template <typename Row>

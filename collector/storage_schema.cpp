@@ -73,7 +73,16 @@ CREATE TABLE usage (
 );
 CREATE INDEX usage_by_hour ON usage(device_id, hour);
 )sql",
-                                                                     dialect)}}};
+                                                                     dialect)},
+           {"retired devices and revoked certificates", R"sql(
+ALTER TABLE devices ADD COLUMN retired TEXT NOT NULL DEFAULT '';
+CREATE TABLE revoked_certificates (
+  serial TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  revoked_at TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+)sql"}}};
 }
 
 store::SchemaModule taskSchema(const SqlDialect& dialect) {

@@ -100,11 +100,12 @@ Result<Enrollment> enroll(const EnrollRequest& request, const EnrollmentFiles& f
   body->set("token", request.token);
   body->set("csr", keys->requestPem);
   body->set("hostname", request.hostname);
-  auto response = transport.send({"POST", "/v1/enroll", "application/json", {}, canonicalJson(body)});
+  auto response =
+      transport.send({"POST", "/v1/enroll", "application/json", {}, canonicalJson(body)});
   if (!response) return response.status();
   if (response->status != 201) {
-    return Status::error(ErrorCode::kPermission, "the collector refused the enrollment: " +
-                                                     refusal(*response));
+    return Status::error(ErrorCode::kPermission,
+                         "the collector refused the enrollment: " + refusal(*response));
   }
   auto answer = parseJsonObject(response->body);
   if (!answer) return answer.status().withContext("the collector's answer");
@@ -156,17 +157,26 @@ TlsClientOptions deviceTlsOptions(const Enrollment& enrollment, const Enrollment
   return tls;
 }
 
-Result<bool> renewIfDue(Transport& transport, const EnrollmentFiles& files, Enrollment& enrollment,
+TlsClientOptions withoutClientCertificate(TlsClientOptions tls) {
+  tls.certificateFile.clear();
+  tls.privateKeyFile.clear();
+  return tls;
+}
+
+Result<bool> renewIfDue(Transport& transport, Transport& withoutCertificate,
+                        const EnrollmentFiles& files, Enrollment& enrollment,
                         double renewFraction) {
   auto pem = readText(files.certificate());
   if (!pem) return pem.status();
   auto cert = parseCertificatePem(*pem);
+  bool expired = false;
   if (cert) {
     const int64_t left = secondsUntilExpiry(cert->get());
     const auto lifetime = static_cast<double>(lifetimeSeconds(cert->get()));
     if (static_cast<double>(left) > renewFraction * lifetime) {
       return false;
     }
+    expired = left <= 0;
   }
   auto key = readText(files.key());
   if (!key) return key.status();
@@ -174,7 +184,11 @@ Result<bool> renewIfDue(Transport& transport, const EnrollmentFiles& files, Enro
   if (!csr) return csr.status();
   Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
   body->set("csr", *csr);
-  auto response = transport.send({"POST", "/v1/renew", "application/json", {}, canonicalJson(body)});
+  // The handshake refuses an expired certificate: it travels in the body instead, and the
+  // CSR's signature by the same key proves the device holds it.
+  if (expired) body->set("certificate", *pem);
+  auto response = (expired ? withoutCertificate : transport)
+                      .send({"POST", "/v1/renew", "application/json", {}, canonicalJson(body)});
   if (!response) return response.status();
   if (response->status != 200) {
     return Status::error(ErrorCode::kUnavailable, "renewal refused: " + refusal(*response));

@@ -48,10 +48,16 @@ Result<std::optional<Enrollment>> loadEnrollment(const EnrollmentFiles& files);
 TlsClientOptions deviceTlsOptions(const Enrollment& enrollment, const EnrollmentFiles& files,
                                   const std::string& pinnedPublicKeys, const std::string& proxy);
 
+// The same connection without the client certificate: for renewing an expired one.
+TlsClientOptions withoutClientCertificate(TlsClientOptions tls);
+
 // Renews the certificate when less than `renewFraction` of its lifetime is left (or it
-// is not readable as a certificate). Returns true when it renewed.
-Result<bool> renewIfDue(Transport& transport, const EnrollmentFiles& files, Enrollment& enrollment,
-                        double renewFraction);
+// is not readable as a certificate). Returns true when it renewed. Over `transport`
+// (mutual TLS) while the certificate is valid; once it has expired, over
+// `withoutCertificate` with the expired certificate and a CSR signed by the same key in
+// the body, which the collector accepts within enrollment.renewal_grace_days.
+Result<bool> renewIfDue(Transport& transport, Transport& withoutCertificate,
+                        const EnrollmentFiles& files, Enrollment& enrollment, double renewFraction);
 
 // Writes a file readable only by its owner (0600), replacing it atomically.
 Status writePrivateFile(const std::string& path, const std::string& content);

@@ -76,7 +76,11 @@ std::string commonName(X509* cert) {
 }
 
 std::string serialHex(X509* cert) {
-  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  return serialHex(X509_get0_serialNumber(cert));
+}
+
+std::string serialHex(const ASN1_INTEGER* serial) {
+  BIGNUM* bn = ASN1_INTEGER_to_BN(serial, nullptr);
   if (bn == nullptr) return "";
   char* hex = BN_bn2hex(bn);
   std::string out = hex != nullptr ? hex : "";

@@ -43,5 +43,6 @@ int64_t lifetimeSeconds(X509* cert);
 std::string commonName(X509* cert);
 // The serial number as upper-case hex.
 std::string serialHex(X509* cert);
+std::string serialHex(const ASN1_INTEGER* serial);
 
 }  // namespace tillid::report

@@ -109,12 +109,14 @@ UploaderSettings uploaderSettings(const Config& config) {
 }
 
 Uploader::Uploader(store::Writer& writer, EnrollmentFiles files, Enrollment enrollment,
-                   UploaderSettings settings, std::unique_ptr<Transport> transport)
+                   UploaderSettings settings, std::unique_ptr<Transport> transport,
+                   std::unique_ptr<Transport> withoutCertificate)
     : writer_(writer),
       files_(std::move(files)),
       enrollment_(std::move(enrollment)),
       settings_(std::move(settings)),
       transport_(std::move(transport)),
+      withoutCertificate_(std::move(withoutCertificate)),
       batchMaxRecords_(settings_.batchMaxRecords),
       random_(std::random_device{}()) {
   thread_ = std::thread([this] { loop(); });
@@ -187,7 +189,8 @@ milliseconds Uploader::step() {
   }
   if (std::chrono::steady_clock::now() >= nextRenewCheck_) {
     nextRenewCheck_ = std::chrono::steady_clock::now() + std::chrono::hours(1);
-    auto renewed = renewIfDue(*transport_, files_, enrollment_, settings_.renewFraction);
+    auto renewed =
+        renewIfDue(*transport_, *withoutCertificate_, files_, enrollment_, settings_.renewFraction);
     if (!renewed) {
       recordFailure("certificate renewal: " + renewed.status().message());
       nextRenewCheck_ = std::chrono::steady_clock::now() + backoff(std::nullopt);
@@ -248,10 +251,12 @@ Result<std::unique_ptr<Uploader>> startUploaderIfEnrolled(const Config& config,
   if (!enrollment) return enrollment.status();
   if (!enrollment->has_value()) return std::unique_ptr<Uploader>();
   UploaderSettings settings = uploaderSettings(config);
-  auto transport = std::make_unique<CurlTransport>(
-      deviceTlsOptions(**enrollment, files, settings.pinnedPublicKeys, settings.proxy));
+  const TlsClientOptions tls =
+      deviceTlsOptions(**enrollment, files, settings.pinnedPublicKeys, settings.proxy);
+  auto transport = std::make_unique<CurlTransport>(tls);
+  auto withoutCertificate = std::make_unique<CurlTransport>(withoutClientCertificate(tls));
   return std::make_unique<Uploader>(writer, files, **enrollment, std::move(settings),
-                                    std::move(transport));
+                                    std::move(transport), std::move(withoutCertificate));
 }
 
 }  // namespace tillid::report

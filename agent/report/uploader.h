@@ -26,13 +26,13 @@
 namespace tillid::report {
 
 struct UploaderSettings {
-  std::chrono::milliseconds interval{60000};       // idle check of the outbox
-  std::chrono::milliseconds drainInterval{500};    // between batches of a backlog
+  std::chrono::milliseconds interval{60000};     // idle check of the outbox
+  std::chrono::milliseconds drainInterval{500};  // between batches of a backlog
   int64_t batchMaxRecords = 2000;
   int64_t batchMaxBytes = 1 << 20;
   int64_t budgetBytes = 64 << 20;
   std::chrono::seconds anchorInterval{300};
-  std::chrono::seconds usageCloseDelay{900};       // an hour is closed this long after its end
+  std::chrono::seconds usageCloseDelay{900};  // an hour is closed this long after its end
   std::chrono::milliseconds backoffMin{5000};
   std::chrono::milliseconds backoffMax{3600000};
   double renewFraction = 1.0 / 3;
@@ -45,9 +45,11 @@ UploaderSettings uploaderSettings(const Config& config);
 
 class Uploader final {
  public:
-  // Starts the thread. `writer` must outlive the uploader.
+  // Starts the thread. `writer` must outlive the uploader. `withoutCertificate` reaches
+  // the same collector without the client certificate (renewal once it has expired).
   Uploader(store::Writer& writer, EnrollmentFiles files, Enrollment enrollment,
-           UploaderSettings settings, std::unique_ptr<Transport> transport);
+           UploaderSettings settings, std::unique_ptr<Transport> transport,
+           std::unique_ptr<Transport> withoutCertificate);
   ~Uploader();  // stops
   Uploader(const Uploader&) = delete;
   Uploader& operator=(const Uploader&) = delete;
@@ -68,8 +70,9 @@ class Uploader final {
   Enrollment enrollment_;
   const UploaderSettings settings_;
   std::unique_ptr<Transport> transport_;  // used only by the thread
-  int64_t batchMaxRecords_;               // halved when the collector says 413
-  int failures_ = 0;                      // consecutive, for the backoff
+  std::unique_ptr<Transport> withoutCertificate_;
+  int64_t batchMaxRecords_;  // halved when the collector says 413
+  int failures_ = 0;         // consecutive, for the backoff
   std::chrono::steady_clock::time_point nextAnchor_;
   std::chrono::steady_clock::time_point nextRenewCheck_;
   std::mt19937_64 random_;

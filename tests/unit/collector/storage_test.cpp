@@ -24,7 +24,7 @@ ReportBatch batchOf(const std::string& device, const std::string& key,
 }
 
 Device device(const std::string& id) {
-  return {id, "host", "2026-11-20T10:00:00Z", "01", "2027-01-01T00:00:00Z", "", 0, 0};
+  return {id, "host", "2026-11-20T10:00:00Z", "01", "2027-01-01T00:00:00Z", "", 0, 0, ""};
 }
 
 }  // namespace

@@ -1,0 +1,131 @@
+#include "collector/certificate_revocation.h"
+
+#include <Poco/File.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "agent/core/logging.h"
+#include "agent/report/openssl_util.h"
+
+namespace tillid::collector {
+namespace {
+
+using report::openSslError;
+using report::serialHex;
+
+std::string oneline(const X509_NAME* name) {
+  char* text = X509_NAME_oneline(name, nullptr, 0);
+  std::string out = text != nullptr ? text : "";
+  OPENSSL_free(text);
+  return out;
+}
+
+int64_t modifiedTime(const std::string& path) {
+  try {
+    return Poco::File(path).getLastModified().epochMicroseconds();
+  } catch (const Poco::Exception&) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CertificateRevocation>> CertificateRevocation::open(
+    Storage& storage, const std::string& crlFile, const std::string& caFile) {
+  std::unique_ptr<CertificateRevocation> revocation(
+      new CertificateRevocation(storage, crlFile, caFile));
+  if (!crlFile.empty()) {
+    auto crl = revocation->readCrl();
+    if (!crl) return crl.status();
+    revocation->crl_ = std::move(*crl);
+  }
+  return revocation;
+}
+
+Result<CertificateRevocation::Crl> CertificateRevocation::readCrl() const {
+  Crl out;
+  out.modified = modifiedTime(crlFile_);
+  std::ifstream in(crlFile_, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return Status::error(ErrorCode::kNotFound, "tls.crl " + crlFile_ + ": cannot read");
+  const std::string content = text.str();
+  auto bio = report::memoryBio(content);
+  X509_CRL* parsed = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr);
+  if (parsed == nullptr) {
+    ERR_clear_error();
+    auto der = report::memoryBio(content);
+    parsed = d2i_X509_CRL_bio(der.get(), nullptr);
+  }
+  if (parsed == nullptr) {
+    return openSslError(ErrorCode::kInvalidArgument,
+                        "tls.crl " + crlFile_ + " is not a CRL (PEM or DER)");
+  }
+  std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(parsed, X509_CRL_free);
+  // The CRL counts only when a certificate of tls.ca whose subject is its issuer signed it.
+  std::ifstream caIn(caFile_);
+  std::stringstream caText;
+  caText << caIn.rdbuf();
+  const std::string cas = caText.str();
+  auto caBio = report::memoryBio(cas);
+  bool verified = false;
+  while (X509* ca = PEM_read_bio_X509(caBio.get(), nullptr, nullptr, nullptr)) {
+    if (X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl.get())) == 0 &&
+        X509_CRL_verify(crl.get(), X509_get0_pubkey(ca)) == 1) {
+      verified = true;
+    }
+    X509_free(ca);
+  }
+  ERR_clear_error();
+  if (!verified) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "tls.crl " + crlFile_ + " is not signed by a CA of tls.ca");
+  }
+  out.issuer = oneline(X509_CRL_get_issuer(crl.get()));
+  const STACK_OF(X509_REVOKED)* entries = X509_CRL_get_REVOKED(crl.get());
+  for (int i = 0; i < sk_X509_REVOKED_num(entries); ++i) {
+    out.serials.insert(
+        serialHex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(entries, i))));
+  }
+  return out;
+}
+
+CertificateRevocation::Crl CertificateRevocation::currentCrl() const {
+  std::lock_guard lock(mutex_);
+  if (crlFile_.empty() || modifiedTime(crlFile_) == crl_.modified) return crl_;
+  auto fresh = readCrl();
+  if (fresh) {
+    crl_ = std::move(*fresh);
+    logger("collector")
+        .information("tls.crl read again: " + std::to_string(crl_.serials.size()) +
+                     " revoked certificates");
+  } else {
+    logger("collector").warning(fresh.status().message() + "; the last good CRL stays in use");
+    crl_.modified = modifiedTime(crlFile_);  // not tried again until the file changes
+  }
+  return crl_;
+}
+
+Result<std::optional<std::string>> CertificateRevocation::revoked(X509* certificate) const {
+  const std::string serial = serialHex(certificate);
+  auto listed = storage_.revocation(serial);
+  if (!listed) return listed.status();
+  if (listed->has_value()) {
+    return std::optional<std::string>("certificate " + serial + " was revoked at " +
+                                      (*listed)->revokedAt);
+  }
+  if (!crlFile_.empty()) {
+    const Crl crl = currentCrl();
+    if (crl.serials.count(serial) != 0 &&
+        oneline(X509_get_issuer_name(certificate)) == crl.issuer) {
+      return std::optional<std::string>("certificate " + serial +
+                                        " is on the CA's revocation list");
+    }
+  }
+  return std::optional<std::string>();
+}
+
+}  // namespace tillid::collector
