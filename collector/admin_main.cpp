@@ -7,6 +7,7 @@
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/cli_app.h"
+#include "agent/core/untrusted_text.h"
 #include "collector/admin_client.h"
 #include "collector/admin_offboard_commands.h"
 #include "collector/admin_task_commands.h"
@@ -72,6 +73,60 @@ int usage(const ParsedArgs& args) {
   return kExitOk;
 }
 
+// POSTs `body` to `path` and prints the answer's fields.
+int change(const ParsedArgs& args, const std::string& path, const Object::Ptr& body) {
+  auto client = AdminClient::fromArgs(args);
+  if (!client) return fail(kProgram, client.status().message());
+  auto answer = client->post(path, body);
+  if (!answer) return fail(kProgram, answer.status().message());
+  if (args.has("json")) {
+    std::cout << canonicalJson(*answer) << "\n";
+    return kExitOk;
+  }
+  std::vector<std::string> names;
+  (*answer)->getNames(names);
+  for (const auto& name : names) {
+    std::cout << name << ": " << escapeControlCharacters(cell(*answer, name)) << "\n";
+  }
+  return kExitOk;
+}
+
+int retire(const ParsedArgs& args) {
+  if (args.words.size() != 1) return fail(kProgram, "retire needs one DEVICE id", kExitUsage);
+  Object::Ptr body = new Object;
+  body->set("reason", args.value("reason").value_or(""));
+  return change(args, "/v1/admin/devices/" + args.words[0] + "/retire", body);
+}
+
+int revoke(const ParsedArgs& args) {
+  if (args.words.size() != 1) {
+    return fail(kProgram, "revoke needs one certificate SERIAL (hex)", kExitUsage);
+  }
+  Object::Ptr body = new Object;
+  body->set("serial", args.words[0]);
+  body->set("reason", args.value("reason").value_or(""));
+  if (auto device = args.value("device")) body->set("device_id", *device);
+  return change(args, "/v1/admin/revocations", body);
+}
+
+int revocations(const ParsedArgs& args) {
+  auto answer = fetch(args, "/v1/admin/revocations");
+  if (!answer) return fail(kProgram, answer.status().message());
+  if (args.has("json")) {
+    std::cout << canonicalJson(*answer) << "\n";
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  const Array::Ptr list = (*answer)->getArray("revocations");
+  for (unsigned i = 0; list && i < list->size(); ++i) {
+    const Object::Ptr r = list->getObject(i);
+    rows.push_back({cell(r, "serial"), cell(r, "device_id"), cell(r, "revoked_at").substr(0, 19),
+                    cell(r, "reason")});
+  }
+  printTable({"SERIAL", "DEVICE", "REVOKED", "REASON"}, rows);
+  return kExitOk;
+}
+
 }  // namespace
 }  // namespace tillid::admin
 
@@ -91,7 +146,25 @@ int main(int argc, char** argv) {
         "usage DEVICE",
         "hourly usage a device reported, newest first",
         {{"limit", "N", "at most N rows (default 1000)"}},
-        admin::usage}}};
+        admin::usage},
+       {"retire",
+        "retire DEVICE",
+        "retire a device: off the device list, its certificate revoked, its data kept until "
+        "retention removes it (offboarding role)",
+        {{"reason", "TEXT", "why, for the access log"}},
+        admin::retire},
+       {"revoke",
+        "revoke SERIAL",
+        "revoke a certificate (a device's or an administrator's) by its serial in hex; the "
+        "collector refuses it on every route (offboarding role)",
+        {{"reason", "TEXT", "why, for the access log"},
+         {"device", "DEVICE", "the device the certificate is of, if any"}},
+        admin::revoke},
+       {"revocations",
+        "revocations",
+        "the revoked certificates, newest first",
+        {},
+        admin::revocations}}};
   for (auto& command : admin::taskCommands()) program.commands.push_back(std::move(command));
   for (auto& command : admin::offboardCommands()) program.commands.push_back(std::move(command));
   return runCli(program, argc, argv);

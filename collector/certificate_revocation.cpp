@@ -1,9 +1,9 @@
 #include "collector/certificate_revocation.h"
 
-#include <Poco/File.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -23,12 +23,12 @@ std::string oneline(const X509_NAME* name) {
   return out;
 }
 
+// To the file system's resolution (nanoseconds), so that a CRL replaced within the same
+// second as the last is read again.
 int64_t modifiedTime(const std::string& path) {
-  try {
-    return Poco::File(path).getLastModified().epochMicroseconds();
-  } catch (const Poco::Exception&) {
-    return -1;
-  }
+  std::error_code error;
+  const auto time = std::filesystem::last_write_time(path, error);
+  return error ? -1 : static_cast<int64_t>(time.time_since_epoch().count());
 }
 
 }  // namespace

@@ -2,9 +2,9 @@
 // tokens, idempotent batches, and refusals of bad requests that change nothing and leave
 // the collector serving.
 
-#include <catch2/catch.hpp>
-
 #include <Poco/File.h>
+
+#include <catch2/catch.hpp>
 
 #include "agent/core/canonical_json.h"
 #include "agent/report/gzip.h"
@@ -28,14 +28,11 @@ std::string usageBatch(const std::string& deviceId, const std::string& batchId,
 
 report::HttpRequest reportRequest(const std::string& key, std::string body,
                                   std::string contentType = "application/json") {
-  return {"POST", "/v1/reports", std::move(contentType),
-          {{"Content-Encoding", "gzip"}, {"Idempotency-Key", key}}, std::move(body)};
-}
-
-std::string errorCode(const report::HttpResponse& response) {
-  auto body = parseJsonObject(response.body);
-  if (!body || !(*body)->getObject("error")) return "(not a JSON error: " + response.body + ")";
-  return (*body)->getObject("error")->getValue<std::string>("code");
+  return {"POST",
+          "/v1/reports",
+          std::move(contentType),
+          {{"Content-Encoding", "gzip"}, {"Idempotency-Key", key}},
+          std::move(body)};
 }
 
 }  // namespace
@@ -60,13 +57,13 @@ TEST_CASE("the same batch sent twice is stored once", "[collector][network]") {
   CHECK(collector.count("SELECT COUNT(*) FROM batches") == 1);
 
   // The same key with other content is a conflict, and changes nothing.
-  auto other = transport.send(
-      reportRequest("b-1", report::gzipCompress(usageBatch(device, "b-1", "u-2"))));
+  auto other =
+      transport.send(reportRequest("b-1", report::gzipCompress(usageBatch(device, "b-1", "u-2"))));
   REQUIRE(other);
   CHECK(other->status == 409);
   // A record already delivered in another batch is not stored twice either.
-  auto overlap = transport.send(
-      reportRequest("b-2", report::gzipCompress(usageBatch(device, "b-2", "u-1"))));
+  auto overlap =
+      transport.send(reportRequest("b-2", report::gzipCompress(usageBatch(device, "b-2", "u-1"))));
   REQUIRE(overlap);
   CHECK(overlap->status == 200);
   CHECK(collector.count("SELECT COUNT(*) FROM usage") == 1);
@@ -103,19 +100,25 @@ TEST_CASE("bad requests get a 4xx JSON error, change nothing, and the collector 
        "unsupported_media_type"},
       {"oversized body", reportRequest("b-1", random), 413, "payload_too_large"},
       {"another device's batch",
-       reportRequest("b-1", report::gzipCompress(usageBatch("d-someoneelse", "b-1", "u-1"))),
-       403, "device_mismatch"},
+       reportRequest("b-1", report::gzipCompress(usageBatch("d-someoneelse", "b-1", "u-1"))), 403,
+       "device_mismatch"},
       {"key differs from batch_id", reportRequest("b-9", gzipped), 400, "bad_idempotency_key"},
-      {"no idempotency key", {"POST", "/v1/reports", "application/json",
-                              {{"Content-Encoding", "gzip"}}, gzipped}, 400,
+      {"no idempotency key",
+       {"POST", "/v1/reports", "application/json", {{"Content-Encoding", "gzip"}}, gzipped},
+       400,
        "bad_idempotency_key"},
       {"admin endpoint with a device certificate",
-       {"GET", "/v1/admin/devices", "", {}, ""}, 403, "not_administrator"},
+       {"GET", "/v1/admin/devices", "", {}, ""},
+       403,
+       "not_administrator"},
       {"unknown endpoint", {"GET", "/v1/nothing", "", {}, ""}, 404, "not_found"},
       {"enrollment with a bad token",
-       {"POST", "/v1/enroll", "application/json", {}, R"({"token":"nope","csr":"x"})"}, 400,
+       {"POST", "/v1/enroll", "application/json", {}, R"({"token":"nope","csr":"x"})"},
+       400,
        "bad_csr"},
-      {"enrollment body not JSON", {"POST", "/v1/enroll", "application/json", {}, "{{{"}, 400,
+      {"enrollment body not JSON",
+       {"POST", "/v1/enroll", "application/json", {}, "{{{"},
+       400,
        "malformed"},
   };
   for (const auto& c : cases) {
@@ -152,9 +155,9 @@ TEST_CASE("enrollment tokens are limited by count and time", "[collector][networ
   const DevPki once = makeDevPki(dir.file("pki"), {"--token-uses", "1"});
   CollectorProcess collector(once, dir.file("collector"));
   enrollAgent(dir.file("first"), collector, once);
-  const RunResult second = agentCommand(
-      dir.file("second"), {"enroll", "--server", collector.url(), "--token", once.token(), "--ca",
-                           once.file("ca.pem")});
+  const RunResult second =
+      agentCommand(dir.file("second"), {"enroll", "--server", collector.url(), "--token",
+                                        once.token(), "--ca", once.file("ca.pem")});
   CHECK(second.exitCode == 1);
   CHECK(second.err.find("no uses left") != std::string::npos);
   CHECK(!Poco::File(dir.file("second") + "/agent.crt").exists());
@@ -164,9 +167,9 @@ TEST_CASE("enrollment tokens are limited by count and time", "[collector][networ
   // A token past its expiry time is refused.
   const DevPki expired = makeDevPki(dir.file("pki2"), {"--token-days", "0"});
   CollectorProcess later(expired, dir.file("collector2"));
-  const RunResult late = agentCommand(
-      dir.file("third"), {"enroll", "--server", later.url(), "--token", expired.token(), "--ca",
-                          expired.file("ca.pem")});
+  const RunResult late =
+      agentCommand(dir.file("third"), {"enroll", "--server", later.url(), "--token",
+                                       expired.token(), "--ca", expired.file("ca.pem")});
   CHECK(late.exitCode == 1);
   CHECK(late.err.find("expired") != std::string::npos);
 }
@@ -175,11 +178,11 @@ namespace {
 
 // openssl s_client with its stdin closed, so it exits after the handshake.
 RunResult sClient(int port, const std::string& protocol, const std::string& ca) {
-  return runProgram("/bin/sh",
-                    {"-c", "openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " " +
-                               protocol + " -cipher DEFAULT@SECLEVEL=0 -CAfile " + ca +
-                               " </dev/null"},
-                    std::chrono::seconds(20));
+  return runProgram(
+      "/bin/sh",
+      {"-c", "openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " " + protocol +
+                 " -cipher DEFAULT@SECLEVEL=0 -CAfile " + ca + " </dev/null"},
+      std::chrono::seconds(20));
 }
 
 }  // namespace

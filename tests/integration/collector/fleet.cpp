@@ -61,6 +61,12 @@ int64_t CollectorProcess::count(const std::string& sql) const {
   return std::stoll(text->value_or("0"));
 }
 
+void CollectorProcess::exec(const std::string& sql) const {
+  auto db = store::Database::open(stateDir_ + "/collector.db", store::OpenMode::kReadWriteCreate);
+  REQUIRE(db);
+  REQUIRE(db->exec(sql));
+}
+
 std::string enrollAgent(const std::string& stateDir, const CollectorProcess& collector,
                         const DevPki& pki) {
   const RunResult enrolled = agentCommand(
@@ -133,6 +139,12 @@ Poco::JSON::Object::Ptr AdminCli::queueAndWait(const Poco::JSON::Object::Ptr& ta
   auto parsed = parseJsonObject(answered->body);
   REQUIRE(parsed);
   return *parsed;
+}
+
+std::string errorCode(const report::HttpResponse& response) {
+  auto body = parseJsonObject(response.body);
+  if (!body || !(*body)->getObject("error")) return "(not a JSON error: " + response.body + ")";
+  return (*body)->getObject("error")->getValue<std::string>("code");
 }
 
 Poco::JSON::Object::Ptr jsonOutput(const RunResult& r) {

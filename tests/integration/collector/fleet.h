@@ -39,6 +39,9 @@ class CollectorProcess {
   int stop();
   // Number of rows of the collector's `sql` (a COUNT query), read from its database.
   int64_t count(const std::string& sql) const;
+  // Runs `sql` on the collector's database, as an operator with the sqlite3 tool would;
+  // REQUIREs success.
+  void exec(const std::string& sql) const;
   const std::string& stateDir() const { return stateDir_; }
   std::string err() const { return child_ ? child_->err() : ""; }
 
@@ -76,6 +79,9 @@ struct AdminCli {
   // task once the device answered it (or after 30 s).
   Poco::JSON::Object::Ptr queueAndWait(const Poco::JSON::Object::Ptr& task) const;
 };
+
+// The "code" of a JSON error answer, or a description of what came instead.
+std::string errorCode(const report::HttpResponse& response);
 
 // A command's standard output parsed as a JSON object; REQUIREs that it is one.
 Poco::JSON::Object::Ptr jsonOutput(const RunResult& r);
