@@ -214,3 +214,63 @@ TEST_CASE("batch parser refuses malformed batches with the reason", "[collector]
       parseBatch(R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 0);
   CHECK(!tooMany);
 }
+
+TEST_CASE("storage: a retired device leaves the list, its certificate revoked, its data kept",
+          "[collector]") {
+  const std::string name = GENERATE(test::kSqliteBackend, test::kPostgresBackend);
+  INFO("backend " << name);
+  test::StorageBackend backend(name);
+  Storage& s = backend.storage();
+  const TimePoint now = WallClock::now();
+  REQUIRE(s.importTokens({{std::string(64, 'a'), 5, std::nullopt}}));
+  for (const char* id : {"d-1", "d-2"}) {
+    Device d = device(id);
+    d.certificateSerial = std::string("AB") + id;
+    REQUIRE(s.enrollDevice(std::string(64, 'a'), now, d));
+  }
+  REQUIRE(s.storeBatch(batchOf("d-1", "k1", {"r1"}), now));
+
+  REQUIRE(s.retireDevice("d-1", "stolen", now));
+  auto active = s.devices();
+  REQUIRE(active);
+  REQUIRE(active->size() == 1);
+  CHECK(active->front().id == "d-2");
+  auto retired = backend.peerStorage().device("d-1");
+  REQUIRE(retired);
+  REQUIRE(retired->has_value());
+  CHECK((*retired)->retired == formatTimestamp(now));
+  auto revoked = backend.peerStorage().revocation("ABd-1");
+  REQUIRE(revoked);
+  REQUIRE(revoked->has_value());
+  CHECK((*revoked)->deviceId == "d-1");
+  CHECK((*revoked)->reason == "stolen");
+  auto usage = s.usage("d-1", 10);
+  REQUIRE(usage);
+  CHECK(usage->size() == 1);  // until retention removes it
+
+  // A retired device renews no more; retiring again changes nothing; unknown is kNotFound.
+  CHECK(s.renewDevice("d-1", "CD", "2028-01-01T00:00:00Z").code() == ErrorCode::kNotFound);
+  REQUIRE(s.retireDevice("d-1", "again", now + std::chrono::hours(1)));
+  auto list = s.revocations();
+  REQUIRE(list);
+  CHECK(list->size() == 1);
+  CHECK(s.retireDevice("d-9", "", now).code() == ErrorCode::kNotFound);
+}
+
+TEST_CASE("storage: revoked certificates are listed once, newest first", "[collector]") {
+  const std::string name = GENERATE(test::kSqliteBackend, test::kPostgresBackend);
+  INFO("backend " << name);
+  test::StorageBackend backend(name);
+  Storage& s = backend.storage();
+  auto none = s.revocation("01");
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+  REQUIRE(s.revokeCertificate({"01", "", "2026-11-20T10:00:00Z", "left"}));
+  REQUIRE(s.revokeCertificate({"02", "d-1", "2026-11-21T10:00:00Z", "lost"}));
+  REQUIRE(s.revokeCertificate({"01", "", "2026-11-22T10:00:00Z", "twice"}));
+  auto list = backend.peerStorage().revocations();
+  REQUIRE(list);
+  REQUIRE(list->size() == 2);
+  CHECK((*list)[0].serial == "02");
+  CHECK((*list)[1].reason == "left");
+}
