@@ -245,6 +245,17 @@ TEST_CASE("hostile hostnames are escaped where shown and cut between characters"
     cut = cut || devices->getObject(i)->getValue<std::string>("hostname") == std::string(254, 'h');
   }
   CHECK(cut);
+  // A row stored before hostnames were checked (cut inside a character) is listed
+  // escaped, and retiring it takes it off the list.
+  const std::string broken = devices->getObject(0)->getValue<std::string>("id");
+  collector.exec("UPDATE devices SET hostname = CAST(X'68C3' AS TEXT) WHERE id = '" + broken + "'");
+  const RunResult escaped = admin.run({"devices"});
+  REQUIRE(escaped.exitCode == 0);
+  CHECK(escaped.out.find("h\\xC3") != std::string::npos);
+  REQUIRE(AdminCli{pki, collector, "offboarding"}.run({"retire", broken}).exitCode == 0);
+  const RunResult after = admin.run({"devices", "--json"});
+  REQUIRE(after.exitCode == 0);
+  CHECK(after.out.find(broken) == std::string::npos);
   // The collector's log line for the enrollment is escaped too.
   CHECK(collector.err().find('\x1b') == std::string::npos);
   CHECK(collector.err().find("evil\\x1B[2J") != std::string::npos);
