@@ -47,7 +47,7 @@ int planMain(const ParsedArgs& args) {
   auto profile = offboard::parseProfile(args.value("profile").value_or("user-data"));
   if (!profile) return fail(kProgram, profile.status().message(), kExitUsage);
   const auto settings = offboard::offboardSettings(context->config);
-  auto accounts = platform::makeAccountManager(settings.rootPrefix, {})->list();
+  auto accounts = platform::discoverAccounts(offboard::accountSources(settings));
   if (!accounts) return fail(kProgram, accounts.status().message());
   const auto plan = offboard::buildPlan(settings, *profile, *accounts, context->paths.database());
   std::cout << "DRY RUN: offboarding plan, profile " << offboard::profileName(*profile)

@@ -121,7 +121,7 @@ bool isBelowOrEqual(const std::string& path, const std::string& base) {
 
 Status startRun(store::Database& db, const OffboardSettings& settings, const AcceptedOrder& order,
                 const std::string& databasePath) {
-  auto accounts = platform::makeAccountManager(settings.rootPrefix, {})->list();
+  auto accounts = platform::discoverAccounts(offboard::accountSources(settings));
   if (!accounts) return accounts.status();
   RunRecord run;
   run.profile = order.profile;
