@@ -6,9 +6,6 @@
 
 #include "platform/account_discovery.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -17,7 +14,7 @@
 #include "agent/offboard/offboard_plan.h"
 #include "platform/file_eraser.h"
 #include "platform/target_list.h"
-#include "tests/support/child_process.h"
+#include "tests/support/domain_user.h"
 #include "tests/support/temp_dir.h"
 
 namespace tillid::offboard {
@@ -31,28 +28,6 @@ using test::writeFile;
 constexpr uint32_t kDomainUid = 1500000;
 constexpr uint32_t kOrphanUid = 1600000;
 
-bool haveLdbadd() {
-  return ::access("/usr/bin/ldbadd", X_OK) == 0;
-}
-
-// An SSSD-shaped LDB database at `path` (ldbadd writes the same TDB/LDB format SSSD does).
-void writeLdb(const TempDir& dir, const std::string& path, const std::string& ldif) {
-  writeFile(dir.file("records.ldif"), ldif);
-  const auto run =
-      test::runProgram("/usr/bin/ldbadd", {"-H", "tdb://" + path, dir.file("records.ldif")});
-  REQUIRE(run.exitCode == 0);
-}
-
-void makeHome(const std::string& path, uint32_t uid) {
-  fs::create_directories(path + "/.ssh");
-  writeFile(path + "/.ssh/id_ed25519", std::string(3000, 'k'));
-  writeFile(path + "/notes.txt", "personal");
-  for (const auto& entry : fs::recursive_directory_iterator(path)) {
-    REQUIRE(::lchown(entry.path().c_str(), uid, uid) == 0);
-  }
-  REQUIRE(::lchown(path.c_str(), uid, uid) == 0);
-}
-
 // The device: root/etc with root, a kept IT account and a local service account; homes
 // for the IT account, the domain user and an owner no source names; the SSSD cache.
 std::string buildDevice(const TempDir& dir) {
@@ -64,21 +39,11 @@ std::string buildDevice(const TempDir& dir) {
             "backup:x:34:34:backup:/var/backups:/usr/sbin/nologin\n");
   writeFile(root + "/etc/shadow", "root:*:19000::::::\nit-admin:$y$it:19000::::::\n");
   writeFile(root + "/etc/group", "root:x:0:\nit-admin:x:1000:\n");
-  makeHome(root + "/home/it-admin", 1000);
-  makeHome(root + "/home/dana", kDomainUid);
-  makeHome(root + "/home/eve", kOrphanUid);
-  fs::create_directories(root + "/var/lib/sss/db");
-  writeLdb(dir, root + "/var/lib/sss/db/cache_corp.example.ldb",
-           "dn: name=dana@corp.example,cn=users,cn=corp.example,cn=sysdb\n"
-           "objectClass: user\nname: dana@corp.example\nuidNumber: 1500000\n"
-           "gidNumber: 1500000\nhomeDirectory: /home/dana\nloginShell: /bin/bash\n"
-           "cachedPassword: $6$salt$cachedhashofdana\n\n"
-           "dn: name=svc-print@corp.example,cn=users,cn=corp.example,cn=sysdb\n"
-           "objectClass: user\nname: svc-print@corp.example\nuidNumber: 1500001\n"
-           "homeDirectory: /var/empty\nloginShell: /sbin/nologin\n");
-  writeLdb(dir, root + "/var/lib/sss/db/timestamps_corp.example.ldb",
-           "dn: name=dana@corp.example,cn=users,cn=corp.example,cn=sysdb\n"
-           "objectClass: user\nlastUpdate: 1764700000\n");
+  test::makeOwnedHome(root + "/home/it-admin", 1000);
+  test::makeOwnedHome(root + "/home/dana", kDomainUid);
+  test::makeOwnedHome(root + "/home/eve", kOrphanUid);
+  test::writeSssdCache(root, "corp.example", "dana@corp.example", kDomainUid, "/home/dana",
+                       "$6$salt$cachedhashofdana");
   return root;
 }
 
@@ -104,8 +69,9 @@ std::vector<PlanStep> stepsOf(const std::vector<PlanStep>& plan, StepKind kind) 
 // Discovers, plans and really erases what the plan's erase steps name, then checks that
 // the domain user's home and cached credentials are gone and nothing else is.
 void discoverPlanAndErase(bool nameService) {
-  if (::geteuid() != 0 || !haveLdbadd()) {
-    WARN("needs root (homes owned by other uids) and ldbadd (ldb-tools); skipped");
+  std::string why;
+  if (!test::canBuildDomainUser(why)) {
+    WARN(why + "; skipped");
     return;
   }
   TempDir dir;
