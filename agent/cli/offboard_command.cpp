@@ -52,6 +52,10 @@ int planMain(const ParsedArgs& args) {
   const auto plan = offboard::buildPlan(settings, *profile, *accounts, context->paths.database());
   std::cout << "DRY RUN: offboarding plan, profile " << offboard::profileName(*profile)
             << " (nothing is erased; a signed order is needed to run it)\n";
+  if (accounts->unreadableEntries > 0) {
+    std::cout << "note: " << accounts->unreadableEntries
+              << " account cache records or home entries could not be read\n";
+  }
   for (size_t i = 0; i < plan.size(); ++i) {
     const auto& step = plan[i];
     std::cout << i + 1 << ". " << offboard::stepKindName(step.kind) << "  " << step.target

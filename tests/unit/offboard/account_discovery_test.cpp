@@ -100,6 +100,7 @@ void discoverPlanAndErase(bool nameService) {
   CHECK(!byUid(*found, 34)->person);
   CHECK(!byUid(*found, 1500001)->person);  // a directory service account: nologin
   CHECK(byUid(*found, 1000)->local);
+  CHECK(found->unreadableEntries == 0);
   REQUIRE(found->credentialCaches.size() == 1);
   CHECK(found->credentialCaches[0].files ==
         std::vector<std::string>{"/var/lib/sss/db/cache_corp.example.ldb",
