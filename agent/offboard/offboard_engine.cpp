@@ -22,6 +22,7 @@
 #include "platform/account_manager.h"
 #include "platform/block_overwriter.h"
 #include "platform/device_identity.h"
+#include "platform/directory_cache.h"
 #include "platform/file_eraser.h"
 #include "platform/luks.h"
 #include "platform/session_terminator.h"
@@ -274,6 +275,11 @@ Status OffboardEngine::act(RunRecord& run, const std::vector<StepRecord>& all, S
       if (isBelowOrEqual(settings_.stateDir, target)) {
         return Status::error(ErrorCode::kPermission,
                              "refusing " + target + ": it holds the agent's own state directory");
+      }
+      if (step.step.param.rfind(kDirectoryCacheParam, 0) == 0) {
+        auto stopped = platform::stopDirectoryCache(s.rootPrefix, s.sssdStopCommand);
+        if (!stopped) return stopped.status();
+        result->set("sssd_stopped_now", *stopped);
       }
       auto targets = platform::TargetList::create(targetsOfKind(all, StepKind::kEraseFiles));
       if (!targets) return targets.status();

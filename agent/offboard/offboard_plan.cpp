@@ -132,8 +132,10 @@ std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profil
     for (const auto& file : cache.files) {
       steps.push_back({StepKind::kEraseFiles, underRoot(settings.rootPrefix, file),
                        "SSSD cache of domain " + cache.domain +
-                           " (cached password hashes): the whole database, " + fileMethod,
-                       "sssd:" + cache.domain});
+                           " (cached password hashes): sssd stopped first if it runs; the "
+                           "whole database, " +
+                           fileMethod,
+                       kDirectoryCacheParam + cache.domain});
     }
   }
   for (const auto& a : leavingLocal) {

@@ -30,6 +30,10 @@ enum class StepKind {
 const char* stepKindName(StepKind kind);
 Result<StepKind> parseStepKind(const std::string& text);
 
+// The param of an erase-files step whose target is a directory cache (SSSD): the
+// prefix, then the domain. The engine stops the cache daemon before erasing it.
+inline constexpr const char* kDirectoryCacheParam = "sssd:";
+
 struct PlanStep {
   StepKind kind = StepKind::kEndSessions;
   std::string target;

@@ -3,6 +3,8 @@
 // user, the signed order's run erases the home and the domain's cache, and leaves the
 // kept IT account and the device's passwd alone.
 
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -29,6 +31,13 @@ TEST_CASE("a domain user's home and SSSD cached credentials are erased by a real
   const std::string cache = root + "/var/lib/sss/db/cache_corp.example.ldb";
   REQUIRE(readFile(cache).find("cachedhashofdana") != std::string::npos);
 
+  // A process standing in for sssd, named by the pid file under the device's root; the
+  // stop command ends it.
+  ChildProcess sssd("/bin/sleep", {"600"});
+  fs::create_directories(root + "/run");
+  writeFile(root + "/run/sssd.pid", std::to_string(sssd.pid()) + "\n");
+  device.sets.push_back("offboard.sssd_stop_command=kill " + std::to_string(sssd.pid()));
+
   auto plan = device.agent({"offboard", "plan"});
   INFO(plan.out << plan.err);
   REQUIRE(plan.exitCode == 0);
@@ -49,6 +58,9 @@ TEST_CASE("a domain user's home and SSSD cached credentials are erased by a real
   INFO(run.err);
   REQUIRE(run.exitCode == 0);
   CHECK(stepsIn(device.database(), "verified") == stepCount(device.database()));
+  CHECK(sssd.wait(std::chrono::seconds(1)) == 128 + SIGTERM);
+  CHECK(device.agent({"offboard", "status", "--json"}).out.find("\"sssd_stopped_now\":true") !=
+        std::string::npos);
   CHECK(!fs::exists(root + "/home/dana"));
   CHECK(!fs::exists(cache));
   CHECK(!fs::exists(root + "/var/lib/sss/db/timestamps_corp.example.ldb"));
