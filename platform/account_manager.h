@@ -40,7 +40,9 @@ class AccountManager {
 std::unique_ptr<AccountManager> makeAccountManager(const std::string& rootPrefix,
                                                    std::vector<std::string> targets);
 
-// Ordinary people's accounts by the Debian convention: 1000 <= uid < 60000.
+// People's accounts: uid 1000 and up except Debian's reserved 60000-65535 (systemd's
+// dynamic users, nobody), so directory users (SSSD, AD: 1500000 and up) count; a shell
+// that refuses logins (nologin, false) marks a service account whatever its uid.
 bool isPersonAccount(const Account& account);
 
 }  // namespace tillid::platform

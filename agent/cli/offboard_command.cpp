@@ -47,11 +47,15 @@ int planMain(const ParsedArgs& args) {
   auto profile = offboard::parseProfile(args.value("profile").value_or("user-data"));
   if (!profile) return fail(kProgram, profile.status().message(), kExitUsage);
   const auto settings = offboard::offboardSettings(context->config);
-  auto accounts = platform::makeAccountManager(settings.rootPrefix, {})->list();
+  auto accounts = platform::discoverAccounts(offboard::accountSources(settings));
   if (!accounts) return fail(kProgram, accounts.status().message());
   const auto plan = offboard::buildPlan(settings, *profile, *accounts, context->paths.database());
   std::cout << "DRY RUN: offboarding plan, profile " << offboard::profileName(*profile)
             << " (nothing is erased; a signed order is needed to run it)\n";
+  if (accounts->unreadableEntries > 0) {
+    std::cout << "note: " << accounts->unreadableEntries
+              << " account cache records or home entries could not be read\n";
+  }
   for (size_t i = 0; i < plan.size(); ++i) {
     const auto& step = plan[i];
     std::cout << i + 1 << ". " << offboard::stepKindName(step.kind) << "  " << step.target

@@ -22,6 +22,7 @@
 #include "platform/account_manager.h"
 #include "platform/block_overwriter.h"
 #include "platform/device_identity.h"
+#include "platform/directory_cache.h"
 #include "platform/file_eraser.h"
 #include "platform/luks.h"
 #include "platform/session_terminator.h"
@@ -121,7 +122,7 @@ bool isBelowOrEqual(const std::string& path, const std::string& base) {
 
 Status startRun(store::Database& db, const OffboardSettings& settings, const AcceptedOrder& order,
                 const std::string& databasePath) {
-  auto accounts = platform::makeAccountManager(settings.rootPrefix, {})->list();
+  auto accounts = platform::discoverAccounts(offboard::accountSources(settings));
   if (!accounts) return accounts.status();
   RunRecord run;
   run.profile = order.profile;
@@ -274,6 +275,11 @@ Status OffboardEngine::act(RunRecord& run, const std::vector<StepRecord>& all, S
       if (isBelowOrEqual(settings_.stateDir, target)) {
         return Status::error(ErrorCode::kPermission,
                              "refusing " + target + ": it holds the agent's own state directory");
+      }
+      if (step.step.param.rfind(kDirectoryCacheParam, 0) == 0) {
+        auto stopped = platform::stopDirectoryCache(s.rootPrefix, s.sssdStopCommand);
+        if (!stopped) return stopped.status();
+        result->set("sssd_stopped_now", *stopped);
       }
       auto targets = platform::TargetList::create(targetsOfKind(all, StepKind::kEraseFiles));
       if (!targets) return targets.status();

@@ -59,14 +59,24 @@ std::string underRoot(const std::string& rootPrefix, const std::string& path) {
   return root + path;
 }
 
+platform::AccountSources accountSources(const OffboardSettings& settings) {
+  platform::AccountSources sources;
+  sources.rootPrefix = settings.rootPrefix.empty() ? "/" : settings.rootPrefix;
+  sources.nameService = sources.rootPrefix == "/";
+  return sources;
+}
+
 std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profile,
-                                const std::vector<platform::Account>& accounts,
+                                const platform::AccountDiscovery& found,
                                 const std::string& stateDatabase) {
   std::vector<platform::Account> leaving;
-  for (const auto& account : accounts) {
+  std::vector<platform::Account> leavingLocal;
+  for (const auto& d : found.accounts) {
     const bool kept = std::find(settings.keepAccounts.begin(), settings.keepAccounts.end(),
-                                account.name) != settings.keepAccounts.end();
-    if (platform::isPersonAccount(account) && !kept) leaving.push_back(account);
+                                d.account.name) != settings.keepAccounts.end();
+    if (!d.person || kept) continue;
+    leaving.push_back(d.account);
+    if (d.local) leavingLocal.push_back(d.account);
   }
   std::vector<PlanStep> steps;
   if (!leaving.empty()) {
@@ -81,7 +91,7 @@ std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profil
     steps.push_back({StepKind::kEndSessions, names,
                      "kill every process of these users (SIGKILL); verify none is left", uids});
   }
-  for (const auto& a : leaving) {
+  for (const auto& a : leavingLocal) {
     steps.push_back({StepKind::kLockAccount, a.name,
                      "invalidate the password and expire the account; verify in shadow", ""});
   }
@@ -89,6 +99,7 @@ std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profil
       "overwrite every file with zeros, sync, read back, unlink; remove directories; "
       "never follow links; verify nothing is left";
   for (const auto& a : leaving) {
+    if (a.home.empty()) continue;  // a user known only from a session has no home on record
     // Secrets first: should the erase be interrupted, the most sensitive data is gone.
     for (const auto& secret : settings.homeSecretPaths) {
       steps.push_back({StepKind::kEraseFiles, underRoot(settings.rootPrefix, a.home + "/" + secret),
@@ -109,7 +120,25 @@ std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profil
                        a.name});
     }
   }
-  for (const auto& a : leaving) {
+  // Deleting one user's records from an LDB cache leaves them in the file's free pages, so
+  // a cache holding a leaving user's cached password hash goes whole, with every user of
+  // that domain it caches; SSSD rebuilds it from the directory.
+  for (const auto& cache : found.credentialCaches) {
+    const bool holdsLeaving = std::any_of(leaving.begin(), leaving.end(), [&](const auto& a) {
+      return std::find(cache.cachedUids.begin(), cache.cachedUids.end(), a.uid) !=
+             cache.cachedUids.end();
+    });
+    if (!holdsLeaving) continue;
+    for (const auto& file : cache.files) {
+      steps.push_back({StepKind::kEraseFiles, underRoot(settings.rootPrefix, file),
+                       "SSSD cache of domain " + cache.domain +
+                           " (cached password hashes): sssd stopped first if it runs; the "
+                           "whole database, " +
+                           fileMethod,
+                       kDirectoryCacheParam + cache.domain});
+    }
+  }
+  for (const auto& a : leavingLocal) {
     steps.push_back({StepKind::kRemoveAccount, a.name,
                      "remove from passwd, shadow, group and gshadow; verify it is gone", ""});
   }

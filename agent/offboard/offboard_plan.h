@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "agent/offboard/offboard_settings.h"
-#include "platform/account_manager.h"
+#include "platform/account_discovery.h"
 
 namespace tillid::offboard {
 
@@ -30,6 +30,10 @@ enum class StepKind {
 const char* stepKindName(StepKind kind);
 Result<StepKind> parseStepKind(const std::string& text);
 
+// The param of an erase-files step whose target is a directory cache (SSSD): the
+// prefix, then the domain. The engine stops the cache daemon before erasing it.
+inline constexpr const char* kDirectoryCacheParam = "sssd:";
+
 struct PlanStep {
   StepKind kind = StepKind::kEndSessions;
   std::string target;
@@ -37,12 +41,18 @@ struct PlanStep {
   std::string param;   // kind-specific: the account's uids, a LUKS header size, ...
 };
 
-// The steps of `profile` for the accounts found under the root prefix. Accounts of people
-// (platform::isPersonAccount) that are not kept are ended, locked, erased and removed;
-// block devices and LUKS volumes only in the full profile.
+// The steps of `profile` for the accounts found on the device (every source:
+// platform/account_discovery.h). People's accounts that are not kept have their sessions
+// ended and their homes erased; local ones are also locked and removed (a directory
+// account lives in its directory, which the device cannot change); the directory caches
+// holding a leaving user's cached credentials are erased whole. Block devices and LUKS
+// volumes only in the full profile.
 std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profile,
-                                const std::vector<platform::Account>& accounts,
+                                const platform::AccountDiscovery& found,
                                 const std::string& stateDatabase);
+
+// Where the accounts are looked for under the configured root prefix.
+platform::AccountSources accountSources(const OffboardSettings& settings);
 
 // `rootPrefix` joined with an absolute path as the system sees it.
 std::string underRoot(const std::string& rootPrefix, const std::string& path);

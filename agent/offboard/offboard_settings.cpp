@@ -19,6 +19,7 @@ OffboardSettings offboardSettings(const Config& config) {
                        : platform::VerificationMode::kSample;
   s.bufferBytes = static_cast<size_t>(config.integer("offboard.buffer_mib")) << 20;
   s.finalCommand = config.string("offboard.final_command");
+  s.sssdStopCommand = config.string("offboard.sssd_stop_command");
   s.rootPrefix = config.string("offboard.root_prefix");
   return s;
 }

@@ -23,8 +23,9 @@ struct OffboardSettings {
   platform::OverwritePattern pattern = platform::OverwritePattern::kRandom;
   platform::VerificationMode verification = platform::VerificationMode::kSample;
   size_t bufferBytes = 8 << 20;
-  std::string finalCommand;  // profile full: run last; "" runs nothing
-  std::string rootPrefix;    // "/" on a real system
+  std::string finalCommand;     // profile full: run last; "" runs nothing
+  std::string sssdStopCommand;  // stops sssd before its cache is erased
+  std::string rootPrefix;       // "/" on a real system
 };
 
 OffboardSettings offboardSettings(const Config& config);

@@ -213,7 +213,10 @@ std::unique_ptr<AccountManager> makeAccountManager(const std::string& rootPrefix
 }
 
 bool isPersonAccount(const Account& account) {
-  return account.uid >= 1000 && account.uid < 60000;
+  const uint32_t uid = account.uid;
+  if (uid < 1000 || (uid >= 60000 && uid <= 65535)) return false;
+  const std::string shell = account.shell.substr(account.shell.find_last_of('/') + 1);
+  return shell != "nologin" && shell != "false";
 }
 
 }  // namespace tillid::platform

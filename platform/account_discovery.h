@@ -1,0 +1,48 @@
+#pragma once
+// Every account the system knows, whatever holds it: the system's own account files,
+// the name service (so directory users from SSSD, LDAP or winbind appear), the login
+// manager's users with sessions, the owners of directories under the home roots, and the
+// users cached by SSSD (with the cache files that hold their cached password hashes).
+// Accounts are merged by id; each records where it was found. Every source but the name
+// service is read under the root prefix, so tests point them at a temporary tree.
+
+#include <string>
+#include <vector>
+
+#include "agent/core/result.h"
+#include "platform/account_manager.h"
+
+namespace tillid::platform {
+
+struct AccountSources {
+  std::string rootPrefix = "/";
+  std::vector<std::string> homeRoots = {"/home"};  // as the system sees them
+  // The name service describes the running system, not the tree under the root prefix:
+  // the agent asks it only when the root prefix is "/".
+  bool nameService = true;
+};
+
+struct DiscoveredAccount {
+  Account account;                   // uid, name, home, shell; `locked` only for local ones
+  bool local = false;                // in the root's own passwd: lock and remove apply
+  bool person = false;               // a human's account, not a system or service one
+  std::string domain;                // the directory domain ("" when local or unknown)
+  std::vector<std::string> sources;  // "passwd", "nss", "logind", "home-owner", "sssd-cache"
+};
+
+// The directory caches holding an account's cached credentials, as the system sees them.
+struct CredentialCache {
+  std::string domain;
+  std::vector<std::string> files;    // the domain's cache and timestamp databases
+  std::vector<uint32_t> cachedUids;  // the users it holds
+};
+
+struct AccountDiscovery {
+  std::vector<DiscoveredAccount> accounts;
+  std::vector<CredentialCache> credentialCaches;
+  int unreadableEntries = 0;  // cache records or home entries that could not be read
+};
+
+Result<AccountDiscovery> discoverAccounts(const AccountSources& sources);
+
+}  // namespace tillid::platform
