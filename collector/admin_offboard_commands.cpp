@@ -224,7 +224,9 @@ CertificateView viewOf(const Object::Ptr& answer) {
                    (cell(tool, "libcryptsetup").empty()
                         ? ""
                         : ", libcryptsetup " + cell(tool, "libcryptsetup"))},
-      {"After sanitization", cell(c, "post_sanitization")},
+      {"After sanitization", cell(c, "media_destination")},
+      {"Verification sampling", cell(c, "verification_sampling_reference")},
+      {"Validated by", cell(c ? c->getObject("person_validating") : nullptr, "status")},
   };
   v.mediaHeader = {"#",      "STEP",      "MEDIA TYPE",   "TARGET", "SERIAL",
                    "METHOD", "TECHNIQUE", "VERIFICATION", "RESULT", "FINISHED"};
@@ -233,7 +235,7 @@ CertificateView viewOf(const Object::Ptr& answer) {
     const Object::Ptr m = media->getObject(i);
     v.media.push_back(
         {std::to_string(i + 1), cell(m, "step"), cell(m, "media_type"), cell(m, "target"),
-         cell(m, "media_serial").empty() ? "-" : cell(m, "media_serial"), cell(m, "method_type"),
+         cell(m, "serial_number").empty() ? "-" : cell(m, "serial_number"), cell(m, "method_type"),
          cell(m, "method_used"), cell(m, "verification_method"), cell(m, "verification_result"),
          when(cell(m, "finished"))});
   }

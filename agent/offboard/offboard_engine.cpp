@@ -123,6 +123,8 @@ Status startRun(store::Database& db, const OffboardSettings& settings, const Acc
                 const std::string& databasePath) {
   auto accounts = platform::makeAccountManager(settings.rootPrefix, {})->list();
   if (!accounts) return accounts.status();
+  auto plan = buildPlan(settings, order.profile, *accounts, databasePath);
+  if (!plan) return plan.status();
   RunRecord run;
   run.profile = order.profile;
   run.deviceId = order.deviceId;
@@ -139,7 +141,7 @@ Status startRun(store::Database& db, const OffboardSettings& settings, const Acc
   run.patternKeyHex = hex(random.data(), 32);
   for (size_t i = 32; i < random.size(); ++i) run.sampleSeed = (run.sampleSeed << 8) | random[i];
   run.sampleSeed &= 0x7fffffffffffffffULL;  // stored as a signed SQLite integer
-  return createRun(db, run, buildPlan(settings, order.profile, *accounts, databasePath));
+  return createRun(db, run, *plan);
 }
 
 std::unique_ptr<OffboardEngine> OffboardEngine::open(EngineSettings settings, store::Database db) {
@@ -252,9 +254,12 @@ Status OffboardEngine::act(RunRecord& run, const std::vector<StepRecord>& all, S
       auto terminator = platform::makeSessionTerminator(underRoot(s.rootPrefix, "/proc"),
                                                         parseUids(step.step.param));
       if (!terminator) return terminator.status();
-      auto signalled = (*terminator)->terminate();
-      if (!signalled) return signalled.status();
-      result->set("processes_signalled", *signalled);
+      auto ended = (*terminator)->terminate(s.sessionGrace);
+      if (!ended) return ended.status();
+      result->set("processes_sent_sigterm", ended->terminated);
+      result->set("processes_sent_sigkill_after_grace", ended->killed);
+      result->set("grace_seconds",
+                  std::chrono::duration_cast<std::chrono::seconds>(s.sessionGrace).count());
       break;
     }
     case StepKind::kLockAccount: {
@@ -421,7 +426,7 @@ Status OffboardEngine::verify(RunRecord& run, const std::vector<StepRecord>& all
       const auto deadline = std::chrono::steady_clock::now() + kSessionsGoneTimeout;
       Result<int> remaining = (*terminator)->remaining();
       while (remaining && *remaining > 0 && std::chrono::steady_clock::now() < deadline) {
-        (void)(*terminator)->terminate();
+        (void)(*terminator)->terminate(std::chrono::milliseconds(0));
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         remaining = (*terminator)->remaining();
       }

@@ -18,6 +18,7 @@ Result<AcceptedOrder> acceptOffboardOrder(tasks::OrderVerifier& verifier,
     return Status::error(ErrorCode::kInvalidArgument,
                          "the order's params.profile: " + profile.status().message());
   }
+  if (Status media = checkProfileMedia(settings, *profile); !media) return media;
   if (caseRef.empty()) {
     return Status::error(ErrorCode::kInvalidArgument,
                          "an offboarding order needs a case reference");

@@ -59,9 +59,20 @@ std::string underRoot(const std::string& rootPrefix, const std::string& path) {
   return root + path;
 }
 
-std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profile,
-                                const std::vector<platform::Account>& accounts,
-                                const std::string& stateDatabase) {
+Status checkProfileMedia(const OffboardSettings& settings, Profile profile) {
+  if (profile == Profile::kFull && settings.luksDevices.empty() && settings.blockDevices.empty()) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "profile full needs at least one medium to sanitize: neither "
+                         "offboard.luks_devices nor offboard.block_devices lists one (use "
+                         "profile user-data to erase the users' files only)");
+  }
+  return Status::ok();
+}
+
+Result<std::vector<PlanStep>> buildPlan(const OffboardSettings& settings, Profile profile,
+                                        const std::vector<platform::Account>& accounts,
+                                        const std::string& stateDatabase) {
+  TILLID_RETURN_IF_ERROR(checkProfileMedia(settings, profile));
   std::vector<platform::Account> leaving;
   for (const auto& account : accounts) {
     const bool kept = std::find(settings.keepAccounts.begin(), settings.keepAccounts.end(),
@@ -79,7 +90,9 @@ std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profil
       names.append(a.name);
     }
     steps.push_back({StepKind::kEndSessions, names,
-                     "kill every process of these users (SIGKILL); verify none is left", uids});
+                     "end every process of these users: SIGTERM, SIGKILL to what is left after the "
+                     "grace period; verify none is left",
+                     uids});
   }
   for (const auto& a : leaving) {
     steps.push_back({StepKind::kLockAccount, a.name,

@@ -39,10 +39,16 @@ struct PlanStep {
 
 // The steps of `profile` for the accounts found under the root prefix. Accounts of people
 // (platform::isPersonAccount) that are not kept are ended, locked, erased and removed;
-// block devices and LUKS volumes only in the full profile.
-std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profile,
-                                const std::vector<platform::Account>& accounts,
-                                const std::string& stateDatabase);
+// block devices and LUKS volumes only in the full profile. kInvalidArgument when
+// checkProfileMedia refuses.
+Result<std::vector<PlanStep>> buildPlan(const OffboardSettings& settings, Profile profile,
+                                        const std::vector<platform::Account>& accounts,
+                                        const std::string& stateDatabase);
+
+// The full profile certifies that the device's storage was sanitized: with no LUKS volume
+// and no block device configured it would sanitize nothing beyond the user-data files, so
+// it is refused (kInvalidArgument) rather than certified.
+Status checkProfileMedia(const OffboardSettings& settings, Profile profile);
 
 // `rootPrefix` joined with an absolute path as the system sees it.
 std::string underRoot(const std::string& rootPrefix, const std::string& path);
