@@ -67,6 +67,20 @@ int createOrder(const ParsedArgs& args) {
   if (!client) return fail(kProgram, client.status().message(), kExitUsage);
   Object::Ptr params = new Object;
   params->set("profile", *profile);
+  const std::string reason = args.value("reason").value_or("departure");
+  if (reason != "departure" && reason != "lost" && reason != "stolen") {
+    return fail(kProgram, "offboard --reason is departure, lost or stolen", kExitUsage);
+  }
+  params->set("reason", reason);
+  if (const auto notice = args.value("notice-hours")) {
+    char* end = nullptr;
+    const double hours = std::strtod(notice->c_str(), &end);
+    if (notice->empty() || *end != '\0' || !(hours >= 0)) {
+      return fail(kProgram, "offboard --notice-hours needs a number of hours, 0 or more",
+                  kExitUsage);
+    }
+    params->set("notice_hours", hours);
+  }
   auto order = signedOrder(*client, args, device, "offboard", "offboarding", *caseRef, params,
                            kOrderMinutes);
   if (!order) return fail(kProgram, "no order sent: " + order.status().message());
@@ -335,6 +349,10 @@ std::vector<Command> offboardCommands() {
        "order the verified reset of a device (signed with your offboarding key), or follow it",
        {{"case", "REF", "the case reference of the leaving employee"},
         {"profile", "P", "user-data (the device is reused) or full (it leaves service)"},
+        {"reason", "R", "departure (default), lost or stolen"},
+        {"notice-hours", "H",
+         "how long the user is told before the reset starts (default: the device's "
+         "offboard.notice_hours, 24); 0 only with --reason lost or stolen"},
         {"order-key", "FILE",
          "your Ed25519 offboarding key (tillid-admin keygen --role "
          "offboarding)"},

@@ -24,6 +24,8 @@ struct OffboardSettings {
   platform::OverwritePattern pattern = platform::OverwritePattern::kRandom;
   platform::VerificationMode verification = platform::VerificationMode::kSample;
   size_t bufferBytes = 8 << 20;
+  // The notice period for an order that names none (its params.notice_hours).
+  double noticeHours = 24;
   // Ending sessions: SIGTERM first, SIGKILL to what is left after this long.
   std::chrono::milliseconds sessionGrace{std::chrono::seconds(10)};
   std::string finalCommand;  // profile full: run last; "" runs nothing

@@ -136,6 +136,9 @@ Poco::JSON::Object::Ptr buildCertificate(const RunRecord& run, const std::vector
   order->set("nonce", run.nonce);
   order->set("profile", profileName(run.profile));
   order->set("accepted", run.acceptedAt);
+  order->set("reason", run.reason);
+  order->set("notice_seconds", run.noticeSeconds);
+  order->set("notice_ended", run.noticeEndsAt);
   order->set("signed_order", parsed(run.orderJson));
   c->set("order", order);
   Poco::JSON::Object::Ptr tool = new Poco::JSON::Object;

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/time.h"
@@ -154,6 +155,65 @@ TEST_CASE("profile full with no medium to sanitize is refused before the order i
   auto accepted = device.agent({"offboard", "accept", "--order", order});
   INFO(accepted.err);
   CHECK(accepted.exitCode == 0);
+}
+
+TEST_CASE("an announced reset starts only after its notice period, none only if lost or stolen",
+          "[offboard]") {
+  OffboardDevice device;
+  // No notice for an employee's departure: refused before the nonce is spent.
+  auto refused = device.agent(
+      {"offboard", "accept", "--order",
+       device.writeOrder(
+           "o.json", device.order("user-data", device.offboardingKey(),
+                                  [](tasks::Order& o) { o.params->set("reason", "departure"); }))});
+  CHECK(refused.exitCode == 1);
+  CHECK(refused.err.find("needs params.reason lost or stolen") != std::string::npos);
+  // A departure with a notice of two seconds.
+  const std::string announced = device.writeOrder(
+      "announced.json", device.order("user-data", device.offboardingKey(), [](tasks::Order& o) {
+        o.params->set("reason", "departure");
+        o.params->set("notice_hours", 2.0 / 3600);
+      }));
+  REQUIRE(device.agent({"offboard", "accept", "--order", announced}).exitCode == 0);
+  const auto start = std::chrono::steady_clock::now();
+  ChildProcess run(TILLID_AGENT_BIN, device.agentArgs({"offboard", "execute"}));
+  // During the notice nothing is touched and the run says when it starts.
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  CHECK(run.running());
+  CHECK(fs::exists(device.root() + "/home/alice/Documents/notes.txt"));
+  CHECK(stepsIn(device.database(), "pending") == stepCount(device.database()));
+  auto status = device.agent({"offboard", "status", "--json"});
+  auto json = parseJsonObject(status.out);
+  REQUIRE(json.isOk());
+  CHECK((*json)->getValue<std::string>("state") == "notice");
+  CHECK((*json)->getValue<std::string>("reason") == "departure");
+  CHECK((*json)->getValue<int64_t>("notice_seconds") == 2);
+  REQUIRE(run.wait(std::chrono::seconds(60)) == 0);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(1900));
+  CHECK(!fs::exists(device.root() + "/home/alice"));
+  auto certificate = report::verifySignedCertificate(runCertificate(device.database()),
+                                                     device.devicePublicKeyPem());
+  REQUIRE(certificate.isOk());
+  CHECK((*certificate)->getObject("order")->getValue<std::string>("reason") == "departure");
+  CHECK((*certificate)->getObject("order")->getValue<int64_t>("notice_seconds") == 2);
+}
+
+TEST_CASE("a lost device's reset starts at once and its certificate says so", "[offboard]") {
+  OffboardDevice device;
+  REQUIRE(
+      device
+          .agent({"offboard", "accept", "--order",
+                  device.writeOrder("o.json", device.order("user-data", device.offboardingKey()))})
+          .exitCode == 0);
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(device.agent({"offboard", "execute"}).exitCode == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
+  auto certificate = report::verifySignedCertificate(runCertificate(device.database()),
+                                                     device.devicePublicKeyPem());
+  REQUIRE(certificate.isOk());
+  CHECK((*certificate)->getObject("order")->getValue<std::string>("reason") == "lost");
+  CHECK((*certificate)->getObject("order")->getValue<int64_t>("notice_seconds") == 0);
+  CHECK((*certificate)->getValue<std::string>("method_type") == "Clear");
 }
 
 TEST_CASE("a reset killed at every step boundary and mid-overwrite completes, certified",
