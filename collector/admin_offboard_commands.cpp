@@ -67,6 +67,20 @@ int createOrder(const ParsedArgs& args) {
   if (!client) return fail(kProgram, client.status().message(), kExitUsage);
   Object::Ptr params = new Object;
   params->set("profile", *profile);
+  const std::string reason = args.value("reason").value_or("departure");
+  if (reason != "departure" && reason != "lost" && reason != "stolen") {
+    return fail(kProgram, "offboard --reason is departure, lost or stolen", kExitUsage);
+  }
+  params->set("reason", reason);
+  if (const auto notice = args.value("notice-hours")) {
+    char* end = nullptr;
+    const double hours = std::strtod(notice->c_str(), &end);
+    if (notice->empty() || *end != '\0' || !(hours >= 0)) {
+      return fail(kProgram, "offboard --notice-hours needs a number of hours, 0 or more",
+                  kExitUsage);
+    }
+    params->set("notice_hours", hours);
+  }
   auto order = signedOrder(*client, args, device, "offboard", "offboarding", *caseRef, params,
                            kOrderMinutes);
   if (!order) return fail(kProgram, "no order sent: " + order.status().message());
@@ -224,7 +238,9 @@ CertificateView viewOf(const Object::Ptr& answer) {
                    (cell(tool, "libcryptsetup").empty()
                         ? ""
                         : ", libcryptsetup " + cell(tool, "libcryptsetup"))},
-      {"After sanitization", cell(c, "post_sanitization")},
+      {"After sanitization", cell(c, "media_destination")},
+      {"Verification sampling", cell(c, "verification_sampling_reference")},
+      {"Validated by", cell(c ? c->getObject("person_validating") : nullptr, "status")},
   };
   v.mediaHeader = {"#",      "STEP",      "MEDIA TYPE",   "TARGET", "SERIAL",
                    "METHOD", "TECHNIQUE", "VERIFICATION", "RESULT", "FINISHED"};
@@ -233,7 +249,7 @@ CertificateView viewOf(const Object::Ptr& answer) {
     const Object::Ptr m = media->getObject(i);
     v.media.push_back(
         {std::to_string(i + 1), cell(m, "step"), cell(m, "media_type"), cell(m, "target"),
-         cell(m, "media_serial").empty() ? "-" : cell(m, "media_serial"), cell(m, "method_type"),
+         cell(m, "serial_number").empty() ? "-" : cell(m, "serial_number"), cell(m, "method_type"),
          cell(m, "method_used"), cell(m, "verification_method"), cell(m, "verification_result"),
          when(cell(m, "finished"))});
   }
@@ -333,6 +349,10 @@ std::vector<Command> offboardCommands() {
        "order the verified reset of a device (signed with your offboarding key), or follow it",
        {{"case", "REF", "the case reference of the leaving employee"},
         {"profile", "P", "user-data (the device is reused) or full (it leaves service)"},
+        {"reason", "R", "departure (default), lost or stolen"},
+        {"notice-hours", "H",
+         "how long the user is told before the reset starts (default: the device's "
+         "offboard.notice_hours, 24); 0 only with --reason lost or stolen"},
         {"order-key", "FILE",
          "your Ed25519 offboarding key (tillid-admin keygen --role "
          "offboarding)"},

@@ -1,9 +1,12 @@
 #pragma once
 // Ending users' sessions: every process whose real user is one of the target uids is
-// killed (SIGKILL: a leaving user's programs get no chance to rewrite their files while
-// they are being erased). Processes are found under a proc directory ("/proc" on a real
-// system). uid 0 and the caller's own uid are refused whatever the list says.
+// asked to end (SIGTERM, so programs can close their files and sessions log out cleanly),
+// and whatever is still alive after a grace period is killed (SIGKILL), so no program of
+// a leaving user can go on rewriting files while they are erased. Processes are found under a proc
+// directory ("/proc" on a real system). uid 0 and the caller's own uid are refused whatever the
+// list says.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,8 +19,13 @@ namespace tillid::platform {
 class SessionTerminator {
  public:
   virtual ~SessionTerminator() = default;
-  // Kills the target users' processes; returns how many were signalled.
-  virtual Result<int> terminate() = 0;
+  struct Outcome {
+    int terminated = 0;  // sent SIGTERM
+    int killed = 0;      // still alive after the grace period, sent SIGKILL
+  };
+  // SIGTERM to the target users' processes, then SIGKILL to those still alive after
+  // `grace` (polled, so it returns as soon as all are gone).
+  virtual Result<Outcome> terminate(std::chrono::milliseconds grace) = 0;
   // The target users' processes still alive (the step's verification wants 0).
   virtual Result<int> remaining() = 0;
 };

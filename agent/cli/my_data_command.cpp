@@ -88,6 +88,8 @@ const Text kWhatLong = {
     "named."};
 const Text kDeletedAfter = {"Rækkerne slettes efter", "Rows are deleted after"};
 const Text kDays = {"dage", "days"};
+const Text kResetAnnounced = {"Enheden nulstilles: din konto og dine filer slettes fra",
+                              "This device will be reset: your account and files are erased from"};
 const Text kWhoLooks = {
     "Ledelsen ser kun på dem ved tilfældige stikprøvekontroller (kun totaler) eller, ved en "
     "konkret mistanke, i en undersøgelse med et sagsnummer og en underskrevet ordre. Hver "
@@ -216,6 +218,10 @@ void printText(const Object::Ptr& data, Language l) {
             << kRecorded.in(l) << " " << effectiveDate(data, l) << ": " << kWhatShort.in(l) << "\n"
             << kDeletedAfter.in(l) << " " << text(data, "retention_days") << " " << kDays.in(l)
             << ".\n";
+  if (const Object::Ptr reset = data->getObject("pending_reset")) {
+    std::cout << "\n"
+              << kResetAnnounced.in(l) << " " << shortTime(text(reset, "starts")) << " UTC.\n";
+  }
   for (const Section& section : kSections) {
     std::cout << "\n" << section.title.in(l) << "\n";
     printTextTable(std::cout, data->getArray(section.list), *section.columns, l);

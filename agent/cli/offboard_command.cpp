@@ -49,7 +49,9 @@ int planMain(const ParsedArgs& args) {
   const auto settings = offboard::offboardSettings(context->config);
   auto accounts = platform::discoverAccounts(offboard::accountSources(settings));
   if (!accounts) return fail(kProgram, accounts.status().message());
-  const auto plan = offboard::buildPlan(settings, *profile, *accounts, context->paths.database());
+  auto built = offboard::buildPlan(settings, *profile, *accounts, context->paths.database());
+  if (!built) return fail(kProgram, built.status().message(), kExitUsage);
+  const auto& plan = *built;
   std::cout << "DRY RUN: offboarding plan, profile " << offboard::profileName(*profile)
             << " (nothing is erased; a signed order is needed to run it)\n";
   if (accounts->unreadableEntries > 0) {

@@ -47,6 +47,8 @@ std::vector<ConfigConstraint> agentConfigConstraints() {
       oneOfConstraint("offboard.overwrite_pattern", {"random", "zeros"}),
       oneOfConstraint("offboard.verification", {"sample", "full"}),
       rangeConstraint("offboard.buffer_mib", 1, 256),
+      rangeConstraint("offboard.session_grace_seconds", 0, 3600),
+      rangeConstraint("offboard.notice_hours", 0, 24 * 365),
       rangeConstraint("retention.usage_days", 1, 3650),
       rangeConstraint("usage.flush_seconds", 1, 3600),
       oneOfConstraint("citrix.mode", {"client", "server"}),

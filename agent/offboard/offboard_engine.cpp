@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "agent/core/canonical_json.h"
+#include "agent/core/logging.h"
 #include "agent/core/time.h"
 #include "agent/offboard/run_status.h"
 #include "agent/offboard/sanitization_certificate.h"
@@ -124,6 +126,8 @@ Status startRun(store::Database& db, const OffboardSettings& settings, const Acc
                 const std::string& databasePath) {
   auto accounts = platform::discoverAccounts(offboard::accountSources(settings));
   if (!accounts) return accounts.status();
+  auto plan = buildPlan(settings, order.profile, *accounts, databasePath);
+  if (!plan) return plan.status();
   RunRecord run;
   run.profile = order.profile;
   run.deviceId = order.deviceId;
@@ -132,7 +136,11 @@ Status startRun(store::Database& db, const OffboardSettings& settings, const Acc
   run.keyId = order.keyId;
   run.nonce = order.nonce;
   run.orderJson = order.orderJson;
-  run.acceptedAt = formatTimestamp(WallClock::now());
+  const auto now = WallClock::now();
+  run.acceptedAt = formatTimestamp(now);
+  run.reason = order.reason;
+  run.noticeSeconds = order.noticeSeconds;
+  run.noticeEndsAt = formatTimestamp(now + std::chrono::seconds(order.noticeSeconds));
   std::array<uint8_t, 40> random{};
   if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
     return Status::error(ErrorCode::kInternal, "no random bytes for the overwrite pattern");
@@ -140,7 +148,7 @@ Status startRun(store::Database& db, const OffboardSettings& settings, const Acc
   run.patternKeyHex = hex(random.data(), 32);
   for (size_t i = 32; i < random.size(); ++i) run.sampleSeed = (run.sampleSeed << 8) | random[i];
   run.sampleSeed &= 0x7fffffffffffffffULL;  // stored as a signed SQLite integer
-  return createRun(db, run, buildPlan(settings, order.profile, *accounts, databasePath));
+  return createRun(db, run, *plan);
 }
 
 std::unique_ptr<OffboardEngine> OffboardEngine::open(EngineSettings settings, store::Database db) {
@@ -157,6 +165,11 @@ Status OffboardEngine::run(const std::atomic<bool>* stop) {
   auto steps = loadSteps(db_);
   if (!steps) return steps.status();
   if (run.state == kRunCompleted) return Status::ok();
+  const bool begun = std::any_of(steps->begin(), steps->end(),
+                                 [](const StepRecord& s) { return s.state != kStepPending; });
+  if (!begun) {
+    if (Status noticed = awaitNotice(run, *steps, stop); !noticed) return noticed;
+  }
   run.state = kRunRunning;
   TILLID_RETURN_IF_ERROR(saveRunOutcome(db_, run));
   for (auto& step : *steps) {
@@ -200,6 +213,43 @@ Status OffboardEngine::run(const std::atomic<bool>* stop) {
   run.finishedAt = formatTimestamp(WallClock::now());
   TILLID_RETURN_IF_ERROR(saveRunOutcome(db_, run));
   report(true);
+  return Status::ok();
+}
+
+Status OffboardEngine::awaitNotice(RunRecord& run, const std::vector<StepRecord>& steps,
+                                   const std::atomic<bool>* stop) {
+  auto ends = parseTimestamp(run.noticeEndsAt);
+  if (!ends) return ends.status();
+  if (WallClock::now() >= *ends) return Status::ok();
+  run.state = kRunNotice;
+  TILLID_RETURN_IF_ERROR(saveRunOutcome(db_, run));
+  report(true);
+  const auto& s = settings_.offboard;
+  auto notifier = settings_.notifier
+                      ? settings_.notifier
+                      : std::shared_ptr<platform::UserNotifier>(
+                            platform::makeUserNotifier(underRoot(s.rootPrefix, "/run/user")));
+  auto accounts = platform::makeAccountManager(s.rootPrefix, {})->list();
+  if (!accounts) return accounts.status();
+  const auto leaving = targetsOfKind(steps, StepKind::kLockAccount);
+  const std::string body = "This device will be reset (case " + run.caseRef + ") from " +
+                           run.noticeEndsAt +
+                           ". Your account and files will then be erased: remove any "
+                           "private files before then.";
+  for (const auto& account : *accounts) {
+    if (std::find(leaving.begin(), leaving.end(), account.name) == leaving.end()) continue;
+    Status told = notifier->notify(account.uid, account.gid, "Device reset announced", body);
+    // A user who is not logged in is told by `tillid-agent my-data` and the collector's
+    // order; the notice period runs regardless.
+    logger("offboard")
+        .notice("reset notice for " + account.name + ": " +
+                (told ? std::string("shown") : told.message()));
+  }
+  while (WallClock::now() < *ends) {
+    if (stop && stop->load()) return Status::error(ErrorCode::kUnavailable, "stopped");
+    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(200),
+                                                                   *ends - WallClock::now()));
+  }
   return Status::ok();
 }
 
@@ -253,9 +303,12 @@ Status OffboardEngine::act(RunRecord& run, const std::vector<StepRecord>& all, S
       auto terminator = platform::makeSessionTerminator(underRoot(s.rootPrefix, "/proc"),
                                                         parseUids(step.step.param));
       if (!terminator) return terminator.status();
-      auto signalled = (*terminator)->terminate();
-      if (!signalled) return signalled.status();
-      result->set("processes_signalled", *signalled);
+      auto ended = (*terminator)->terminate(s.sessionGrace);
+      if (!ended) return ended.status();
+      result->set("processes_sent_sigterm", ended->terminated);
+      result->set("processes_sent_sigkill_after_grace", ended->killed);
+      result->set("grace_seconds",
+                  std::chrono::duration_cast<std::chrono::seconds>(s.sessionGrace).count());
       break;
     }
     case StepKind::kLockAccount: {
@@ -427,7 +480,7 @@ Status OffboardEngine::verify(RunRecord& run, const std::vector<StepRecord>& all
       const auto deadline = std::chrono::steady_clock::now() + kSessionsGoneTimeout;
       Result<int> remaining = (*terminator)->remaining();
       while (remaining && *remaining > 0 && std::chrono::steady_clock::now() < deadline) {
-        (void)(*terminator)->terminate();
+        (void)(*terminator)->terminate(std::chrono::milliseconds(0));
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         remaining = (*terminator)->remaining();
       }

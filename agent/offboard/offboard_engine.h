@@ -16,6 +16,7 @@
 #include "agent/offboard/offboard_settings.h"
 #include "agent/offboard/offboard_store.h"
 #include "agent/store/database.h"
+#include "platform/user_notifier.h"
 
 namespace tillid::offboard {
 
@@ -30,6 +31,8 @@ struct EngineSettings {
   // any still waiting) at each step's change of state and, while a step moves bytes, at
   // most this often.
   std::chrono::milliseconds progressReportInterval{5000};
+  // Tells the leaving users of the coming reset; null: the platform's (their sessions).
+  std::shared_ptr<platform::UserNotifier> notifier = nullptr;
 };
 
 class OffboardEngine final {
@@ -45,6 +48,10 @@ class OffboardEngine final {
   OffboardEngine(EngineSettings settings, store::Database db)
       : settings_(std::move(settings)), db_(std::move(db)) {}
 
+  // Before the first step: tells the leaving users when the reset starts and waits until
+  // the notice period is over (kUnavailable when stopped first).
+  Status awaitNotice(RunRecord& run, const std::vector<StepRecord>& steps,
+                     const std::atomic<bool>* stop);
   Status act(RunRecord& run, const std::vector<StepRecord>& all, StepRecord& step,
              const std::atomic<bool>* stop);
   Status verify(RunRecord& run, const std::vector<StepRecord>& all, StepRecord& step);
@@ -75,6 +82,8 @@ struct AcceptedOrder {
   std::string keyId;
   std::string nonce;
   std::string orderJson;
+  std::string reason = "departure";
+  int64_t noticeSeconds = 0;
 };
 Status startRun(store::Database& db, const OffboardSettings& settings, const AcceptedOrder& order,
                 const std::string& databasePath);

@@ -18,6 +18,28 @@ Result<AcceptedOrder> acceptOffboardOrder(tasks::OrderVerifier& verifier,
     return Status::error(ErrorCode::kInvalidArgument,
                          "the order's params.profile: " + profile.status().message());
   }
+  if (Status media = checkProfileMedia(settings, *profile); !media) return media;
+  const std::string reason = order.order.params->optValue<std::string>("reason", "departure");
+  if (reason != "departure" && reason != "lost" && reason != "stolen") {
+    return Status::error(
+        ErrorCode::kInvalidArgument,
+        "the order's params.reason '" + reason + "' is not one of departure, lost, stolen");
+  }
+  const double noticeHours = order.order.params->has("notice_hours")
+                                 ? order.order.params->optValue<double>("notice_hours", -1)
+                                 : settings.noticeHours;
+  if (!(noticeHours >= 0) || noticeHours > 24 * 365) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "the order's params.notice_hours must be a number of hours, 0 or more");
+  }
+  const auto noticeSeconds = static_cast<int64_t>(noticeHours * 3600 + 0.5);
+  if (noticeSeconds == 0 && reason == "departure") {
+    // Without notice the employee cannot remove private files: only for a device
+    // that is no longer in their hands, and the order must say so.
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "a reset without notice (notice_hours 0) needs params.reason lost "
+                         "or stolen");
+  }
   if (caseRef.empty()) {
     return Status::error(ErrorCode::kInvalidArgument,
                          "an offboarding order needs a case reference");
@@ -33,6 +55,8 @@ Result<AcceptedOrder> acceptOffboardOrder(tasks::OrderVerifier& verifier,
   accepted.keyId = key->id;
   accepted.nonce = order.order.nonce;
   accepted.orderJson = canonicalJson(tasks::signedOrderToJson(order));
+  accepted.reason = reason;
+  accepted.noticeSeconds = noticeSeconds;
   auto started = store::runInWriter<bool>(writer, [&](store::Database& db) -> Result<bool> {
     TILLID_RETURN_IF_ERROR(startRun(db, settings, accepted, databasePath));
     return true;
@@ -81,6 +105,8 @@ void registerOffboarding(tasks::TaskDispatcher& dispatcher, tasks::OrderVerifier
     result->set("accepted", true);
     result->set("profile", profileName(accepted->profile));
     result->set("case", accepted->caseRef);
+    result->set("reason", accepted->reason);
+    result->set("notice_seconds", accepted->noticeSeconds);
     return tasks::TaskReply::answered(result);
   });
 }

@@ -66,9 +66,20 @@ platform::AccountSources accountSources(const OffboardSettings& settings) {
   return sources;
 }
 
-std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profile,
-                                const platform::AccountDiscovery& found,
-                                const std::string& stateDatabase) {
+Status checkProfileMedia(const OffboardSettings& settings, Profile profile) {
+  if (profile == Profile::kFull && settings.luksDevices.empty() && settings.blockDevices.empty()) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "profile full needs at least one medium to sanitize: neither "
+                         "offboard.luks_devices nor offboard.block_devices lists one (use "
+                         "profile user-data to erase the users' files only)");
+  }
+  return Status::ok();
+}
+
+Result<std::vector<PlanStep>> buildPlan(const OffboardSettings& settings, Profile profile,
+                                        const platform::AccountDiscovery& found,
+                                        const std::string& stateDatabase) {
+  TILLID_RETURN_IF_ERROR(checkProfileMedia(settings, profile));
   std::vector<platform::Account> leaving;
   std::vector<platform::Account> leavingLocal;
   for (const auto& d : found.accounts) {
@@ -89,7 +100,9 @@ std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profil
       names.append(a.name);
     }
     steps.push_back({StepKind::kEndSessions, names,
-                     "kill every process of these users (SIGKILL); verify none is left", uids});
+                     "end every process of these users: SIGTERM, SIGKILL to what is left after the "
+                     "grace period; verify none is left",
+                     uids});
   }
   for (const auto& a : leavingLocal) {
     steps.push_back({StepKind::kLockAccount, a.name,

@@ -46,10 +46,15 @@ struct PlanStep {
 // ended and their homes erased; local ones are also locked and removed (a directory
 // account lives in its directory, which the device cannot change); the directory caches
 // holding a leaving user's cached credentials are erased whole. Block devices and LUKS
-// volumes only in the full profile.
-std::vector<PlanStep> buildPlan(const OffboardSettings& settings, Profile profile,
-                                const platform::AccountDiscovery& found,
-                                const std::string& stateDatabase);
+// volumes only in the full profile. kInvalidArgument when checkProfileMedia refuses.
+Result<std::vector<PlanStep>> buildPlan(const OffboardSettings& settings, Profile profile,
+                                        const platform::AccountDiscovery& found,
+                                        const std::string& stateDatabase);
+
+// The full profile certifies that the device's storage was sanitized: with no LUKS volume
+// and no block device configured it would sanitize nothing beyond the user-data files, so
+// it is refused (kInvalidArgument) rather than certified.
+Status checkProfileMedia(const OffboardSettings& settings, Profile profile);
 
 // Where the accounts are looked for under the configured root prefix.
 platform::AccountSources accountSources(const OffboardSettings& settings);

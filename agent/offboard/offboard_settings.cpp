@@ -18,6 +18,8 @@ OffboardSettings offboardSettings(const Config& config) {
                        ? platform::VerificationMode::kFull
                        : platform::VerificationMode::kSample;
   s.bufferBytes = static_cast<size_t>(config.integer("offboard.buffer_mib")) << 20;
+  s.noticeHours = config.number("offboard.notice_hours");
+  s.sessionGrace = std::chrono::seconds(config.integer("offboard.session_grace_seconds"));
   s.finalCommand = config.string("offboard.final_command");
   s.sssdStopCommand = config.string("offboard.sssd_stop_command");
   s.rootPrefix = config.string("offboard.root_prefix");

@@ -2,6 +2,7 @@
 // The "offboard.*" keys of the agent configuration (config/agent.default.json documents
 // each one).
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct OffboardSettings {
   platform::OverwritePattern pattern = platform::OverwritePattern::kRandom;
   platform::VerificationMode verification = platform::VerificationMode::kSample;
   size_t bufferBytes = 8 << 20;
+  // The notice period for an order that names none (its params.notice_hours).
+  double noticeHours = 24;
+  // Ending sessions: SIGTERM first, SIGKILL to what is left after this long.
+  std::chrono::milliseconds sessionGrace{std::chrono::seconds(10)};
   std::string finalCommand;     // profile full: run last; "" runs nothing
   std::string sssdStopCommand;  // stops sssd before its cache is erased
   std::string rootPrefix;       // "/" on a real system

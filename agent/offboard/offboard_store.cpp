@@ -21,7 +21,11 @@ store::SchemaModule offboardSchema() {
             " progress_done INTEGER NOT NULL DEFAULT 0, progress_total INTEGER NOT NULL DEFAULT 0,"
             " bytes_per_second REAL NOT NULL DEFAULT 0, started_at TEXT NOT NULL DEFAULT '',"
             " finished_at TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '{}',"
-            " verification TEXT NOT NULL DEFAULT '{}', error TEXT NOT NULL DEFAULT '')"}}};
+            " verification TEXT NOT NULL DEFAULT '{}', error TEXT NOT NULL DEFAULT '')"},
+           {"offboarding notice period",
+            "ALTER TABLE offboard_run ADD COLUMN reason TEXT NOT NULL DEFAULT 'departure';"
+            "ALTER TABLE offboard_run ADD COLUMN notice_seconds INTEGER NOT NULL DEFAULT 0;"
+            "ALTER TABLE offboard_run ADD COLUMN notice_ends_at TEXT NOT NULL DEFAULT ''"}}};
 }
 
 std::vector<std::string> personalRowSources() {
@@ -39,8 +43,8 @@ Status createRun(store::Database& db, const RunRecord& run, const std::vector<Pl
   }
   auto insert = db.prepare(
       "INSERT INTO offboard_run (id, profile, device_id, case_ref, signer, key_id, nonce,"
-      " order_json, accepted_at, pattern_key, sample_seed, state)"
-      " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " order_json, accepted_at, pattern_key, sample_seed, state, reason, notice_seconds,"
+      " notice_ends_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!insert) return insert.status();
   insert->bind(1, profileName(run.profile))
       .bind(2, run.deviceId)
@@ -52,7 +56,10 @@ Status createRun(store::Database& db, const RunRecord& run, const std::vector<Pl
       .bind(8, run.acceptedAt)
       .bind(9, run.patternKeyHex)
       .bind(10, static_cast<int64_t>(run.sampleSeed))
-      .bind(11, run.state);
+      .bind(11, run.state)
+      .bind(12, run.reason)
+      .bind(13, run.noticeSeconds)
+      .bind(14, run.noticeEndsAt);
   TILLID_RETURN_IF_ERROR(insert->run());
   auto step = db.prepare(
       "INSERT INTO offboard_steps (idx, kind, target, method, param, state)"
@@ -73,7 +80,8 @@ Status createRun(store::Database& db, const RunRecord& run, const std::vector<Pl
 Result<std::optional<RunRecord>> loadRun(store::Database& db) {
   auto query = db.prepare(
       "SELECT profile, device_id, case_ref, signer, key_id, nonce, order_json, accepted_at,"
-      " pattern_key, sample_seed, state, finished_at, certificate FROM offboard_run WHERE id = 1");
+      " pattern_key, sample_seed, state, finished_at, certificate, reason, notice_seconds,"
+      " notice_ends_at FROM offboard_run WHERE id = 1");
   if (!query) return query.status();
   auto row = query->step();
   if (!row) return row.status();
@@ -94,6 +102,9 @@ Result<std::optional<RunRecord>> loadRun(store::Database& db) {
   run.state = query->text(10);
   run.finishedAt = query->text(11);
   run.certificate = query->text(12);
+  run.reason = query->text(13);
+  run.noticeSeconds = query->int64(14);
+  run.noticeEndsAt = query->text(15);
   return std::optional<RunRecord>(run);
 }
 

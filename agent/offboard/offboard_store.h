@@ -35,6 +35,7 @@ inline constexpr const char* kStepDone = "done";
 inline constexpr const char* kStepVerified = "verified";
 inline constexpr const char* kStepFailed = "failed";
 
+inline constexpr const char* kRunNotice = "notice";  // announced, waiting for the notice
 inline constexpr const char* kRunRunning = "running";
 inline constexpr const char* kRunFailed = "failed";
 inline constexpr const char* kRunCompleted = "completed";
@@ -52,7 +53,10 @@ struct RunRecord {
   uint64_t sampleSeed = 0;
   std::string state = kRunRunning;
   std::string finishedAt;
-  std::string certificate;  // the signed certificate (canonical JSON), once made
+  std::string certificate;           // the signed certificate (canonical JSON), once made
+  std::string reason = "departure";  // the order's: departure | lost | stolen
+  int64_t noticeSeconds = 0;         // the users are told this long before the reset starts
+  std::string noticeEndsAt;          // acceptedAt + noticeSeconds: no step starts before
 };
 
 struct StepRecord {

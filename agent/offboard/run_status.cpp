@@ -23,6 +23,9 @@ Poco::JSON::Object::Ptr runStatusJson(const RunRecord& run, const std::vector<St
   out->set("state", run.state);
   out->set("accepted", run.acceptedAt);
   out->set("finished", run.finishedAt);
+  out->set("reason", run.reason);
+  out->set("notice_seconds", run.noticeSeconds);
+  out->set("reset_starts", run.noticeEndsAt);
   Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
   int verified = 0;
   for (const auto& s : steps) {

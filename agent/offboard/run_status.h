@@ -12,7 +12,8 @@
 
 namespace tillid::offboard {
 
-// {"profile", "case", "signer", "state", "accepted", "finished", "device",
+// {"profile", "case", "signer", "state", "accepted", "finished", "device", "reason",
+//  "notice_seconds", "reset_starts" (no step starts before),
 //  "steps": [{"index", "kind", "target", "state", "started", "finished", "progress_done",
 //             "progress_total", "percent", "bytes_per_second", "eta_seconds", "error",
 //             "result", "verification"}],

@@ -6,6 +6,7 @@
 #include "agent/citrix/citrix_store.h"
 #include "agent/core/canonical_json.h"
 #include "agent/core/logging.h"
+#include "agent/offboard/offboard_store.h"
 
 namespace tillid {
 namespace {
@@ -40,8 +41,8 @@ Result<Array::Ptr> usageBy(store::Database& db, const std::string& user, bool by
   const std::string keys = byDestination ? "destination, service, category" : "category";
   auto s = db.prepare("SELECT " + keys +
                       ", SUM(connections), SUM(bytes_in), SUM(bytes_out), SUM(active_seconds), "
-                      "MIN(hour), MAX(hour) FROM usage_hourly WHERE user = ? GROUP BY " + keys +
-                      " ORDER BY SUM(bytes_in) + SUM(bytes_out) DESC LIMIT ?");
+                      "MIN(hour), MAX(hour) FROM usage_hourly WHERE user = ? GROUP BY " +
+                      keys + " ORDER BY SUM(bytes_in) + SUM(bytes_out) DESC LIMIT ?");
   if (!s) return s.status();
   s->bind(1, user).bind(2, kMaxDestinations);
   std::vector<std::string> names;
@@ -50,8 +51,8 @@ Result<Array::Ptr> usageBy(store::Database& db, const std::string& user, bool by
   } else {
     names = {"category"};
   }
-  for (const char* n : {"connections", "bytes_in", "bytes_out", "active_seconds", "first_hour",
-                        "last_hour"}) {
+  for (const char* n :
+       {"connections", "bytes_in", "bytes_out", "active_seconds", "first_hour", "last_hour"}) {
     names.emplace_back(n);
   }
   return rows(*s, names);
@@ -124,6 +125,16 @@ Result<Object::Ptr> myData(store::Database& db, const std::string& user,
   auto seen = accesses(db, user);
   if (!seen) return seen.status();
   out->set("accesses", *seen);
+  // An accepted reset not yet finished: when it starts, so private files can be removed.
+  auto run = offboard::loadRun(db);
+  if (!run) return run.status();
+  if (run->has_value() && (*run)->state != offboard::kRunCompleted) {
+    Object::Ptr reset = new Object;
+    reset->set("state", (*run)->state);
+    reset->set("reason", (*run)->reason);
+    reset->set("starts", (*run)->noticeEndsAt);
+    out->set("pending_reset", reset);
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "platform/linux/posix_error.h"
 
@@ -20,17 +21,23 @@ class ProcSessionTerminator final : public SessionTerminator {
   ProcSessionTerminator(std::string procRoot, std::vector<uint32_t> uids)
       : procRoot_(std::move(procRoot)), uids_(std::move(uids)) {}
 
-  Result<int> terminate() override {
-    auto pids = targetProcesses();
-    if (!pids) return pids.status();
-    int signalled = 0;
-    for (const int pid : *pids) {
-      if (::kill(pid, SIGKILL) == 0)
-        ++signalled;
-      else if (errno != ESRCH)
-        return posixError("killing process " + std::to_string(pid), errno);
+  Result<Outcome> terminate(std::chrono::milliseconds grace) override {
+    Outcome outcome;
+    auto asked = signalAll(SIGTERM);
+    if (!asked) return asked.status();
+    outcome.terminated = *asked;
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    for (;;) {
+      auto left = remaining();
+      if (!left) return left.status();
+      if (*left == 0) return outcome;
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    return signalled;
+    auto killed = signalAll(SIGKILL);
+    if (!killed) return killed.status();
+    outcome.killed = *killed;
+    return outcome;
   }
 
   Result<int> remaining() override {
@@ -40,6 +47,20 @@ class ProcSessionTerminator final : public SessionTerminator {
   }
 
  private:
+  // Sends `signal` to each live target process; returns how many received it.
+  Result<int> signalAll(int signal) const {
+    auto pids = targetProcesses();
+    if (!pids) return pids.status();
+    int signalled = 0;
+    for (const int pid : *pids) {
+      if (::kill(pid, signal) == 0)
+        ++signalled;
+      else if (errno != ESRCH)
+        return posixError("signalling process " + std::to_string(pid), errno);
+    }
+    return signalled;
+  }
+
   // Live processes of the target users (zombies are already dead and only wait for
   // their parent).
   Result<std::vector<int>> targetProcesses() const {

@@ -127,7 +127,8 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
   const AdminCli offboarding{pki, collector, "offboarding"};
   auto order = [&](const AdminCli& admin, const std::string& target, const std::string& key) {
     return admin.run({"offboard", target, "--case", "HR-2026-117", "--profile", "user-data",
-                      "--order-key", key, "--wait", "30"});
+                      "--reason", "lost", "--notice-hours", "0", "--order-key", key, "--wait",
+                      "30"});
   };
   const std::string goodKey = pki.file("order-offboarding.key");
 
@@ -297,9 +298,9 @@ TEST_CASE("offboard status shows an overwrite's percent and rate as the device r
   REQUIRE(agent->running());
   const AdminCli offboarding{pki, collector, "offboarding"};
 
-  const RunResult accepted =
-      offboarding.run({"offboard", device, "--case", "IT-2026-9", "--profile", "full",
-                       "--order-key", pki.file("order-offboarding.key"), "--wait", "30"});
+  const RunResult accepted = offboarding.run(
+      {"offboard", device, "--case", "IT-2026-9", "--profile", "full", "--reason", "stolen",
+       "--notice-hours", "0", "--order-key", pki.file("order-offboarding.key"), "--wait", "30"});
   INFO(accepted.out << accepted.err);
   REQUIRE(accepted.exitCode == 0);
   const auto status = waitForCompletion(offboarding, device, agentDir);

@@ -140,6 +140,9 @@ std::string OffboardDevice::order(const std::string& profile, const tasks::Order
   o.expires = formatTimestamp(WallClock::now() + std::chrono::minutes(30));
   o.issuedBy = "Ida IT-chef";
   o.params->set("profile", profile);
+  // Starts at once unless `edit` gives it a notice period.
+  o.params->set("reason", "lost");
+  o.params->set("notice_hours", 0);
   if (edit) edit(o);
   auto signedOrder = key.sign(o);
   REQUIRE(signedOrder.isOk());

@@ -30,7 +30,8 @@ class OffboardDevice {
   RunResult agent(const std::vector<std::string>& args) const;
   std::vector<std::string> agentArgs(const std::vector<std::string>& args) const;
 
-  // A signed offboarding order; `edit` may change it before signing.
+  // A signed offboarding order (reason lost, no notice); `edit` may change it before
+  // signing.
   std::string order(const std::string& profile, const tasks::OrderSigningKey& key,
                     const std::function<void(tasks::Order&)>& edit = nullptr) const;
   const tasks::OrderSigningKey& offboardingKey() const { return offboardingKey_; }

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/time.h"
@@ -86,28 +87,29 @@ TEST_CASE("forged, replayed, expired and misdirected orders are refused", "[offb
     std::string order;
     std::string reason;
   };
-  std::string tampered = device.order("full", device.offboardingKey());
+  std::string tampered = device.order("user-data", device.offboardingKey());
   tampered.replace(tampered.find("HR-2026-117"), 11, "HR-2026-118");
   const std::vector<Case> refused = {
-      {"unknown key", device.order("full", *other), ""},
+      {"unknown key", device.order("user-data", *other), ""},
       {"tampered", tampered, ""},
-      {"investigator's key", device.order("full", device.investigatorKey()), ""},
+      {"investigator's key", device.order("user-data", device.investigatorKey()), ""},
       {"other device",
-       device.order("full", device.offboardingKey(),
+       device.order("user-data", device.offboardingKey(),
                     [](tasks::Order& o) { o.device = "dev-someone-else"; }),
        ""},
       {"expired",
-       device.order("full", device.offboardingKey(),
+       device.order("user-data", device.offboardingKey(),
                     [](tasks::Order& o) {
                       o.expires = formatTimestamp(WallClock::now() - std::chrono::minutes(1));
                     }),
        ""},
       {"query type",
-       device.order("full", device.offboardingKey(),
+       device.order("user-data", device.offboardingKey(),
                     [](tasks::Order& o) { o.type = "usage-detail"; }),
        ""},
       {"no case",
-       device.order("full", device.offboardingKey(), [](tasks::Order& o) { o.caseRef = ""; }), ""},
+       device.order("user-data", device.offboardingKey(), [](tasks::Order& o) { o.caseRef = ""; }),
+       ""},
       {"bad profile", device.order("everything", device.offboardingKey()), ""},
   };
   for (const auto& c : refused) {
@@ -130,6 +132,88 @@ TEST_CASE("forged, replayed, expired and misdirected orders are refused", "[offb
   CHECK(replay.err.find("order refused") != std::string::npos);
   // Accepting erased nothing: only execute acts.
   CHECK(device.checksums() == before);
+}
+
+TEST_CASE("profile full with no medium to sanitize is refused before the order is spent",
+          "[offboard]") {
+  OffboardDevice device;
+  const auto before = device.checksums();
+  auto plan = device.agent({"offboard", "plan", "--profile", "full"});
+  CHECK(plan.exitCode == 2);
+  CHECK(plan.err.find("profile full needs at least one medium") != std::string::npos);
+  const std::string order =
+      device.writeOrder("full.json", device.order("full", device.offboardingKey()));
+  auto refused = device.agent({"offboard", "accept", "--order", order});
+  CHECK(refused.exitCode == 1);
+  CHECK(refused.err.find("profile full needs at least one medium") != std::string::npos);
+  CHECK(device.agent({"offboard", "status"}).out.find("no offboarding order") != std::string::npos);
+  CHECK(device.checksums() == before);
+  // Its nonce was not used up: once a medium is configured the same order is accepted.
+  const std::string image = device.dir().file("disk.img");
+  writeImage(image, 1 << 20);
+  device.sets.push_back("offboard.block_devices=[\"" + image + "\"]");
+  auto accepted = device.agent({"offboard", "accept", "--order", order});
+  INFO(accepted.err);
+  CHECK(accepted.exitCode == 0);
+}
+
+TEST_CASE("an announced reset starts only after its notice period, none only if lost or stolen",
+          "[offboard]") {
+  OffboardDevice device;
+  // No notice for an employee's departure: refused before the nonce is spent.
+  auto refused = device.agent(
+      {"offboard", "accept", "--order",
+       device.writeOrder(
+           "o.json", device.order("user-data", device.offboardingKey(),
+                                  [](tasks::Order& o) { o.params->set("reason", "departure"); }))});
+  CHECK(refused.exitCode == 1);
+  CHECK(refused.err.find("needs params.reason lost or stolen") != std::string::npos);
+  // A departure with a notice of two seconds.
+  const std::string announced = device.writeOrder(
+      "announced.json", device.order("user-data", device.offboardingKey(), [](tasks::Order& o) {
+        o.params->set("reason", "departure");
+        o.params->set("notice_hours", 2.0 / 3600);
+      }));
+  REQUIRE(device.agent({"offboard", "accept", "--order", announced}).exitCode == 0);
+  const auto start = std::chrono::steady_clock::now();
+  ChildProcess run(TILLID_AGENT_BIN, device.agentArgs({"offboard", "execute"}));
+  // During the notice nothing is touched and the run says when it starts.
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  CHECK(run.running());
+  CHECK(fs::exists(device.root() + "/home/alice/Documents/notes.txt"));
+  CHECK(stepsIn(device.database(), "pending") == stepCount(device.database()));
+  auto status = device.agent({"offboard", "status", "--json"});
+  auto json = parseJsonObject(status.out);
+  REQUIRE(json.isOk());
+  CHECK((*json)->getValue<std::string>("state") == "notice");
+  CHECK((*json)->getValue<std::string>("reason") == "departure");
+  CHECK((*json)->getValue<int64_t>("notice_seconds") == 2);
+  REQUIRE(run.wait(std::chrono::seconds(60)) == 0);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(1900));
+  CHECK(!fs::exists(device.root() + "/home/alice"));
+  auto certificate = report::verifySignedCertificate(runCertificate(device.database()),
+                                                     device.devicePublicKeyPem());
+  REQUIRE(certificate.isOk());
+  CHECK((*certificate)->getObject("order")->getValue<std::string>("reason") == "departure");
+  CHECK((*certificate)->getObject("order")->getValue<int64_t>("notice_seconds") == 2);
+}
+
+TEST_CASE("a lost device's reset starts at once and its certificate says so", "[offboard]") {
+  OffboardDevice device;
+  REQUIRE(
+      device
+          .agent({"offboard", "accept", "--order",
+                  device.writeOrder("o.json", device.order("user-data", device.offboardingKey()))})
+          .exitCode == 0);
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(device.agent({"offboard", "execute"}).exitCode == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
+  auto certificate = report::verifySignedCertificate(runCertificate(device.database()),
+                                                     device.devicePublicKeyPem());
+  REQUIRE(certificate.isOk());
+  CHECK((*certificate)->getObject("order")->getValue<std::string>("reason") == "lost");
+  CHECK((*certificate)->getObject("order")->getValue<int64_t>("notice_seconds") == 0);
+  CHECK((*certificate)->getValue<std::string>("method_type") == "Clear");
 }
 
 TEST_CASE("a reset killed at every step boundary and mid-overwrite completes, certified",
@@ -212,7 +296,12 @@ TEST_CASE("a reset killed at every step boundary and mid-overwrite completes, ce
   CHECK(c->getObject("order")->getValue<std::string>("signer") == "Ida IT-chef");
   CHECK(c->getObject("device")->getValue<std::string>("device_id") == device.deviceId());
   CHECK(c->getValue<std::string>("verification_result") == "passed");
-  CHECK(c->getValue<std::string>("method_type") == "Purge");
+  // A block device overwritten is cleared, not purged: the device as a whole is Clear.
+  CHECK(c->getValue<std::string>("method_type") == "Clear");
+  CHECK(c->getValue<std::string>("verification_sampling_reference")
+            .find("NIST SP 800-88 Rev.1, section 4.7.3") != std::string::npos);
+  CHECK(c->getObject("person_validating")->getValue<std::string>("status").find("not validated") !=
+        std::string::npos);
   CHECK(canonicalJson(c->getArray("standards")) == "[\"NIST SP 800-88 Rev.2\",\"IEEE 2883-2022\"]");
   const auto media = c->getArray("media");
   REQUIRE(media->size() == static_cast<size_t>(steps - 1));
@@ -220,9 +309,21 @@ TEST_CASE("a reset killed at every step boundary and mid-overwrite completes, ce
   for (size_t i = 0; i < media->size(); ++i) {
     const auto m = media->getObject(static_cast<unsigned>(i));
     CHECK(m->getValue<std::string>("verification_result") == "passed");
+    for (const char* field :
+         {"manufacturer", "model", "serial_number", "media_type", "media_source",
+          "pre_sanitization_confidentiality", "sanitization_description", "method_type",
+          "method_used", "method_details", "tool_used", "verification_method",
+          "post_sanitization_confidentiality", "post_sanitization_destination"}) {
+      CHECK(m->has(field));
+    }
     if (m->getValue<std::string>("step") == "overwrite-block") {
       sawBlock = true;
       CHECK(m->getValue<std::string>("method_type") == "Clear");
+      CHECK(m->getValue<std::string>("method_used") == "Overwrite");
+      CHECK(m->getValue<std::string>("media_source") == image);
+      CHECK(m->getValue<std::string>("verified").find("read back") != std::string::npos);
+      CHECK(m->getValue<std::string>("accepted_not_verified").find("not reached") !=
+            std::string::npos);
       CHECK(m->getObject("result")->getValue<uint64_t>("size_bytes") == imageBytes);
       CHECK(m->getObject("verification")->getValue<uint64_t>("subsections") >= 1000);
     }

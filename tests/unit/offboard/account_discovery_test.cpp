@@ -110,7 +110,9 @@ void discoverPlanAndErase(bool nameService) {
   settings.rootPrefix = root;
   settings.keepAccounts = {"it-admin"};
   settings.homeSecretPaths = {".ssh"};
-  const auto plan = buildPlan(settings, Profile::kUserData, *found, dir.file("state.db"));
+  const auto built = buildPlan(settings, Profile::kUserData, *found, dir.file("state.db"));
+  REQUIRE(built);
+  const auto& plan = *built;
   const auto sessions = stepsOf(plan, StepKind::kEndSessions);
   REQUIRE(sessions.size() == 1);
   CHECK(sessions[0].param == "1500000,1600000");

@@ -201,12 +201,54 @@ TEST_CASE("sessions: the listed users' processes are killed, nobody else's", "[o
   auto terminator = makeSessionTerminator(dir.path(), {4242});
   REQUIRE(terminator.isOk());
   CHECK((*terminator)->remaining().value() == 1);
-  CHECK((*terminator)->terminate().value() == 1);
-  CHECK(victim.wait() == 128 + SIGKILL);
+  auto ended = (*terminator)->terminate(std::chrono::milliseconds(0));
+  REQUIRE(ended.isOk());
+  CHECK(ended->terminated == 1);
+  CHECK(victim.wait() == 128 + SIGTERM);
   CHECK(bystander.running());
   // The test's proc entry stays; mark it as the zombie-free gone state a real proc has.
   fs::remove_all(dir.file(std::to_string(victim.pid())));
   CHECK((*terminator)->remaining().value() == 0);
+}
+
+TEST_CASE("sessions: SIGTERM first, SIGKILL only to a process still alive after the grace",
+          "[offboard]") {
+  if (::geteuid() != 0 || !fs::exists("/usr/bin/setpriv")) {
+    WARN("skipped: needs root and setpriv to run processes as other users");
+    return;
+  }
+  // Real processes of other users, found in the real /proc: one ends on SIGTERM, one
+  // ignores it (as do its children, which inherit the ignored signal).
+  auto runAs = [](uint32_t uid, const std::string& script) {
+    const std::string id = std::to_string(uid);
+    return std::make_unique<test::ChildProcess>(
+        "/usr/bin/setpriv", std::vector<std::string>{"--reuid=" + id, "--regid=" + id,
+                                                     "--clear-groups", "/bin/sh", "-c", script});
+  };
+  auto polite = runAs(4242, "trap 'exit 7' TERM; echo ready; while :; do sleep 0.05; done");
+  auto stubborn = runAs(4343, "trap '' TERM; echo ready; while :; do sleep 0.05; done");
+  auto bystander = runAs(4444, "echo ready; while :; do sleep 0.05; done");
+  for (auto* child : {polite.get(), stubborn.get(), bystander.get()}) {
+    REQUIRE(test::waitUntil([&] { return child->out().find("ready") != std::string::npos; },
+                            std::chrono::seconds(10)));
+  }
+  auto terminator = makeSessionTerminator("/proc", {4242, 4343});
+  REQUIRE(terminator.isOk());
+  const auto grace = std::chrono::milliseconds(1500);
+  const auto start = std::chrono::steady_clock::now();
+  auto ended = (*terminator)->terminate(grace);
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(ended.isOk());
+  CHECK(ended->terminated >= 2);
+  CHECK(ended->killed >= 1);
+  CHECK(took >= grace);
+  CHECK(polite->wait() == 7);  // its own SIGTERM handler ran
+  CHECK(stubborn->wait() == 128 + SIGKILL);
+  CHECK(bystander->running());
+  CHECK(test::waitUntil([&] { return (*terminator)->remaining().value() == 0; },
+                        std::chrono::seconds(5)));
+  bystander->signal(SIGKILL);
+  bystander->wait();
 }
 
 TEST_CASE("block overwrite: zeros and random patterns verified in full and by sampling",

@@ -3,9 +3,13 @@
 // module migrated as the agent does.
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "agent/core/time.h"
+#include "agent/offboard/offboard_engine.h"
 #include "agent/offboard/offboard_store.h"
 #include "agent/report/outbox.h"
 #include "agent/service/schema.h"
@@ -120,3 +124,63 @@ TEST_CASE("the reset erases exactly the tables marked as holding records about p
   erased.insert("outbox");
   CHECK(tables == erased);
 }
+
+namespace tillid::offboard {
+namespace {
+
+// The notifier at the OS edge: records what the users would have been shown.
+class RecordingNotifier final : public platform::UserNotifier {
+ public:
+  Status notify(uint32_t uid, uint32_t, const std::string& summary,
+                const std::string& body) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    shown.push_back(std::to_string(uid) + ": " + summary + ": " + body);
+    return Status::ok();
+  }
+  std::mutex mutex;
+  std::vector<std::string> shown;
+};
+
+TEST_CASE("during the notice period the users are told and no step starts", "[offboard]") {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.file("root/etc"));
+  test::writeFile(dir.file("root/etc/passwd"),
+                  "root:x:0:0:root:/root:/bin/bash\nalice:x:1001:1001:A:/home/alice:/bin/bash\n");
+  test::writeFile(dir.file("root/etc/shadow"), "root:x:1::::::\nalice:x:1::::::\n");
+  test::writeFile(dir.file("root/etc/group"), "root:x:0:\nalice:x:1001:\n");
+  OffboardSettings settings;
+  settings.rootPrefix = dir.file("root");
+  auto opened = store::openStore(dir.file("agent.db"), agentSchemaModules());
+  REQUIRE(opened.isOk());
+  AcceptedOrder order;
+  order.caseRef = "HR-1";
+  order.reason = "departure";
+  order.noticeSeconds = 3;
+  REQUIRE(startRun(opened->db, settings, order, dir.file("agent.db")).isOk());
+  auto engineDb = store::openStore(dir.file("agent.db"), agentSchemaModules());
+  REQUIRE(engineDb.isOk());
+  auto notifier = std::make_shared<RecordingNotifier>();
+  EngineSettings engineSettings{settings, dir.file("state")};
+  engineSettings.notifier = notifier;
+  auto engine = OffboardEngine::open(engineSettings, std::move(engineDb->db));
+  std::atomic<bool> stop{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    stop = true;
+  });
+  const Status ran = engine->run(&stop);
+  stopper.join();
+  CHECK(ran.code() == ErrorCode::kUnavailable);
+  REQUIRE(notifier->shown.size() == 1);
+  CHECK(notifier->shown[0].rfind("1001: Device reset announced", 0) == 0);
+  CHECK(notifier->shown[0].find("remove any private files") != std::string::npos);
+  auto run = loadRun(opened->db);
+  REQUIRE(run.isOk());
+  CHECK((**run).state == kRunNotice);
+  auto steps = loadSteps(opened->db);
+  REQUIRE(steps.isOk());
+  for (const auto& s : *steps) CHECK(s.state == kStepPending);
+}
+
+}  // namespace
+}  // namespace tillid::offboard
