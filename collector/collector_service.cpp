@@ -7,11 +7,14 @@
 #include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
+#include <variant>
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/logging.h"
 #include "agent/core/untrusted_text.h"
 #include "agent/report/gzip.h"
+#include "agent/tasks/signed_order.h"
+#include "collector/administrator_gate.h"
 #include "collector/batch_parser.h"
 
 namespace tillid::collector {
@@ -129,9 +132,11 @@ ApiResponse errorResponse(int status, const std::string& code, const std::string
 }
 
 CollectorService::CollectorService(Storage& storage, const CertificateAuthority& ca,
+                                   const AdministratorGate& administrators,
                                    ServiceSettings settings)
     : storage_(storage),
       ca_(ca),
+      administrators_(administrators),
       settings_(std::move(settings)),
       reportLimiter_(settings_.deviceReportsPerMinute, settings_.deviceReportBurst) {}
 
@@ -359,15 +364,9 @@ ApiResponse CollectorService::reports(const ApiRequest& request,
 }
 
 ApiResponse CollectorService::admin(const ApiRequest& request) const {
-  const auto& names = settings_.adminCommonNames;
-  if (!request.clientCommonName) {
-    return errorResponse(401, "client_certificate_required",
-                         "administrators present their client certificate");
-  }
-  if (std::find(names.begin(), names.end(), *request.clientCommonName) == names.end()) {
-    return errorResponse(403, "not_administrator",
-                         "the client certificate is not an administrator's");
-  }
+  auto admitted = administrators_.admit(request);
+  if (auto* refusal = std::get_if<ApiResponse>(&admitted)) return *refusal;
+  const std::string& role = std::get<Administrator>(admitted).role;
   Poco::StringTokenizer parts(request.path, "/", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
   // parts: v1 admin devices [ID usage]
   if (parts.count() == 3 && parts[2] == "devices") {
@@ -380,6 +379,10 @@ ApiResponse CollectorService::admin(const ApiRequest& request) const {
     return ok(200, out);
   }
   if (parts.count() == 5 && parts[2] == "devices" && parts[4] == "usage") {
+    // Usage is personal data: the investigator role only.
+    if (role != tasks::kRoleInvestigator) {
+      return errorResponse(403, "role_not_permitted", "device usage needs the investigator role");
+    }
     const std::string deviceId = parts[3];
     auto device = storage_.device(deviceId);
     if (!device) return storageFailure(device.status());

@@ -17,6 +17,8 @@
 
 namespace tillid::collector {
 
+class AdministratorGate;  // collector/administrator_gate.h
+
 struct ApiRequest {
   std::string method;
   std::string path;   // without the query string
@@ -44,7 +46,6 @@ struct ServiceSettings {
   int64_t deviceReportBurst = 1;
   int certificateDays = 90;
   int renewalGraceDays = 60;  // how long after expiry a device may still renew
-  std::vector<std::string> adminCommonNames;
   // The administrators' order-signing keys, handed to devices at enrollment; null: none.
   Poco::JSON::Object::Ptr orderKeys;
 };
@@ -80,8 +81,9 @@ Poco::JSON::Object::Ptr usageJson(const UsageRecord& u);
 
 class CollectorService {
  public:
-  // `storage` and `ca` must outlive the service.
-  CollectorService(Storage& storage, const CertificateAuthority& ca, ServiceSettings settings);
+  // `storage`, `ca` and `administrators` must outlive the service.
+  CollectorService(Storage& storage, const CertificateAuthority& ca,
+                   const AdministratorGate& administrators, ServiceSettings settings);
 
   ApiResponse handle(const ApiRequest& request) const;
   // Adds routes. REQUIRES: before the server starts; `routes` outlives the service.
@@ -106,6 +108,7 @@ class CollectorService {
 
   Storage& storage_;
   const CertificateAuthority& ca_;
+  const AdministratorGate& administrators_;
   const ServiceSettings settings_;
   std::vector<const ApiRoutes*> routes_;
   std::vector<const RecordCheck*> checks_;

@@ -71,7 +71,6 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     settings.deviceReportBurst = config.integer("limits.device_report_burst");
     settings.certificateDays = static_cast<int>(config.integer("enrollment.certificate_days"));
     settings.renewalGraceDays = static_cast<int>(config.integer("enrollment.renewal_grace_days"));
-    settings.adminCommonNames = config.strings("admin.common_names");
     const std::string orderKeysFile = config.string("tasks.order_keys_file");
     if (!orderKeysFile.empty() && !Poco::File(orderKeysFile).exists()) {
       return fail(kProgram, "tasks.order_keys_file " + orderKeysFile + " does not exist",
@@ -80,13 +79,15 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     auto orderKeys = tasks::TrustedKeys::load(orderKeysFile);
     if (!orderKeys) return fail(kProgram, orderKeys.status().message(), kExitUsage);
     if (!orderKeysFile.empty()) settings.orderKeys = orderKeys->toJson();
-    CollectorService service(**storage, *ca, settings);
-    TaskService taskService(**storage, **taskStore, *orderKeys, taskServiceSettings(config));
+    const AdministratorGate administrators(config.strings("admin.common_names"));
+    CollectorService service(**storage, *ca, administrators, settings);
+    TaskService taskService(**storage, **taskStore, administrators, *orderKeys,
+                            taskServiceSettings(config));
     service.addRoutes(taskService);
-    OffboardService offboardService(**storage, **taskStore, *ca);
+    OffboardService offboardService(**storage, **taskStore, *ca, administrators);
     service.addRoutes(offboardService);
     service.addRecordCheck(offboardService);
-    RevocationService revocationService(**storage, **taskStore);
+    RevocationService revocationService(**storage, **taskStore, administrators);
     service.addRoutes(revocationService);
     auto revocation =
         CertificateRevocation::open(**storage, config.string("tls.crl"), config.string("tls.ca"));

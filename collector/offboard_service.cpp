@@ -51,11 +51,8 @@ std::optional<ApiResponse> OffboardService::route(const ApiRequest& request) con
   const bool mine = parts.count() == 4 && parts[0] == "v1" && parts[1] == "admin" &&
                     (parts[2] == "offboard" || parts[2] == "certificates");
   if (!mine) return std::nullopt;
-  if (!request.clientCommonName || !tasks::isAdministratorRole(request.clientOrganizationalUnit)) {
-    return errorResponse(403, "no_role",
-                         "administrator certificates carry a role in their OU (viewer, "
-                         "investigator, offboarding)");
-  }
+  auto admitted = gate_.admit(request);
+  if (auto* refusal = std::get_if<ApiResponse>(&admitted)) return *refusal;
   if (request.method != "GET") return errorResponse(405, "method_not_allowed", "use GET");
   auto device = storage_.device(parts[3]);
   if (!device) return storageFailure(device.status());

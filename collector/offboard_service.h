@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "collector/administrator_gate.h"
 #include "collector/certificate_authority.h"
 #include "collector/collector_service.h"
 #include "collector/storage.h"
@@ -27,9 +28,10 @@ namespace tillid::collector {
 
 class OffboardService final : public ApiRoutes, public RecordCheck {
  public:
-  // `storage`, `tasks` and `ca` must outlive the service.
-  OffboardService(Storage& storage, TaskStore& tasks, const CertificateAuthority& ca)
-      : storage_(storage), tasks_(tasks), ca_(ca) {}
+  // `storage`, `tasks`, `ca` and `gate` must outlive the service.
+  OffboardService(Storage& storage, TaskStore& tasks, const CertificateAuthority& ca,
+                  const AdministratorGate& gate)
+      : storage_(storage), tasks_(tasks), ca_(ca), gate_(gate) {}
 
   std::optional<ApiResponse> route(const ApiRequest& request) const override;
   std::optional<ApiResponse> check(const std::string& deviceId,
@@ -45,6 +47,7 @@ class OffboardService final : public ApiRoutes, public RecordCheck {
   Storage& storage_;
   TaskStore& tasks_;
   const CertificateAuthority& ca_;
+  const AdministratorGate& gate_;
 };
 
 }  // namespace tillid::collector

@@ -50,12 +50,9 @@ std::optional<ApiResponse> RevocationService::route(const ApiRequest& request) c
       admin && parts.count() == 5 && parts[2] == "devices" && parts[4] == "retire";
   const bool revocations = admin && parts.count() == 3 && parts[2] == "revocations";
   if (!retirement && !revocations) return std::nullopt;
-  const std::string& role = request.clientOrganizationalUnit;
-  if (!request.clientCommonName || !tasks::isAdministratorRole(role)) {
-    return errorResponse(403, "no_role",
-                         "administrator certificates carry a role in their OU (viewer, "
-                         "investigator, offboarding)");
-  }
+  auto admitted = gate_.admit(request);
+  if (auto* refusal = std::get_if<ApiResponse>(&admitted)) return *refusal;
+  const std::string role = std::get<Administrator>(admitted).role;
   if (revocations && request.method == "GET") return list();
   if (request.method != "POST") return errorResponse(405, "method_not_allowed", "use POST");
   if (role != tasks::kRoleOffboarding) {

@@ -13,6 +13,7 @@
 
 #include <optional>
 
+#include "collector/administrator_gate.h"
 #include "collector/collector_service.h"
 #include "collector/storage.h"
 #include "collector/task_store.h"
@@ -21,8 +22,9 @@ namespace tillid::collector {
 
 class RevocationService final : public ApiRoutes {
  public:
-  // `storage` and `tasks` must outlive the service.
-  RevocationService(Storage& storage, TaskStore& tasks) : storage_(storage), tasks_(tasks) {}
+  // `storage`, `tasks` and `gate` must outlive the service.
+  RevocationService(Storage& storage, TaskStore& tasks, const AdministratorGate& gate)
+      : storage_(storage), tasks_(tasks), gate_(gate) {}
 
   std::optional<ApiResponse> route(const ApiRequest& request) const override;
 
@@ -33,6 +35,7 @@ class RevocationService final : public ApiRoutes {
 
   Storage& storage_;
   TaskStore& tasks_;
+  const AdministratorGate& gate_;
 };
 
 }  // namespace tillid::collector

@@ -111,9 +111,13 @@ TaskServiceSettings taskServiceSettings(const Config& config) {
   return s;
 }
 
-TaskService::TaskService(Storage& storage, TaskStore& tasks, tasks::TrustedKeys orderKeys,
-                         TaskServiceSettings settings)
-    : storage_(storage), tasks_(tasks), orderKeys_(std::move(orderKeys)), settings_(settings) {
+TaskService::TaskService(Storage& storage, TaskStore& tasks, const AdministratorGate& gate,
+                         tasks::TrustedKeys orderKeys, TaskServiceSettings settings)
+    : storage_(storage),
+      tasks_(tasks),
+      gate_(gate),
+      orderKeys_(std::move(orderKeys)),
+      settings_(settings) {
   // Another collector on the same database queued or answered a task: wake the polls.
   watched_ = tasks_.watchChanges([this](const std::string& deviceId) { notifyChange(deviceId); });
 }
@@ -146,12 +150,9 @@ std::optional<ApiResponse> TaskService::route(const ApiRequest& request) const {
                     (parts[2] == "tasks" || parts[2] == "spot-checks" || parts[2] == "access-log" ||
                      parts[2] == "order-keys" || parts[2] == "records");
   if (!mine) return std::nullopt;
-  const std::string& role = request.clientOrganizationalUnit;
-  if (!request.clientCommonName || !tasks::isAdministratorRole(role)) {
-    return errorResponse(403, "no_role",
-                         "administrator certificates carry a role in their OU (viewer, "
-                         "investigator, offboarding)");
-  }
+  auto admitted = gate_.admit(request);
+  if (auto* refusal = std::get_if<ApiResponse>(&admitted)) return *refusal;
+  const std::string role = std::get<Administrator>(admitted).role;
   if (parts[2] == "tasks" && parts.count() == 3) {
     if (post) return createTask(request, role);
     if (get) return listTasks(request);

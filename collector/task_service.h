@@ -28,6 +28,7 @@
 
 #include "agent/core/config.h"
 #include "agent/tasks/trusted_keys.h"
+#include "collector/administrator_gate.h"
 #include "collector/collector_service.h"
 #include "collector/storage.h"
 #include "collector/task_store.h"
@@ -47,9 +48,9 @@ TaskServiceSettings taskServiceSettings(const Config& config);
 
 class TaskService final : public ApiRoutes {
  public:
-  // `storage` and `tasks` must outlive the service.
-  TaskService(Storage& storage, TaskStore& tasks, tasks::TrustedKeys orderKeys,
-              TaskServiceSettings settings);
+  // `storage`, `tasks` and `gate` must outlive the service.
+  TaskService(Storage& storage, TaskStore& tasks, const AdministratorGate& gate,
+              tasks::TrustedKeys orderKeys, TaskServiceSettings settings);
   ~TaskService() override;
   TaskService(const TaskService&) = delete;
   TaskService& operator=(const TaskService&) = delete;
@@ -85,6 +86,7 @@ class TaskService final : public ApiRoutes {
 
   Storage& storage_;
   TaskStore& tasks_;
+  const AdministratorGate& gate_;
   const tasks::TrustedKeys orderKeys_;
   const TaskServiceSettings settings_;
 

@@ -125,9 +125,10 @@ TEST_CASE("an enrolled agent uploads its usage, tillid-admin shows it", "[report
   CHECK(status->getValue<std::string>("device_id") == device);
   CHECK(status->has("last_upload"));
 
-  const std::vector<std::string> admin = {
-      "--server", collector.url(),       "--cert", pki.file("admin.pem"),
-      "--key",    pki.file("admin.key"), "--ca",   pki.file("ca.pem")};
+  const std::vector<std::string> admin = {"--server", collector.url(),
+                                          "--cert",   pki.file("admin-investigator.pem"),
+                                          "--key",    pki.file("admin-investigator.key"),
+                                          "--ca",     pki.file("ca.pem")};
   auto with = [&](std::vector<std::string> args) {
     args.insert(args.end(), admin.begin(), admin.end());
     return runProgram(TILLID_ADMIN_BIN, args);
@@ -345,10 +346,10 @@ TEST_CASE("an agent renews its certificate when little of its lifetime is left",
   const std::string expires = status->getValue<std::string>("certificate_expires");
   CHECK(expires > formatTimestamp(WallClock::now() + std::chrono::hours(24 * 80)));
   // The collector knows the renewed certificate as the device's current one.
-  const RunResult devices =
-      runProgram(TILLID_ADMIN_BIN,
-                 {"devices", "--json", "--server", collector.url(), "--cert", pki.file("admin.pem"),
-                  "--key", pki.file("admin.key"), "--ca", pki.file("ca.pem")});
+  const RunResult devices = runProgram(
+      TILLID_ADMIN_BIN, {"devices", "--json", "--server", collector.url(), "--cert",
+                         pki.file("admin-investigator.pem"), "--key",
+                         pki.file("admin-investigator.key"), "--ca", pki.file("ca.pem")});
   REQUIRE(devices.exitCode == 0);
   auto list = parseJsonObject(devices.out);
   REQUIRE(list);

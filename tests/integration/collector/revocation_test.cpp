@@ -103,7 +103,6 @@ TEST_CASE("a retired device leaves the list and its certificate is refused on ev
   CollectorProcess collector(pki, dir.file("collector"));
   const std::string device = enrollAgent(dir.file("agent"), collector, pki);
   const std::string kept = enrollAgent(dir.file("agent2"), collector, pki);
-  const AdminCli admin{pki, collector, ""};
   const AdminCli offboarding{pki, collector, "offboarding"};
   const AdminCli viewer{pki, collector, "viewer"};
 
@@ -119,7 +118,7 @@ TEST_CASE("a retired device leaves the list and its certificate is refused on ev
   REQUIRE(retired.exitCode == 0);
   CHECK(retired.out.find("revoked_serial") != std::string::npos);
 
-  const RunResult list = admin.run({"devices", "--json"});
+  const RunResult list = viewer.run({"devices", "--json"});
   REQUIRE(list.exitCode == 0);
   CHECK(list.out.find(device) == std::string::npos);
   CHECK(list.out.find(kept) != std::string::npos);
@@ -208,7 +207,7 @@ TEST_CASE("hostile hostnames are escaped where shown and cut between characters"
   TempDir dir;
   const DevPki pki = makeDevPki(dir.file("pki"));
   CollectorProcess collector(pki, dir.file("collector"));
-  const AdminCli admin{pki, collector, ""};
+  const AdminCli admin{pki, collector, "viewer"};
 
   const std::string longHost = std::string(254, 'h') + "\xC3\xA5";  // 256 bytes
   for (const std::string& literal :
