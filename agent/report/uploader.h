@@ -1,6 +1,6 @@
 #pragma once
-// The uploader: a background thread of the running agent that fills the outbox (closed
-// hours of usage_hourly, security-log anchors), keeps it within its disk budget, and
+// The uploader: a background thread of the running agent that fills the outbox (what is new
+// in closed hours of usage_hourly, security-log anchors), keeps it within its disk budget, and
 // drains it to the collector in gzip JSON batches with idempotency keys.
 //   - A batch leaves the outbox only when the collector acknowledged it; a retry sends the
 //     same records under the same key, so every record is stored exactly once.
@@ -26,13 +26,13 @@
 namespace tillid::report {
 
 struct UploaderSettings {
-  std::chrono::milliseconds interval{60000};       // idle check of the outbox
-  std::chrono::milliseconds drainInterval{500};    // between batches of a backlog
+  std::chrono::milliseconds interval{60000};     // idle check of the outbox
+  std::chrono::milliseconds drainInterval{500};  // between batches of a backlog
   int64_t batchMaxRecords = 2000;
   int64_t batchMaxBytes = 1 << 20;
   int64_t budgetBytes = 64 << 20;
   std::chrono::seconds anchorInterval{300};
-  std::chrono::seconds usageCloseDelay{900};       // an hour is closed this long after its end
+  std::chrono::seconds usageCloseDelay{900};  // an hour is closed this long after its end
   std::chrono::milliseconds backoffMin{5000};
   std::chrono::milliseconds backoffMax{3600000};
   double renewFraction = 1.0 / 3;
