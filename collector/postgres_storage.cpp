@@ -33,8 +33,9 @@ std::string recordsJson(const ReportBatch& batch) {
   return out.str();
 }
 
-// Records already present (delivered before in another batch) are skipped; usage rows
-// go in only for records that went in. Returns the number of records added.
+// Records already present (delivered before in another batch) are skipped; usage records
+// that went in add to their key's row (docs/protocol.md), summed per key first since one
+// statement may update a row only once. Returns the number of records added.
 constexpr const char* kInsertRecords = R"sql(
 WITH input AS (
   SELECT * FROM json_to_recordset($2::json) AS r(
@@ -46,12 +47,18 @@ WITH input AS (
   SELECT $1, id, kind, "time", payload, $3 FROM input
   ON CONFLICT DO NOTHING RETURNING record_id
 ), added_usage AS (
-  INSERT INTO usage (device_id, record_id, hour, "user", application, destination, service,
-                     category, connections, bytes_in, bytes_out, active_seconds)
-  SELECT $1, i.id, i.hour, i."user", i.application, i.destination, i.service, i.category,
-         i.connections, i.bytes_in, i.bytes_out, i.active_seconds
+  INSERT INTO usage (device_id, hour, "user", application, destination, service, category,
+                     connections, bytes_in, bytes_out, active_seconds)
+  SELECT $1, i.hour, i."user", i.application, i.destination, i.service, i.category,
+         SUM(i.connections), SUM(i.bytes_in), SUM(i.bytes_out), LEAST(3600, SUM(i.active_seconds))
   FROM input i JOIN added a ON a.record_id = i.id WHERE i.hour IS NOT NULL
-  ON CONFLICT DO NOTHING RETURNING 1
+  GROUP BY i.hour, i."user", i.application, i.destination, i.service, i.category
+  ON CONFLICT (device_id, hour, "user", application, destination, service, category) DO UPDATE
+  SET connections = usage.connections + excluded.connections,
+      bytes_in = usage.bytes_in + excluded.bytes_in,
+      bytes_out = usage.bytes_out + excluded.bytes_out,
+      active_seconds = LEAST(3600, usage.active_seconds + excluded.active_seconds)
+  RETURNING 1
 )
 SELECT (SELECT COUNT(*) FROM added), (SELECT COUNT(*) FROM added_usage)
 )sql";

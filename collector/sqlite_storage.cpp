@@ -176,10 +176,16 @@ class SqliteStorage final : public Storage {
     auto insertRecord = db_.prepare(
         "INSERT OR IGNORE INTO records (device_id, record_id, kind, time, payload, received) "
         "VALUES (?, ?, ?, ?, ?, ?)");
+    // A usage record adds to its key's row (docs/protocol.md): a late addition to an hour
+    // merges; a record seen before never reaches this point.
     auto insertUsage = db_.prepare(
-        "INSERT OR IGNORE INTO usage (device_id, record_id, hour, \"user\", application, "
-        "destination, service, category, connections, bytes_in, bytes_out, active_seconds) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO usage (device_id, hour, \"user\", application, destination, service, "
+        "category, connections, bytes_in, bytes_out, active_seconds) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (device_id, hour, \"user\", application, destination, service, category) "
+        "DO UPDATE SET connections = connections + excluded.connections, "
+        "bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out, "
+        "active_seconds = min(3600, active_seconds + excluded.active_seconds)");
     if (!insertRecord) return insertRecord.status();
     if (!insertUsage) return insertUsage.status();
     int64_t added = 0;
@@ -198,17 +204,16 @@ class SqliteStorage final : public Storage {
       const UsageRecord& u = *r.usage;
       insertUsage->reset();
       TILLID_RETURN_IF_ERROR(insertUsage->bind(1, batch.deviceId)
-                                 .bind(2, r.id)
-                                 .bind(3, u.hour)
-                                 .bind(4, u.user)
-                                 .bind(5, u.application)
-                                 .bind(6, u.destination)
-                                 .bind(7, u.service)
-                                 .bind(8, u.category)
-                                 .bind(9, u.connections)
-                                 .bind(10, u.bytesIn)
-                                 .bind(11, u.bytesOut)
-                                 .bind(12, u.activeSeconds)
+                                 .bind(2, u.hour)
+                                 .bind(3, u.user)
+                                 .bind(4, u.application)
+                                 .bind(5, u.destination)
+                                 .bind(6, u.service)
+                                 .bind(7, u.category)
+                                 .bind(8, u.connections)
+                                 .bind(9, u.bytesIn)
+                                 .bind(10, u.bytesOut)
+                                 .bind(11, u.activeSeconds)
                                  .run());
     }
     auto insertBatch = db_.prepare(

@@ -82,7 +82,33 @@ CREATE TABLE revoked_certificates (
   revoked_at TEXT NOT NULL,
   reason TEXT NOT NULL
 );
-)sql"}}};
+)sql"},
+           {"usage keyed by device, hour, user, application, destination, service and category",
+            inDialect(R"sql(
+CREATE TABLE usage_by_key (
+  device_id TEXT NOT NULL,
+  hour TEXT NOT NULL,
+  "user" TEXT NOT NULL,
+  application TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  service TEXT NOT NULL,
+  category TEXT NOT NULL,
+  connections $INT NOT NULL,
+  bytes_in $INT NOT NULL,
+  bytes_out $INT NOT NULL,
+  active_seconds $INT NOT NULL,
+  PRIMARY KEY (device_id, hour, "user", application, destination, service, category)
+);
+INSERT INTO usage_by_key
+SELECT device_id, hour, "user", application, destination, service, category, SUM(connections),
+       SUM(bytes_in), SUM(bytes_out),
+       CASE WHEN SUM(active_seconds) > 3600 THEN 3600 ELSE SUM(active_seconds) END
+FROM usage GROUP BY device_id, hour, "user", application, destination, service, category;
+DROP TABLE usage;
+ALTER TABLE usage_by_key RENAME TO usage;
+CREATE INDEX usage_by_hour ON usage(device_id, hour);
+)sql",
+                      dialect)}}};
 }
 
 store::SchemaModule taskSchema(const SqlDialect& dialect) {

@@ -10,6 +10,7 @@
 #include "agent/report/curl_transport.h"
 #include "agent/report/gzip.h"
 #include "agent/store/store.h"
+#include "agent/usage/usage_aggregator.h"
 
 namespace tillid::report {
 namespace {
@@ -22,16 +23,19 @@ std::string hourStart(TimePoint t) {
   return formatTimestamp(t).substr(0, 13) + ":00:00Z";
 }
 
-// Closed hours of usage_hourly not yet in the outbox, tracked by a watermark in meta.
+// What of usage_hourly's closed hours is not yet in the outbox, as deltas: each row's
+// totals minus its sent_* columns (usage::usageSchema). Enqueuing a delta and moving the row's
+// sent_* to its totals happen in one transaction, so every committed count is enqueued
+// exactly once, whatever the order in which hours were written.
 Status enqueueClosedUsage(store::Database& db, TimePoint closedBefore) {
-  auto watermark = store::getMeta(db, "report.usage_through");
-  if (!watermark) return watermark.status();
-  auto select = db.prepare(
-      "SELECT hour, user, application, destination, service, category, connections, bytes_in,"
-      " bytes_out, active_seconds FROM usage_hourly WHERE hour > ? AND hour < ? ORDER BY hour");
+  auto select = db.prepare(std::string("SELECT hour, user, application, destination, service,"
+                                       " category, connections - sent_connections,"
+                                       " bytes_in - sent_bytes_in, bytes_out - sent_bytes_out,"
+                                       " active_seconds - sent_active_seconds"
+                                       " FROM usage_hourly WHERE ") +
+                           usage::kUsageUnsent + " AND hour < ? ORDER BY hour");
   if (!select) return select.status();
-  select->bind(1, watermark->value_or("")).bind(2, hourStart(closedBefore));
-  std::string last;
+  select->bind(1, hourStart(closedBefore));
   std::vector<std::string> payloads;
   while (true) {
     auto row = select->step();
@@ -43,15 +47,18 @@ Status enqueueClosedUsage(store::Database& db, TimePoint closedBefore) {
     const char* counts[] = {"connections", "bytes_in", "bytes_out", "active_seconds"};
     for (int i = 0; i < 4; ++i) p->set(counts[i], select->int64(6 + i));
     payloads.push_back(canonicalJson(p));
-    last = select->text(0);
   }
   select->reset();
   for (const auto& payload : payloads) {
     TILLID_RETURN_IF_ERROR(
         Outbox::enqueue(db, RecordKind::kUsage, defaultPriority(RecordKind::kUsage), payload));
   }
-  if (!last.empty()) TILLID_RETURN_IF_ERROR(store::setMeta(db, "report.usage_through", last));
-  return Status::ok();
+  auto mark = db.prepare(std::string("UPDATE usage_hourly SET sent_connections = connections,"
+                                     " sent_bytes_in = bytes_in, sent_bytes_out = bytes_out,"
+                                     " sent_active_seconds = active_seconds WHERE ") +
+                         usage::kUsageUnsent + " AND hour < ?");
+  if (!mark) return mark.status();
+  return mark->bind(1, hourStart(closedBefore)).run();
 }
 
 // The security log's head, when it moved since the last anchor.

@@ -1,6 +1,6 @@
 #pragma once
-// The uploader: a background thread of the running agent that fills the outbox (closed
-// hours of usage_hourly, security-log anchors), keeps it within its disk budget, and
+// The uploader: a background thread of the running agent that fills the outbox (what is new
+// in closed hours of usage_hourly, security-log anchors), keeps it within its disk budget, and
 // drains it to the collector in gzip JSON batches with idempotency keys.
 //   - A batch leaves the outbox only when the collector acknowledged it; a retry sends the
 //     same records under the same key, so every record is stored exactly once.

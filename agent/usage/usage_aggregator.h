@@ -32,8 +32,16 @@
 
 namespace tillid::usage {
 
-// The "usage" schema module: table usage_hourly (read by the collector's reporting too).
+// The "usage" schema module: table usage_hourly. Its sent_* columns say how much of each
+// row's totals the uploader has put in its outbox; the aggregator only adds to the totals,
+// so a row written again after it was sent (a late hour, a replay) differs from its sent_*.
 store::SchemaModule usageSchema();
+
+// SQL condition on a usage_hourly row: its totals differ from what was sent (the
+// condition of the partial index usage_hourly_unsent).
+inline constexpr const char* kUsageUnsent =
+    "(connections != sent_connections OR bytes_in != sent_bytes_in OR"
+    " bytes_out != sent_bytes_out OR active_seconds != sent_active_seconds)";
 
 // "YYYY-MM-DDTHH:00:00Z" for the hour that contains `timeMicros`.
 std::string hourLabel(int64_t timeMicros);

@@ -93,7 +93,10 @@ void addUsageHours(const std::string& stateDir, const std::vector<std::string>& 
     auto insert = db->prepare(
         "INSERT INTO usage_hourly (hour, user, application, destination, service, category,"
         " connections, bytes_in, bytes_out, active_seconds)"
-        " VALUES (?, 'alice', 'firefox', 'example.org', 'TLS', 'Web', 2, 5000, 700, 42)");
+        " VALUES (?, 'alice', 'firefox', 'example.org', 'TLS', 'Web', 2, 5000, 700, 42)"
+        " ON CONFLICT(hour, user, application, destination, service, category) DO UPDATE SET"
+        " connections = connections + 2, bytes_in = bytes_in + 5000,"
+        " bytes_out = bytes_out + 700, active_seconds = min(3600, active_seconds + 42)");
     REQUIRE(insert);
     REQUIRE(insert->bind(1, hour).run());
   }

@@ -58,8 +58,9 @@ std::string enrollAgent(const std::string& stateDir, const CollectorProcess& col
 // Overrides that make the uploader quick for tests.
 std::vector<std::string> fastReporting();
 
-// Inserts one usage_hourly row per hour label into the agent's database (as the usage
-// aggregator would), while the agent may be running.
+// Adds 2 connections, 5000 bytes in, 700 out and 42 active seconds to one usage_hourly
+// row per hour label in the agent's database (as the usage aggregator would), while the
+// agent may be running.
 void addUsageHours(const std::string& stateDir, const std::vector<std::string>& hours);
 
 // TLS options of the enrolled device in `stateDir` for talking to `url` directly.

@@ -16,6 +16,7 @@
 #include "agent/core/time.h"
 #include "agent/report/certificate_request.h"
 #include "agent/report/openssl_util.h"
+#include "agent/store/database.h"
 #include "collector/certificate_authority.h"
 #include "tests/integration/collector/fleet.h"
 
@@ -183,6 +184,42 @@ TEST_CASE("records made while the collector is down arrive exactly once after it
   REQUIRE(waitUntil([&] { return outboxRows(agentDir) == 0; }));
   CHECK(collector->count("SELECT COUNT(DISTINCT hour) FROM usage") == 8);
   CHECK(collector->count("SELECT COUNT(*) FROM usage") == 8);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+}
+
+TEST_CASE("usage written in any hour order, and added to an uploaded hour, arrives once",
+          "[report][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess collector(pki, dir.file("collector"));
+  const std::string agentDir = dir.file("agent");
+  enrollAgent(agentDir, collector, pki);
+  auto agent = startAgentReporting(agentDir);
+  auto collected = [&](const std::string& hour) {
+    return collector.count("SELECT COALESCE(SUM(bytes_in), 0) FROM usage WHERE hour = '" + hour +
+                           "'");
+  };
+  // A later hour, then an earlier one (a replay, a clock stepped back).
+  const std::string later = hours(5, 1)[0];
+  const std::string earlier = hours(1, 1)[0];
+  addUsageHours(agentDir, {later});
+  REQUIRE(waitUntil([&] { return collected(later) == 5000; }));
+  addUsageHours(agentDir, {earlier});
+  REQUIRE(waitUntil([&] { return collected(earlier) == 5000; }));
+  // A late write to an hour already uploaded merges into the collector's row.
+  addUsageHours(agentDir, {later});
+  REQUIRE(waitUntil([&] { return collected(later) == 10000; }));
+  REQUIRE(waitUntil([&] { return outboxRows(agentDir) == 0; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // several uploader rounds
+  CHECK(collector.count("SELECT COUNT(*) FROM usage") == 2);
+  CHECK(collector.count("SELECT SUM(connections) FROM usage") == 6);
+  CHECK(collector.count("SELECT SUM(active_seconds) FROM usage") == 126);
+  CHECK(collector.count("SELECT COUNT(*) FROM records WHERE kind = 'usage'") == 3);
+  auto db = store::Database::open(agentDir + "/tillid.db", store::OpenMode::kReadOnly);
+  REQUIRE(db);
+  CHECK(db->queryText("SELECT SUM(bytes_in) FROM usage_hourly")->value_or("") == "15000");
+  CHECK(collector.count("SELECT SUM(bytes_in) FROM usage") == 15000);
   agent->signal(SIGTERM);
   CHECK(agent->wait() == 0);
 }

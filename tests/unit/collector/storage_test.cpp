@@ -70,14 +70,62 @@ TEST_CASE("storage: a batch is stored exactly once per idempotency key", "[colle
   // Another key carrying an already stored record stores only the new one.
   CHECK(*s.storeBatch(batchOf("d-1", "b-2", {"u-2", "u-3"}, "s3"), now) == BatchOutcome::kStored);
   CHECK(*s.recordCount("d-1", "usage") == 3);
+  // The three records are additions to one key: one row, each counted once.
   auto usage = s.usage("d-1", 100);
   REQUIRE(usage);
-  CHECK(usage->size() == 3);
+  REQUIRE(usage->size() == 1);
+  CHECK(usage->at(0).connections == 3);
+  CHECK(usage->at(0).bytesIn == 6);
+  CHECK(usage->at(0).bytesOut == 9);
+  CHECK(usage->at(0).activeSeconds == 12);
   CHECK((*s.device("d-1"))->batches == 2);
   CHECK((*s.device("d-1"))->records == 3);
   // The other collector sees the same keys.
   CHECK(*backend.peerStorage().storeBatch(batchOf("d-1", "b-2", {"u-2", "u-3"}, "s3"), now) ==
         BatchOutcome::kDuplicate);
+}
+
+TEST_CASE("storage: a late addition to an hour merges into its key, re-sent records do not",
+          "[collector]") {
+  const std::string name = GENERATE(test::kSqliteBackend, test::kPostgresBackend);
+  INFO("backend " << name);
+  test::StorageBackend backend(name);
+  Storage& s = backend.storage();
+  const TimePoint now = WallClock::now();
+  REQUIRE(s.importTokens({{std::string(64, 'a'), 1, std::nullopt}}));
+  REQUIRE(*s.enrollDevice(std::string(64, 'a'), now, device("d-1")) == EnrollOutcome::kEnrolled);
+  auto record = [](const std::string& id, const std::string& hour, int64_t bytes, int64_t seconds) {
+    UsageRecord usage{hour, "alice", "firefox", "example.org", "TLS", "Web", 1, bytes, 1, seconds};
+    return ReportRecord{id, "usage", hour, "{}", usage};
+  };
+  const std::string later = "2026-11-20T11:00:00Z";
+  const std::string earlier = "2026-11-20T09:00:00Z";
+  REQUIRE(*s.storeBatch({"d-1", "b-1", "s1", {record("u-1", later, 100, 3000)}}, now) ==
+          BatchOutcome::kStored);
+  // An earlier hour after a later one, and in the same batch two additions to the later
+  // hour (the second pushes its active seconds past the hour's 3600).
+  const ReportBatch late{
+      "d-1",
+      "b-2",
+      "s2",
+      {record("u-2", earlier, 50, 10), record("u-3", later, 7, 500), record("u-4", later, 3, 500)}};
+  REQUIRE(*s.storeBatch(late, now) == BatchOutcome::kStored);
+  REQUIRE(*s.storeBatch(late, now) == BatchOutcome::kDuplicate);
+  // The same records under a new key (a resend after a lost answer) change nothing.
+  const ReportBatch again{"d-1", "b-3", "s3", late.records};
+  REQUIRE(*s.storeBatch(again, now) == BatchOutcome::kStored);
+  REQUIRE(*backend.peerStorage().storeBatch(again, now) == BatchOutcome::kDuplicate);
+  auto usage = s.usage("d-1", 10);
+  REQUIRE(usage);
+  REQUIRE(usage->size() == 2);
+  CHECK(usage->at(0).hour == later);
+  CHECK(usage->at(0).connections == 3);
+  CHECK(usage->at(0).bytesIn == 110);
+  CHECK(usage->at(0).bytesOut == 3);
+  CHECK(usage->at(0).activeSeconds == 3600);
+  CHECK(usage->at(1).hour == earlier);
+  CHECK(usage->at(1).bytesIn == 50);
+  CHECK(*s.recordCount("d-1", "usage") == 4);
 }
 
 TEST_CASE("storage: records and usage read back newest first, per device or all", "[collector]") {
