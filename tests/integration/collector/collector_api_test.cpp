@@ -2,9 +2,13 @@
 // tokens, idempotent batches, and refusals of bad requests that change nothing and leave
 // the collector serving.
 
-#include <catch2/catch.hpp>
-
 #include <Poco/File.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureStreamSocket.h>
+
+#include <catch2/catch.hpp>
+#include <mutex>
 
 #include "agent/core/canonical_json.h"
 #include "agent/report/gzip.h"
@@ -28,8 +32,11 @@ std::string usageBatch(const std::string& deviceId, const std::string& batchId,
 
 report::HttpRequest reportRequest(const std::string& key, std::string body,
                                   std::string contentType = "application/json") {
-  return {"POST", "/v1/reports", std::move(contentType),
-          {{"Content-Encoding", "gzip"}, {"Idempotency-Key", key}}, std::move(body)};
+  return {"POST",
+          "/v1/reports",
+          std::move(contentType),
+          {{"Content-Encoding", "gzip"}, {"Idempotency-Key", key}},
+          std::move(body)};
 }
 
 std::string errorCode(const report::HttpResponse& response) {
@@ -60,13 +67,13 @@ TEST_CASE("the same batch sent twice is stored once", "[collector][network]") {
   CHECK(collector.count("SELECT COUNT(*) FROM batches") == 1);
 
   // The same key with other content is a conflict, and changes nothing.
-  auto other = transport.send(
-      reportRequest("b-1", report::gzipCompress(usageBatch(device, "b-1", "u-2"))));
+  auto other =
+      transport.send(reportRequest("b-1", report::gzipCompress(usageBatch(device, "b-1", "u-2"))));
   REQUIRE(other);
   CHECK(other->status == 409);
   // A record already delivered in another batch is not stored twice either.
-  auto overlap = transport.send(
-      reportRequest("b-2", report::gzipCompress(usageBatch(device, "b-2", "u-1"))));
+  auto overlap =
+      transport.send(reportRequest("b-2", report::gzipCompress(usageBatch(device, "b-2", "u-1"))));
   REQUIRE(overlap);
   CHECK(overlap->status == 200);
   CHECK(collector.count("SELECT COUNT(*) FROM usage") == 1);
@@ -103,19 +110,25 @@ TEST_CASE("bad requests get a 4xx JSON error, change nothing, and the collector 
        "unsupported_media_type"},
       {"oversized body", reportRequest("b-1", random), 413, "payload_too_large"},
       {"another device's batch",
-       reportRequest("b-1", report::gzipCompress(usageBatch("d-someoneelse", "b-1", "u-1"))),
-       403, "device_mismatch"},
+       reportRequest("b-1", report::gzipCompress(usageBatch("d-someoneelse", "b-1", "u-1"))), 403,
+       "device_mismatch"},
       {"key differs from batch_id", reportRequest("b-9", gzipped), 400, "bad_idempotency_key"},
-      {"no idempotency key", {"POST", "/v1/reports", "application/json",
-                              {{"Content-Encoding", "gzip"}}, gzipped}, 400,
+      {"no idempotency key",
+       {"POST", "/v1/reports", "application/json", {{"Content-Encoding", "gzip"}}, gzipped},
+       400,
        "bad_idempotency_key"},
       {"admin endpoint with a device certificate",
-       {"GET", "/v1/admin/devices", "", {}, ""}, 403, "not_administrator"},
+       {"GET", "/v1/admin/devices", "", {}, ""},
+       403,
+       "not_administrator"},
       {"unknown endpoint", {"GET", "/v1/nothing", "", {}, ""}, 404, "not_found"},
       {"enrollment with a bad token",
-       {"POST", "/v1/enroll", "application/json", {}, R"({"token":"nope","csr":"x"})"}, 400,
+       {"POST", "/v1/enroll", "application/json", {}, R"({"token":"nope","csr":"x"})"},
+       400,
        "bad_csr"},
-      {"enrollment body not JSON", {"POST", "/v1/enroll", "application/json", {}, "{{{"}, 400,
+      {"enrollment body not JSON",
+       {"POST", "/v1/enroll", "application/json", {}, "{{{"},
+       400,
        "malformed"},
   };
   for (const auto& c : cases) {
@@ -152,9 +165,9 @@ TEST_CASE("enrollment tokens are limited by count and time", "[collector][networ
   const DevPki once = makeDevPki(dir.file("pki"), {"--token-uses", "1"});
   CollectorProcess collector(once, dir.file("collector"));
   enrollAgent(dir.file("first"), collector, once);
-  const RunResult second = agentCommand(
-      dir.file("second"), {"enroll", "--server", collector.url(), "--token", once.token(), "--ca",
-                           once.file("ca.pem")});
+  const RunResult second =
+      agentCommand(dir.file("second"), {"enroll", "--server", collector.url(), "--token",
+                                        once.token(), "--ca", once.file("ca.pem")});
   CHECK(second.exitCode == 1);
   CHECK(second.err.find("no uses left") != std::string::npos);
   CHECK(!Poco::File(dir.file("second") + "/agent.crt").exists());
@@ -164,9 +177,9 @@ TEST_CASE("enrollment tokens are limited by count and time", "[collector][networ
   // A token past its expiry time is refused.
   const DevPki expired = makeDevPki(dir.file("pki2"), {"--token-days", "0"});
   CollectorProcess later(expired, dir.file("collector2"));
-  const RunResult late = agentCommand(
-      dir.file("third"), {"enroll", "--server", later.url(), "--token", expired.token(), "--ca",
-                          expired.file("ca.pem")});
+  const RunResult late =
+      agentCommand(dir.file("third"), {"enroll", "--server", later.url(), "--token",
+                                       expired.token(), "--ca", expired.file("ca.pem")});
   CHECK(late.exitCode == 1);
   CHECK(late.err.find("expired") != std::string::npos);
 }
@@ -175,11 +188,11 @@ namespace {
 
 // openssl s_client with its stdin closed, so it exits after the handshake.
 RunResult sClient(int port, const std::string& protocol, const std::string& ca) {
-  return runProgram("/bin/sh",
-                    {"-c", "openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " " +
-                               protocol + " -cipher DEFAULT@SECLEVEL=0 -CAfile " + ca +
-                               " </dev/null"},
-                    std::chrono::seconds(20));
+  return runProgram(
+      "/bin/sh",
+      {"-c", "openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " " + protocol +
+                 " -cipher DEFAULT@SECLEVEL=0 -CAfile " + ca + " </dev/null"},
+      std::chrono::seconds(20));
 }
 
 }  // namespace
@@ -196,4 +209,94 @@ TEST_CASE("the collector refuses TLS 1.1 clients", "[collector][network]") {
   CHECK(modern.exitCode == 0);
   CHECK(modern.out.find("TLSv1.2") != std::string::npos);
   CHECK(collector.running());
+}
+
+namespace {
+
+// Sends `bytes` as they are over mutual TLS (the enrolled device's certificate) and
+// returns everything the collector answers up to its close.
+std::string rawExchange(int port, const std::string& agentDir, const std::string& bytes) {
+  static std::once_flag sslInit;
+  std::call_once(sslInit, [] { Poco::Net::initializeSSL(); });
+  const report::EnrollmentFiles files{agentDir};
+  Poco::Net::Context::Ptr context =
+      new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, files.key(), files.certificate(),
+                             files.ca(), Poco::Net::Context::VERIFY_RELAXED);
+  context->enableExtendedCertificateVerification(false);
+  Poco::Net::SecureStreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port), context);
+  socket.setReceiveTimeout(Poco::Timespan(20, 0));
+  socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  std::string answer;
+  char buffer[4096];
+  try {
+    while (true) {
+      const int n = socket.receiveBytes(buffer, sizeof buffer);
+      if (n <= 0) break;
+      answer.append(buffer, static_cast<size_t>(n));
+    }
+  } catch (const Poco::Exception&) {
+    // A reset after the answer ends it as well.
+  }
+  return answer;
+}
+
+std::string statusLine(const std::string& answer) {
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+}  // namespace
+
+TEST_CASE("the collector's status lines carry the right reason and version",
+          "[collector][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess collector(pki, dir.file("collector"), 0, {"limits.max_body_bytes=65536"});
+  const std::string agent = dir.file("agent");
+  enrollAgent(agent, collector, pki);
+
+  const std::string badUri =
+      rawExchange(collector.port(), agent, "GET /v1/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  CHECK(statusLine(badUri) == "HTTP/1.1 400 Bad Request");
+  CHECK(badUri.find("\"malformed\"") != std::string::npos);
+
+  const std::string oddVersion =
+      rawExchange(collector.port(), agent,
+                  "GET /v1/health HTTP/9.9\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  CHECK(statusLine(oddVersion) == "HTTP/1.1 200 OK");
+  const std::string old =
+      rawExchange(collector.port(), agent, "GET /v1/health HTTP/1.0\r\nHost: localhost\r\n\r\n");
+  CHECK(statusLine(old) == "HTTP/1.0 200 OK");
+
+  // Declared larger than the limit: answered 413 with a JSON body before the body is read.
+  const std::string tooLarge = rawExchange(
+      collector.port(), agent,
+      "POST /v1/reports HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      "Content-Length: 10000000000\r\n\r\n");
+  CHECK(statusLine(tooLarge) == "HTTP/1.1 413 Request Entity Too Large");
+  CHECK(tooLarge.find("\"payload_too_large\"") != std::string::npos);
+  CHECK(collector.running());
+}
+
+TEST_CASE("a second collector on a port in use exits with a clear message",
+          "[collector][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess first(pki, dir.file("first"));
+  const RunResult second =
+      runProgram(TILLID_COLLECTOR_BIN,
+                 {"--config", pki.file("collector.json"), "--state-dir", dir.file("second"),
+                  "--set", "listen.port=" + std::to_string(first.port()), "run"},
+                 std::chrono::seconds(60));
+  INFO(second.out << second.err);
+  CHECK(second.exitCode != 0);
+  CHECK(second.err.find("cannot listen on") != std::string::npos);
+  CHECK(second.err.find("in use") != std::string::npos);
+
+  const std::string agent = dir.file("agent");
+  enrollAgent(agent, first, pki);
+  report::CurlTransport transport(deviceTls(agent, first.url()));
+  auto health = transport.send({"GET", "/v1/health", "", {}, ""});
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(first.running());
 }
