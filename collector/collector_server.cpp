@@ -70,8 +70,16 @@ BodyRead readBody(HTTPServerRequest& request, size_t maxBytes, std::string& body
   return BodyRead::kOk;
 }
 
+// The response speaks HTTP/1.0 to a 1.0 client and HTTP/1.1 to every other, whatever
+// version text the request line carried.
+void answerVersion(const HTTPServerRequest& request, HTTPServerResponse& response) {
+  response.setVersion(request.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0
+                          ? Poco::Net::HTTPMessage::HTTP_1_0
+                          : Poco::Net::HTTPMessage::HTTP_1_1);
+}
+
 void send(HTTPServerResponse& response, const ApiResponse& api) {
-  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(api.status));
+  response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(api.status));
   response.setContentType("application/json");
   if (api.retryAfterSeconds > 0) response.set("Retry-After", std::to_string(api.retryAfterSeconds));
   std::ostringstream body;
@@ -88,6 +96,7 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
       : service_(service), revocation_(revocation), maxBodyBytes_(maxBodyBytes) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+    answerVersion(request, response);
     try {
       ApiRequest api;
       api.method = request.getMethod();
@@ -185,8 +194,11 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::start(
                                            static_cast<uint16_t>(config.integer("listen.port")));
     // The accept backlog: a whole fleet reconnecting at once (after a restart) must not
     // overflow it, or connections wait for SYN retries.
-    Poco::Net::SecureServerSocket socket(
-        address, static_cast<int>(config.integer("listen.max_queued")), *context);
+    // Reusing the address (a port in TIME_WAIT after a restart) but not the port: a second
+    // collector on a port in use must fail, not share the uploads.
+    Poco::Net::SecureServerSocket socket(*context);
+    socket.bind(address, true, false);
+    socket.listen(static_cast<int>(config.integer("listen.max_queued")));
     server->port_ = socket.address().port();
     auto* params = new Poco::Net::HTTPServerParams;
     const int threads = static_cast<int>(config.integer("listen.max_threads"));
@@ -205,7 +217,8 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::start(
     return Status::error(ErrorCode::kUnavailable,
                          "cannot listen on " + config.string("listen.address") + ":" +
                              std::to_string(config.integer("listen.port")) + ": " +
-                             e.displayText());
+                             e.displayText() +
+                             " (is another collector running there? choose listen.port)");
   }
   return server;
 }
@@ -215,7 +228,7 @@ CollectorServer::~CollectorServer() {
 }
 
 void CollectorServer::stop() {
-  if (!parts_ || parts_->stopped) return;
+  if (!parts_ || !parts_->server || parts_->stopped) return;  // never started: nothing to stop
   parts_->stopped = true;
   parts_->server->stopAll(false);
   parts_->pool->joinAll();

@@ -3,8 +3,12 @@
 // the collector serving.
 
 #include <Poco/File.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureStreamSocket.h>
 
 #include <catch2/catch.hpp>
+#include <mutex>
 
 #include "agent/core/canonical_json.h"
 #include "agent/report/gzip.h"
@@ -199,4 +203,94 @@ TEST_CASE("the collector refuses TLS 1.1 clients", "[collector][network]") {
   CHECK(modern.exitCode == 0);
   CHECK(modern.out.find("TLSv1.2") != std::string::npos);
   CHECK(collector.running());
+}
+
+namespace {
+
+// Sends `bytes` as they are over mutual TLS (the enrolled device's certificate) and
+// returns everything the collector answers up to its close.
+std::string rawExchange(int port, const std::string& agentDir, const std::string& bytes) {
+  static std::once_flag sslInit;
+  std::call_once(sslInit, [] { Poco::Net::initializeSSL(); });
+  const report::EnrollmentFiles files{agentDir};
+  Poco::Net::Context::Ptr context =
+      new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, files.key(), files.certificate(),
+                             files.ca(), Poco::Net::Context::VERIFY_RELAXED);
+  context->enableExtendedCertificateVerification(false);
+  Poco::Net::SecureStreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port), context);
+  socket.setReceiveTimeout(Poco::Timespan(20, 0));
+  socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  std::string answer;
+  char buffer[4096];
+  try {
+    while (true) {
+      const int n = socket.receiveBytes(buffer, sizeof buffer);
+      if (n <= 0) break;
+      answer.append(buffer, static_cast<size_t>(n));
+    }
+  } catch (const Poco::Exception&) {
+    // A reset after the answer ends it as well.
+  }
+  return answer;
+}
+
+std::string statusLine(const std::string& answer) {
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+}  // namespace
+
+TEST_CASE("the collector's status lines carry the right reason and version",
+          "[collector][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess collector(pki, dir.file("collector"), 0, {"limits.max_body_bytes=65536"});
+  const std::string agent = dir.file("agent");
+  enrollAgent(agent, collector, pki);
+
+  const std::string badUri =
+      rawExchange(collector.port(), agent, "GET /v1/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  CHECK(statusLine(badUri) == "HTTP/1.1 400 Bad Request");
+  CHECK(badUri.find("\"malformed\"") != std::string::npos);
+
+  const std::string oddVersion =
+      rawExchange(collector.port(), agent,
+                  "GET /v1/health HTTP/9.9\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  CHECK(statusLine(oddVersion) == "HTTP/1.1 200 OK");
+  const std::string old =
+      rawExchange(collector.port(), agent, "GET /v1/health HTTP/1.0\r\nHost: localhost\r\n\r\n");
+  CHECK(statusLine(old) == "HTTP/1.0 200 OK");
+
+  // Declared larger than the limit: answered 413 with a JSON body before the body is read.
+  const std::string tooLarge = rawExchange(
+      collector.port(), agent,
+      "POST /v1/reports HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      "Content-Length: 10000000000\r\n\r\n");
+  CHECK(statusLine(tooLarge) == "HTTP/1.1 413 Request Entity Too Large");
+  CHECK(tooLarge.find("\"payload_too_large\"") != std::string::npos);
+  CHECK(collector.running());
+}
+
+TEST_CASE("a second collector on a port in use exits with a clear message",
+          "[collector][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess first(pki, dir.file("first"));
+  const RunResult second =
+      runProgram(TILLID_COLLECTOR_BIN,
+                 {"--config", pki.file("collector.json"), "--state-dir", dir.file("second"),
+                  "--set", "listen.port=" + std::to_string(first.port()), "run"},
+                 std::chrono::seconds(60));
+  INFO(second.out << second.err);
+  CHECK(second.exitCode != 0);
+  CHECK(second.err.find("cannot listen on") != std::string::npos);
+  CHECK(second.err.find("in use") != std::string::npos);
+
+  const std::string agent = dir.file("agent");
+  enrollAgent(agent, first, pki);
+  report::CurlTransport transport(deviceTls(agent, first.url()));
+  auto health = transport.send({"GET", "/v1/health", "", {}, ""});
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(first.running());
 }

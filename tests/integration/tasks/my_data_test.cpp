@@ -5,13 +5,22 @@
 // existing system account "nobody" and an invented name.
 
 #include <Poco/JSON/Array.h>
+#include <grp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 #include "agent/audit/audit_log.h"
 #include "agent/core/canonical_json.h"
+#include "platform/local_socket.h"
 #include "tests/integration/agent/agent_helpers.h"
 #include "tests/support/browser.h"
 
@@ -63,6 +72,67 @@ RunResult myDataAs(const std::string& uid, const std::string& socket,
                                    "employee_view.socket=" + socket};
   args.insert(args.end(), extra.begin(), extra.end());
   return runProgram(kSetpriv, args);
+}
+
+// An ordinary user (nobody, in a forked child) who opens `connections` connections to
+// `socket` and sends one byte of a request on each every 2 s, never ending the line. The
+// child writes a byte to `ready` once connected, and exits 0 as soon as the agent has
+// closed every connection, 1 if one is still open after 90 s (2: it could not start).
+pid_t startSlowUser(const std::string& socket, int connections, int ready) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  // Only async-signal-safe calls from here on.
+  if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+      ::setresuid(65534, 65534, 65534) != 0) {
+    ::_exit(2);
+  }
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, socket.c_str(), socket.size() + 1);
+  int fds[8];
+  bool open[8];
+  for (int i = 0; i < connections; ++i) {
+    fds[i] = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fds[i] < 0 ||
+        ::connect(fds[i], reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+      ::_exit(2);
+    }
+    open[i] = true;
+  }
+  const char byte = 'm';
+  (void)!::write(ready, &byte, 1);
+  for (int round = 0; round < 45; ++round) {
+    int stillOpen = 0;
+    for (int i = 0; i < connections; ++i) {
+      if (!open[i]) continue;
+      (void)::send(fds[i], &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      pollfd p{fds[i], POLLIN, 0};
+      char got;
+      if (::poll(&p, 1, 0) > 0 && ::recv(fds[i], &got, 1, MSG_DONTWAIT) <= 0) open[i] = false;
+      stillOpen += open[i] ? 1 : 0;
+    }
+    if (stillOpen == 0) ::_exit(0);
+    ::sleep(2);
+  }
+  ::_exit(1);
+}
+
+// The exit code of `pid` once it exits within `timeout`, -1 if it does not.
+int waitForExit(pid_t pid, std::chrono::seconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+bool stillRunning(pid_t pid) {
+  return ::waitpid(pid, nullptr, WNOHANG) == 0;
 }
 
 }  // namespace
@@ -144,4 +214,62 @@ TEST_CASE("each employee sees their own data and every access to it", "[tasks][r
   const RunResult stopped = myDataAs("65534", socket, {});
   CHECK(stopped.exitCode == 1);
   CHECK(stopped.err.find("not running") != std::string::npos);
+}
+
+TEST_CASE("a slow local user cannot hold the employee view, and many callers at once are served",
+          "[tasks][root]") {
+  if (::geteuid() != 0) {
+    WARN("needs root to connect as another account; skipped");
+    return;
+  }
+  TempDir dir;
+  std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
+  const std::string stateDir = dir.file("agent");
+  const std::string socket = dir.file("run/my-data.sock");
+  auto agent = startAgent(stateDir, {"--set", "employee_view.socket=" + socket});
+  REQUIRE(agent->running());
+  REQUIRE(waitUntil([&] { return std::filesystem::exists(socket); }));
+
+  // Three trickling connections from one account: more than it may hold at once.
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  const pid_t slow = startSlowUser(socket, 3, ready[1]);
+  REQUIRE(slow > 0);
+  ::close(ready[1]);
+  char byte = 0;
+  const bool connected = ::read(ready[0], &byte, 1) == 1;
+  ::close(ready[0]);
+  REQUIRE(connected);
+
+  // Another caller is answered while those connections are still held.
+  const RunResult asRoot =
+      agentCommand(stateDir, {"my-data", "--json", "--set", "employee_view.socket=" + socket});
+  INFO(asRoot.err);
+  CHECK(asRoot.exitCode == 0);
+  CHECK(asRoot.out.find("\"uid\":0") != std::string::npos);
+  CHECK(stillRunning(slow));
+
+  // Fifty at once, more than the backlog was and than one account may queue: every one
+  // is answered (those turned away ask again).
+  std::vector<std::future<Result<std::string>>> callers;
+  for (int i = 0; i < 50; ++i) {
+    callers.push_back(std::async(std::launch::async,
+                                 [&] { return platform::askLocalSocket(socket, "my-data"); }));
+  }
+  int answered = 0;
+  for (auto& caller : callers) {
+    const Result<std::string> answer = caller.get();
+    INFO((answer ? *answer : answer.status().message()));
+    auto data =
+        answer ? parseJsonObject(*answer) : Result<Poco::JSON::Object::Ptr>(answer.status());
+    if (data && !(*data)->has("error")) ++answered;
+  }
+  CHECK(answered == 50);
+
+  // Each trickling connection is closed at its deadline (10 s once served); a generous
+  // bound, as two are served at a time.
+  CHECK(waitForExit(slow, std::chrono::seconds(90)) == 0);
+
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
 }
