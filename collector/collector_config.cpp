@@ -25,6 +25,9 @@ std::vector<ConfigConstraint> collectorConfigConstraints() {
       rangeConstraint("limits.max_batch_records", 1, 10000000),
       rangeConstraint("tasks.max_wait_seconds", 1, 600),
       rangeConstraint("tasks.redeliver_after_seconds", 1, 86400),
+      rangeConstraint("tasks.order_max_hours.investigation", 1, 8760),
+      rangeConstraint("tasks.order_max_hours.offboard", 1, 8760),
+      rangeConstraint("tasks.order_max_hours.trusted_keys", 1, 8760),
       oneOfConstraint("storage.backend", {"sqlite", "postgresql"}),
       rangeConstraint("storage.postgresql_connections", 1, 1000),
   };

@@ -24,15 +24,27 @@ class PostgresTaskStore final : public TaskStore {
   explicit PostgresTaskStore(std::shared_ptr<pg::Pool> pool) : pool_(std::move(pool)) {}
 
   Status addTask(const StoredTask& t) override {
-    return pool_->transaction([&](Session& s) -> Status {
-      TILLID_RETURN_IF_ERROR(
-          s.exec(std::string("INSERT INTO tasks (") + kTaskColumns +
-                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                 {t.id, t.deviceId, t.type, t.purpose, t.caseRef, t.requestedBy, t.role, t.params,
-                  t.order, t.created, t.state, t.deliveredAt, t.answeredAt, t.reason, t.result})
-              .status());
-      return notifyCollectors(s, t.deviceId);
+    return pool_->transaction([&](Session& s) { return insertTask(s, t); });
+  }
+
+  Result<bool> addOrderTask(const StoredTask& t, const OrderNonce& nonce, TimePoint now) override {
+    bool fresh = false;
+    Status done = pool_->transaction([&](Session& s) -> Status {
+      TILLID_RETURN_IF_ERROR(s.exec("DELETE FROM order_nonces WHERE expires < $1",
+                                    {formatTimestamp(now - std::chrono::hours(24))})
+                                 .status());
+      // Another collector claiming the same nonce waits on the key, then sees the conflict.
+      auto claimed = s.exec(
+          "INSERT INTO order_nonces (nonce, key_id, task_id, expires) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT (nonce) DO NOTHING RETURNING nonce",
+          {nonce.nonce, nonce.keyId, t.id, nonce.expires});
+      if (!claimed) return claimed.status();
+      fresh = claimed->size() == 1;
+      if (!fresh) return Status::ok();
+      return insertTask(s, t);
     });
+    if (!done) return done;
+    return fresh;
   }
 
   Result<std::vector<StoredTask>> takePending(const std::string& deviceId, TimePoint now,
@@ -113,6 +125,16 @@ class PostgresTaskStore final : public TaskStore {
   }
 
  private:
+  static Status insertTask(Session& s, const StoredTask& t) {
+    TILLID_RETURN_IF_ERROR(
+        s.exec(std::string("INSERT INTO tasks (") + kTaskColumns +
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+               {t.id, t.deviceId, t.type, t.purpose, t.caseRef, t.requestedBy, t.role, t.params,
+                t.order, t.created, t.state, t.deliveredAt, t.answeredAt, t.reason, t.result})
+            .status());
+    return notifyCollectors(s, t.deviceId);
+  }
+
   Result<std::vector<StoredTask>> query(const std::string& sql,
                                         const std::vector<std::string>& params) {
     return pool_->select<StoredTask>(sql, params, readTask<Row>);

@@ -29,6 +29,33 @@ class SqliteTaskStore final : public TaskStore {
 
   Status addTask(const StoredTask& t) override {
     std::lock_guard lock(mutex_);
+    return insertTask(t);
+  }
+
+  Result<bool> addOrderTask(const StoredTask& t, const OrderNonce& nonce, TimePoint now) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    TILLID_RETURN_IF_ERROR(tx.begun());
+    auto forget = db_.prepare("DELETE FROM order_nonces WHERE expires < ?");
+    if (!forget) return forget.status();
+    TILLID_RETURN_IF_ERROR(forget->bind(1, formatTimestamp(now - std::chrono::hours(24))).run());
+    auto claim = db_.prepare(
+        "INSERT OR IGNORE INTO order_nonces(nonce, key_id, task_id, expires) VALUES (?, ?, ?, ?)");
+    if (!claim) return claim.status();
+    TILLID_RETURN_IF_ERROR(claim->bind(1, nonce.nonce)
+                               .bind(2, nonce.keyId)
+                               .bind(3, t.id)
+                               .bind(4, nonce.expires)
+                               .run());
+    if (db_.changes() != 1) return false;
+    TILLID_RETURN_IF_ERROR(insertTask(t));
+    TILLID_RETURN_IF_ERROR(tx.commit());
+    return true;
+  }
+
+ private:
+  // REQUIRES: mutex_ held.
+  Status insertTask(const StoredTask& t) {
     auto s = db_.prepare(std::string("INSERT INTO tasks(seq, ") + kTaskColumns +
                          ") VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM tasks), "
                          "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -51,6 +78,7 @@ class SqliteTaskStore final : public TaskStore {
         .run();
   }
 
+ public:
   Result<std::vector<StoredTask>> takePending(const std::string& deviceId, TimePoint now,
                                               TimePoint redeliverBefore, int64_t limit) override {
     std::lock_guard lock(mutex_);

@@ -146,7 +146,16 @@ CREATE TABLE access_log (
 );
 CREATE INDEX access_log_by_device ON access_log(device_id, seq);
 )sql",
-                                                  dialect)}}};
+                                                  dialect)},
+           {"nonces of queued signed orders", R"sql(
+CREATE TABLE order_nonces (
+  nonce TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  expires TEXT NOT NULL
+);
+CREATE INDEX order_nonces_by_expiry ON order_nonces(expires);
+)sql"}}};
 }
 
 }  // namespace tillid::collector

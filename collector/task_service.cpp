@@ -12,6 +12,7 @@
 #include "agent/core/canonical_json.h"
 #include "agent/core/logging.h"
 #include "agent/tasks/named_queries.h"
+#include "agent/tasks/order_verifier.h"
 #include "agent/tasks/signed_order.h"
 #include "collector/batch_parser.h"
 
@@ -108,6 +109,7 @@ TaskServiceSettings taskServiceSettings(const Config& config) {
   TaskServiceSettings s;
   s.maxWait = std::chrono::seconds(config.integer("tasks.max_wait_seconds"));
   s.redeliverAfter = std::chrono::seconds(config.integer("tasks.redeliver_after_seconds"));
+  s.orderValidity = tasks::orderValidityLimits(config);
   return s;
 }
 
@@ -335,16 +337,8 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
                         " role, the certificate has " + role);
     }
     if (!order) return refuse(request, role, body, "'" + type + "' needs a signed order");
-    const tasks::TrustedKey* key = orderKeys_.find(order->keyId);
-    if (key == nullptr || !tasks::verifyEd25519(key->publicKey, tasks::canonicalOrder(order->order),
-                                                order->signature)) {
-      return refuse(request, role, body,
-                    "the order is not signed by a known administrator key (" + order->keyId + ")");
-    }
-    if (order->order.device != deviceId || order->order.type != type ||
-        order->order.purpose != purpose || order->order.caseRef != caseRef) {
-      return refuse(request, role, body, "the signed order does not match the request");
-    }
+    auto checked = checkOrderToQueue(*order, deviceId, type, purpose, caseRef);
+    if (!checked) return refuse(request, role, body, checked.message());
   }
 
   StoredTask task;
@@ -357,8 +351,22 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
   task.role = role;
   task.params = canonicalJson(params);
   task.order = order ? canonicalJson(tasks::signedOrderToJson(*order)) : "";
-  task.created = formatTimestamp(WallClock::now());
-  if (Status stored = tasks_.addTask(task); !stored) return storageFailure(stored);
+  const TimePoint now = WallClock::now();
+  task.created = formatTimestamp(now);
+  if (order) {
+    auto fresh = tasks_.addOrderTask(
+        task,
+        {order->order.nonce, order->keyId, formatTimestamp(*parseTimestamp(order->order.expires))},
+        now);
+    if (!fresh) return storageFailure(fresh.status());
+    if (!*fresh) {
+      return refuse(request, role, body,
+                    "signed order refused: nonce " + order->order.nonce +
+                        " was queued before (replay); sign a new order");
+    }
+  } else if (Status stored = tasks_.addTask(task); !stored) {
+    return storageFailure(stored);
+  }
   Object::Ptr details = new Object;
   details->set("task", task.id);
   details->set("type", type);
@@ -367,6 +375,23 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
   if (!logged) return storageFailure(logged);
   notifyChange(deviceId);
   return {201, adminTaskJson(task)};
+}
+
+Status TaskService::checkOrderToQueue(const tasks::SignedOrder& order, const std::string& deviceId,
+                                      const std::string& type, const std::string& purpose,
+                                      const std::string& caseRef) const {
+  // What the device will expect of the order (its task handlers' expectations):
+  // key rotation takes a key of any role, for purpose key-rotation.
+  const bool rotation = type == "trusted-keys";
+  tasks::OrderExpectation expected{type, rotation ? "key-rotation" : purpose, caseRef, ""};
+  if (type == "offboard") {
+    expected.role = tasks::kRoleOffboarding;
+  } else if (!rotation) {
+    expected.role = tasks::kRoleInvestigator;
+  }
+  auto key = tasks::checkOrder(order, orderKeys_, deviceId, expected, settings_.orderValidity,
+                               WallClock::now());
+  return key ? Status::ok() : key.status();
 }
 
 ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string& role) const {

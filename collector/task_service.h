@@ -13,8 +13,10 @@
 //     GET  /v1/admin/access-log[?device=D]
 //     GET  /v1/admin/order-keys        the order-signing keys devices are given
 //     GET  /v1/admin/records?kind=flag|anchor[&device=D]  what devices uploaded
-// The collector enforces roles and purposes; the device independently enforces them and
-// the order signatures. Every queued or refused request goes to the access log.
+// The collector enforces roles and purposes, and checks a signed order as the device will
+// (signature, key role, device, type, purpose, case, expiry, longest validity) and that
+// its nonce was never queued before; the device independently checks again. Every queued
+// or refused request goes to the access log.
 // Thread-safe.
 
 #include <Poco/JSON/Object.h>
@@ -27,6 +29,7 @@
 #include <unordered_map>
 
 #include "agent/core/config.h"
+#include "agent/tasks/order_verifier.h"
 #include "agent/tasks/trusted_keys.h"
 #include "collector/administrator_gate.h"
 #include "collector/collector_service.h"
@@ -41,6 +44,7 @@ struct TaskServiceSettings {
   // How often a waiting poll re-reads the store, for tasks queued by another collector,
   // when the store cannot report those changes itself (TaskStore::watchChanges).
   std::chrono::milliseconds recheck{1000};
+  tasks::OrderValidityLimits orderValidity;  // the longest an order may be valid, by kind
 };
 
 // The "tasks.*" keys of the collector configuration.
@@ -71,6 +75,12 @@ class TaskService final : public ApiRoutes {
   ApiResponse listTasks(const ApiRequest& request) const;
   ApiResponse accessLog(const ApiRequest& request) const;
   ApiResponse records(const ApiRequest& request) const;
+  // The device's checks of a signed order (tasks::checkOrder) against the collector's
+  // order keys, before it is queued; the nonce is claimed as the task is queued.
+  // kPermission with the reason.
+  Status checkOrderToQueue(const tasks::SignedOrder& order, const std::string& deviceId,
+                           const std::string& type, const std::string& purpose,
+                           const std::string& caseRef) const;
   // Logs a refusal and returns the 403 the administrator sees.
   ApiResponse refuse(const ApiRequest& request, const std::string& role,
                      const Poco::JSON::Object& body, const std::string& reason) const;

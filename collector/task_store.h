@@ -45,11 +45,22 @@ struct AccessRecord {
   std::string details;  // canonical JSON object
 };
 
+// The nonce of a signed order the collector queued; each is queued at most once.
+struct OrderNonce {
+  std::string nonce;
+  std::string keyId;
+  std::string expires;  // formatTimestamp; the record is forgotten a day after
+};
+
 class TaskStore {
  public:
   virtual ~TaskStore() = default;
 
   virtual Status addTask(const StoredTask& task) = 0;
+  // Records `nonce` and queues `task` in one transaction. false, with nothing changed,
+  // when the nonce was queued before. Also forgets nonces expired a day before `now`.
+  virtual Result<bool> addOrderTask(const StoredTask& task, const OrderNonce& nonce,
+                                    TimePoint now) = 0;
   // The device's unanswered tasks in creation order: queued ones, and delivered ones whose
   // last delivery is older than `redeliverBefore`. Marks them delivered at `now`.
   virtual Result<std::vector<StoredTask>> takePending(const std::string& deviceId, TimePoint now,

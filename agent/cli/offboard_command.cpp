@@ -161,6 +161,7 @@ int acceptMain(const ParsedArgs& args) {
   auto opened = store::openStore(context->paths.database(), agentSchemaModules());
   if (!opened) return fail(kProgram, opened.status().message());
   auto accepted = offboard::acceptOrderText(*text, offboard::offboardSettings(context->config),
+                                            tasks::orderValidityLimits(context->config),
                                             context->paths.root, std::move(opened->db));
   if (!accepted) return fail(kProgram, "order refused: " + accepted.status().message());
   std::cout << "order accepted: profile " << offboard::profileName(accepted->profile) << ", case "

@@ -8,7 +8,7 @@ namespace tillid::offboard {
 
 Result<AcceptedOrder> acceptOffboardOrder(tasks::OrderVerifier& verifier,
                                           const tasks::SignedOrder& order,
-                                          const std::string& caseRef, store::Writer& writer,
+                                          const std::string& caseRef,
                                           const OffboardSettings& settings,
                                           const std::string& databasePath) {
   // The profile is checked before the nonce is spent, so a malformed order can be fixed
@@ -44,30 +44,31 @@ Result<AcceptedOrder> acceptOffboardOrder(tasks::OrderVerifier& verifier,
     return Status::error(ErrorCode::kInvalidArgument,
                          "an offboarding order needs a case reference");
   }
-  auto key = verifier.accept(
-      order, {kOffboardTaskType, kOffboardPurpose, caseRef, tasks::kRoleOffboarding});
-  if (!key) return key.status();
   AcceptedOrder accepted;
   accepted.profile = *profile;
   accepted.deviceId = order.order.device;
   accepted.caseRef = order.order.caseRef;
-  accepted.signer = key->name;
-  accepted.keyId = key->id;
   accepted.nonce = order.order.nonce;
   accepted.orderJson = canonicalJson(tasks::signedOrderToJson(order));
   accepted.reason = reason;
   accepted.noticeSeconds = noticeSeconds;
-  auto started = store::runInWriter<bool>(writer, [&](store::Database& db) -> Result<bool> {
-    TILLID_RETURN_IF_ERROR(startRun(db, settings, accepted, databasePath));
-    return true;
-  });
-  if (!started) return started.status();
+  accepted.keyId = order.keyId;
+  const tasks::TrustedKeys keys = verifier.keys();
+  if (const tasks::TrustedKey* signer = keys.find(order.keyId)) accepted.signer = signer->name;
+  // The run starts in the nonce's transaction: an order refused because a run exists
+  // leaves its nonce unspent.
+  auto key = verifier.accept(
+      order, {kOffboardTaskType, kOffboardPurpose, caseRef, tasks::kRoleOffboarding},
+      WallClock::now(),
+      [&](store::Database& db) { return startRun(db, settings, accepted, databasePath); });
+  if (!key) return key.status();
   return accepted;
 }
 
 Result<AcceptedOrder> acceptOrderText(const std::string& orderJson,
-                                      const OffboardSettings& settings, const std::string& stateDir,
-                                      store::Database db) {
+                                      const OffboardSettings& settings,
+                                      const tasks::OrderValidityLimits& limits,
+                                      const std::string& stateDir, store::Database db) {
   auto json = parseJsonObject(orderJson);
   if (!json) return json.status();
   auto order = tasks::parseSignedOrder(*json);
@@ -80,17 +81,16 @@ Result<AcceptedOrder> acceptOrderText(const std::string& orderJson,
   }
   const std::string databasePath = db.path();
   store::Writer writer(std::move(db), {});
-  auto verifier =
-      tasks::OrderVerifier::open((*enrollment)->deviceId, tasks::trustedKeysPath(stateDir), writer);
+  auto verifier = tasks::OrderVerifier::open((*enrollment)->deviceId,
+                                             tasks::trustedKeysPath(stateDir), writer, limits);
   if (!verifier) return verifier.status();
-  return acceptOffboardOrder(**verifier, *order, order->order.caseRef, writer, settings,
-                             databasePath);
+  return acceptOffboardOrder(**verifier, *order, order->order.caseRef, settings, databasePath);
 }
 
 void registerOffboarding(tasks::TaskDispatcher& dispatcher, tasks::OrderVerifier& verifier,
-                         store::Writer& writer, OffboardSettings settings, std::string databasePath,
+                         OffboardSettings settings, std::string databasePath,
                          std::function<void()> onAccepted) {
-  dispatcher.add(kOffboardTaskType, [&verifier, &writer, settings = std::move(settings),
+  dispatcher.add(kOffboardTaskType, [&verifier, settings = std::move(settings),
                                      databasePath = std::move(databasePath),
                                      onAccepted = std::move(onAccepted)](const tasks::Task& task) {
     if (!task.order) return tasks::TaskReply::refused("an offboarding task needs a signed order");
@@ -98,7 +98,7 @@ void registerOffboarding(tasks::TaskDispatcher& dispatcher, tasks::OrderVerifier
       return tasks::TaskReply::refused("an offboarding task's purpose must be 'offboarding'");
     }
     auto accepted =
-        acceptOffboardOrder(verifier, *task.order, task.caseRef, writer, settings, databasePath);
+        acceptOffboardOrder(verifier, *task.order, task.caseRef, settings, databasePath);
     if (!accepted) return tasks::TaskReply::fromStatus(accepted.status());
     onAccepted();
     Poco::JSON::Object::Ptr result = new Poco::JSON::Object;

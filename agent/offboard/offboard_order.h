@@ -19,10 +19,11 @@ inline constexpr const char* kOffboardTaskType = "offboard";
 inline constexpr const char* kOffboardPurpose = "offboarding";
 
 // Verifies the order against `caseRef` (the task's case) and records the run with its
-// plan. `writer` is the agent's store writer.
+// plan, in the transaction that spends the nonce (through the verifier's writer): an
+// order refused because a run exists can be used again.
 Result<AcceptedOrder> acceptOffboardOrder(tasks::OrderVerifier& verifier,
                                           const tasks::SignedOrder& order,
-                                          const std::string& caseRef, store::Writer& writer,
+                                          const std::string& caseRef,
                                           const OffboardSettings& settings,
                                           const std::string& databasePath);
 
@@ -30,12 +31,13 @@ Result<AcceptedOrder> acceptOffboardOrder(tasks::OrderVerifier& verifier,
 // id and trusted keys come from the enrollment in `stateDir`. Takes the database's
 // connection for its own writer.
 Result<AcceptedOrder> acceptOrderText(const std::string& orderJson,
-                                      const OffboardSettings& settings, const std::string& stateDir,
-                                      store::Database db);
+                                      const OffboardSettings& settings,
+                                      const tasks::OrderValidityLimits& limits,
+                                      const std::string& stateDir, store::Database db);
 
 // Registers the "offboard" task handler; `onAccepted` starts carrying out the run.
 void registerOffboarding(tasks::TaskDispatcher& dispatcher, tasks::OrderVerifier& verifier,
-                         store::Writer& writer, OffboardSettings settings, std::string databasePath,
+                         OffboardSettings settings, std::string databasePath,
                          std::function<void()> onAccepted);
 
 }  // namespace tillid::offboard

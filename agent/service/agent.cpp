@@ -147,8 +147,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
     tasks::registerNamedQueries(agent->tasks_->dispatcher(), agent->tasks_->verifier(),
                                 *agent->writer_);
     offboard::registerOffboarding(agent->tasks_->dispatcher(), agent->tasks_->verifier(),
-                                  *agent->writer_, offboard::offboardSettings(config),
-                                  paths.database(),
+                                  offboard::offboardSettings(config), paths.database(),
                                   [runner = agent->offboard_.get()] { runner->start(); });
     agent->tasks_->start();
   }

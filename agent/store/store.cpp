@@ -43,9 +43,7 @@ void restrictToOwner(const std::string& path) {
 }  // namespace
 
 SchemaModule storeSchema() {
-  return {"store",
-          {{"key/value facts about the store",
-            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"}}};
+  return {"store", {{"key/value facts about the store", kCreateMetaTable}}};
 }
 
 Status checkIntegrity(Database& db) {

@@ -26,6 +26,12 @@ struct OpenedStore {
 // The store's own tables (meta: small key/value facts such as last_write). Always first.
 SchemaModule storeSchema();
 
+// The statement that creates storeSchema()'s `meta` table. A module whose migration reads
+// meta runs it first, so the module migrates on its own; SQLite records the table without
+// "IF NOT EXISTS", so the schema is the same whichever module created it.
+inline constexpr const char* kCreateMetaTable =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
+
 // Opens (creating if needed) the database at `path` and migrates storeSchema() and then
 // `modules` to their latest versions.
 Result<OpenedStore> openStore(const std::string& path, const std::vector<SchemaModule>& modules,

@@ -17,7 +17,8 @@ Result<std::unique_ptr<TaskChannel>> TaskChannel::openIfEnrolled(const Config& c
   auto enrollment = report::loadEnrollment(files);
   if (!enrollment) return enrollment.status();
   if (!enrollment->has_value()) return std::unique_ptr<TaskChannel>();
-  auto verifier = OrderVerifier::open((*enrollment)->deviceId, files.orderKeys(), writer);
+  auto verifier = OrderVerifier::open((*enrollment)->deviceId, files.orderKeys(), writer,
+                                      orderValidityLimits(config));
   if (!verifier) return verifier.status();
   std::unique_ptr<TaskChannel> channel(new TaskChannel);
   const report::UploaderSettings upload = report::uploaderSettings(config);
@@ -41,7 +42,9 @@ Result<std::unique_ptr<TaskChannel>> TaskChannel::openIfEnrolled(const Config& c
   return channel;
 }
 
-TaskChannel::~TaskChannel() { stop(); }
+TaskChannel::~TaskChannel() {
+  stop();
+}
 
 void TaskChannel::start() {
   poller_ = std::make_unique<TaskPoller>(

@@ -80,20 +80,21 @@ store::SchemaModule usageSchema() {
            store::personalTableMigration("usage_hourly"),
            // Rows up to the uploader's former hour watermark count as sent.
            {"what of each row the uploader has put in its outbox",
-            std::string("ALTER TABLE usage_hourly ADD COLUMN sent_connections INTEGER NOT NULL"
-                        " DEFAULT 0;"
-                        "ALTER TABLE usage_hourly ADD COLUMN sent_bytes_in INTEGER NOT NULL"
-                        " DEFAULT 0;"
-                        "ALTER TABLE usage_hourly ADD COLUMN sent_bytes_out INTEGER NOT NULL"
-                        " DEFAULT 0;"
-                        "ALTER TABLE usage_hourly ADD COLUMN sent_active_seconds INTEGER NOT NULL"
-                        " DEFAULT 0;"
-                        "UPDATE usage_hourly SET sent_connections = connections,"
-                        " sent_bytes_in = bytes_in, sent_bytes_out = bytes_out,"
-                        " sent_active_seconds = active_seconds WHERE hour <= (SELECT value FROM"
-                        " meta WHERE key = 'report.usage_through');"
-                        "DELETE FROM meta WHERE key = 'report.usage_through';"
-                        "CREATE INDEX usage_hourly_unsent ON usage_hourly(hour) WHERE ") +
+            std::string(store::kCreateMetaTable) + ";" +
+                "ALTER TABLE usage_hourly ADD COLUMN sent_connections INTEGER NOT NULL"
+                " DEFAULT 0;"
+                "ALTER TABLE usage_hourly ADD COLUMN sent_bytes_in INTEGER NOT NULL"
+                " DEFAULT 0;"
+                "ALTER TABLE usage_hourly ADD COLUMN sent_bytes_out INTEGER NOT NULL"
+                " DEFAULT 0;"
+                "ALTER TABLE usage_hourly ADD COLUMN sent_active_seconds INTEGER NOT NULL"
+                " DEFAULT 0;"
+                "UPDATE usage_hourly SET sent_connections = connections,"
+                " sent_bytes_in = bytes_in, sent_bytes_out = bytes_out,"
+                " sent_active_seconds = active_seconds WHERE hour <= (SELECT value FROM"
+                " meta WHERE key = 'report.usage_through');"
+                "DELETE FROM meta WHERE key = 'report.usage_through';"
+                "CREATE INDEX usage_hourly_unsent ON usage_hourly(hour) WHERE " +
                 kUsageUnsent}}};
 }
 

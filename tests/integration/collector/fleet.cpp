@@ -3,6 +3,8 @@
 #include <Poco/File.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "agent/core/canonical_json.h"
 #include "agent/store/database.h"
@@ -53,12 +55,24 @@ int CollectorProcess::stop() {
   return child_->wait();
 }
 
-int64_t CollectorProcess::count(const std::string& sql) const {
-  auto db = store::Database::open(stateDir_ + "/collector.db", store::OpenMode::kReadOnly);
+namespace {
+
+int64_t countIn(const std::string& path, const std::string& sql) {
+  auto db = store::Database::open(path, store::OpenMode::kReadOnly);
   if (!db) throw std::runtime_error(db.status().message());
   auto text = db->queryText(sql);
   if (!text) throw std::runtime_error(text.status().message());
   return std::stoll(text->value_or("0"));
+}
+
+}  // namespace
+
+int64_t CollectorProcess::count(const std::string& sql) const {
+  return countIn(stateDir_ + "/collector.db", sql);
+}
+
+int64_t CollectorProcess::countTasks(const std::string& sql) const {
+  return countIn(stateDir_ + "/tasks.db", sql);
 }
 
 void CollectorProcess::exec(const std::string& sql) const {
@@ -130,11 +144,38 @@ report::TlsClientOptions AdminCli::tls() const {
   return options;
 }
 
+report::HttpResponse AdminCli::post(const Poco::JSON::Object::Ptr& task) const {
+  report::CurlTransport transport(tls());
+  auto answer =
+      transport.send({"POST", "/v1/admin/tasks", "application/json", {}, canonicalJson(task)});
+  REQUIRE(answer);
+  return *answer;
+}
+
+Poco::JSON::Object::Ptr signedTask(const std::string& keyFile, const tasks::Order& order) {
+  std::ifstream in(keyFile);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  auto key = tasks::OrderSigningKey::fromPem(pem.str());
+  REQUIRE(key);
+  auto signedOrder = key->sign(order);
+  REQUIRE(signedOrder);
+  Poco::JSON::Object::Ptr task = new Poco::JSON::Object;
+  task->set("device", order.device);
+  task->set("type", order.type);
+  task->set("purpose", order.purpose);
+  task->set("case", order.caseRef);
+  task->set("params", order.params);
+  task->set("order", tasks::signedOrderToJson(*signedOrder));
+  return task;
+}
+
 Poco::JSON::Object::Ptr AdminCli::queueAndWait(const Poco::JSON::Object::Ptr& task) const {
   report::CurlTransport transport(tls());
   auto created =
       transport.send({"POST", "/v1/admin/tasks", "application/json", {}, canonicalJson(task)});
   REQUIRE(created);
+  INFO(created->body);
   REQUIRE(created->status == 201);
   const std::string id = (*parseJsonObject(created->body))->getValue<std::string>("id");
   auto answered = transport.send({"GET", "/v1/admin/tasks/" + id + "?wait=30", "", {}, ""});

@@ -11,6 +11,7 @@
 
 #include "agent/report/curl_transport.h"
 #include "agent/report/enrollment.h"
+#include "agent/tasks/signed_order.h"
 #include "tests/integration/agent/agent_helpers.h"
 
 namespace tillid::test {
@@ -42,6 +43,8 @@ class CollectorProcess {
   // Runs `sql` on the collector's database, as an operator with the sqlite3 tool would;
   // REQUIREs success.
   void exec(const std::string& sql) const;
+  // The same for the task store's database (tasks, access log, order nonces).
+  int64_t countTasks(const std::string& sql) const;
   const std::string& stateDir() const { return stateDir_; }
   std::string err() const { return child_ ? child_->err() : ""; }
 
@@ -79,10 +82,15 @@ struct AdminCli {
   // Posts `task` to /v1/admin/tasks as this administrator (REQUIREs 201) and returns the
   // task once the device answered it (or after 30 s).
   Poco::JSON::Object::Ptr queueAndWait(const Poco::JSON::Object::Ptr& task) const;
+  // Posts `task` to /v1/admin/tasks and returns the collector's answer, whatever it is.
+  report::HttpResponse post(const Poco::JSON::Object::Ptr& task) const;
 };
 
 // The "code" of a JSON error answer, or a description of what came instead.
 std::string errorCode(const report::HttpResponse& response);
+// A task for /v1/admin/tasks carrying `order` signed with the PEM key in `keyFile`;
+// device, type, purpose and case are the order's.
+Poco::JSON::Object::Ptr signedTask(const std::string& keyFile, const tasks::Order& order);
 
 // A command's standard output parsed as a JSON object; REQUIREs that it is one.
 Poco::JSON::Object::Ptr jsonOutput(const RunResult& r);

@@ -103,6 +103,10 @@ TEST_CASE("forged, replayed, expired and misdirected orders are refused", "[offb
                       o.expires = formatTimestamp(WallClock::now() - std::chrono::minutes(1));
                     }),
        ""},
+      {"valid until 2099",
+       device.order("user-data", device.offboardingKey(),
+                    [](tasks::Order& o) { o.expires = "2099-01-01T00:00:00Z"; }),
+       "longer than the 1440 hours allowed for 'offboard'"},
       {"query type",
        device.order("user-data", device.offboardingKey(),
                     [](tasks::Order& o) { o.type = "usage-detail"; }),
@@ -118,6 +122,7 @@ TEST_CASE("forged, replayed, expired and misdirected orders are refused", "[offb
         device.agent({"offboard", "accept", "--order", device.writeOrder("o.json", c.order)});
     CHECK(result.exitCode == 1);
     CHECK(result.err.find("order refused") != std::string::npos);
+    CHECK(result.err.find(c.reason) != std::string::npos);
   }
   CHECK(device.agent({"offboard", "status"}).out.find("no offboarding order") != std::string::npos);
 
@@ -130,6 +135,22 @@ TEST_CASE("forged, replayed, expired and misdirected orders are refused", "[offb
   auto replay = device.agent({"offboard", "accept", "--order", good});
   CHECK(replay.exitCode == 1);
   CHECK(replay.err.find("order refused") != std::string::npos);
+
+  // A second good order while a run exists is refused, and its nonce stays unspent (an
+  // order refused for the device's state may come again).
+  std::string nonce;
+  const std::string second = device.writeOrder(
+      "second.json", device.order("user-data", device.offboardingKey(),
+                                  [&nonce](tasks::Order& o) { nonce = o.nonce; }));
+  auto whileRunning = device.agent({"offboard", "accept", "--order", second});
+  CHECK(whileRunning.exitCode == 1);
+  CHECK(whileRunning.err.find("already has an offboarding run") != std::string::npos);
+  {
+    auto db = store::Database::open(device.database(), store::OpenMode::kReadOnly);
+    REQUIRE(db.isOk());
+    CHECK(db->queryText("SELECT COUNT(*) FROM order_nonces WHERE nonce = '" + nonce + "'")
+              ->value_or("") == "0");
+  }
   // Accepting erased nothing: only execute acts.
   CHECK(device.checksums() == before);
 }

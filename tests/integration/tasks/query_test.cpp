@@ -31,7 +31,10 @@ std::vector<std::string> fastTasks() {
 TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tasks][network]") {
   TempDir dir;
   const DevPki pki = makeDevPki(dir.file("pki"));
-  CollectorProcess collector(pki, dir.file("collector"));
+  // The collector allows investigation orders valid for a year, the device (by default)
+  // for a week: an order in between is queued and refused by the device.
+  CollectorProcess collector(pki, dir.file("collector"), 0,
+                             {"tasks.order_max_hours.investigation=8760"});
   const std::string agentDir = dir.file("agent");
   const std::string device = enrollAgent(agentDir, collector, pki);
   // The administrators' order keys came with the enrollment.
@@ -116,25 +119,58 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     REQUIRE(rows->size() == 2);
     CHECK(rows->getObject(0)->getValue<std::string>("destination") == "example.org");
 
-    // The same signed order again (a replay through the collector) is refused by the device.
+    // The same signed order again (a replay through the collector) is refused by the
+    // collector and never queued.
     Poco::JSON::Object::Ptr replay = new Poco::JSON::Object;
     replay->set("device", device);
     replay->set("type", "usage-detail");
     replay->set("purpose", "investigation");
     replay->set("case", "SAG-2026-17");
     replay->set("order", task->getObject("order"));
-    auto replayed = investigator.queueAndWait(replay);
-    CHECK(replayed->getValue<std::string>("state") == "refused");
-    CHECK(replayed->getValue<std::string>("reason").find("replay") != std::string::npos);
+    const int64_t queued = collector.countTasks("SELECT COUNT(*) FROM tasks");
+    const auto replayed = investigator.post(replay);
+    CHECK(replayed.status == 403);
+    CHECK_THAT(replayed.body, Catch::Contains("replay"));
+    CHECK(collector.countTasks("SELECT COUNT(*) FROM tasks") == queued);
 
-    // Both are on the device's security log: who, purpose, case.
+    // The answer is on the device's security log: who, purpose, case.
     auto db = openAgentDb(agentDir);
     CHECK(queryText(db,
                     "SELECT COUNT(*) FROM audit_log WHERE action = 'task.answered' AND "
                     "details LIKE '%SAG-2026-17%' AND actor = 'admin:admin-investigator'") == "1");
-    CHECK(queryText(db,
-                    "SELECT COUNT(*) FROM audit_log WHERE action = 'task.refused' AND "
-                    "details LIKE '%replay%'") == "1");
+  }
+
+  SECTION("orders the device would refuse are refused by the collector, never queued") {
+    tasks::Order order;
+    order.device = device;
+    order.type = "usage-detail";
+    order.purpose = "investigation";
+    order.caseRef = "SAG-2026-17";
+    order.issuedBy = "dev investigator";
+    const auto refusedBeforeQueuing = [&](tasks::Order o, const std::string& keyFile,
+                                          const std::string& reason) {
+      o.nonce = tasks::newNonce();
+      const int64_t queued = collector.countTasks("SELECT COUNT(*) FROM tasks");
+      const auto answer = investigator.post(signedTask(keyFile, o));
+      INFO(answer.body);
+      CHECK(answer.status == 403);
+      CHECK_THAT(answer.body, Catch::Contains(reason));
+      CHECK(collector.countTasks("SELECT COUNT(*) FROM tasks") == queued);
+    };
+    order.expires = formatTimestamp(WallClock::now() - std::chrono::minutes(1));
+    refusedBeforeQueuing(order, pki.file("order-investigator.key"), "expired");
+    order.expires = "2099-01-01T00:00:00Z";
+    refusedBeforeQueuing(order, pki.file("order-investigator.key"), "longer than the 8760 hours");
+    order.expires = formatTimestamp(WallClock::now() + std::chrono::hours(1));
+    refusedBeforeQueuing(order, pki.file("order-offboarding.key"), "needs investigator");
+
+    // Within the collector's limit but not the device's: queued, and the device refuses.
+    order.nonce = tasks::newNonce();
+    order.expires = formatTimestamp(WallClock::now() + std::chrono::hours(24 * 30));
+    auto refused = investigator.queueAndWait(signedTask(pki.file("order-investigator.key"), order));
+    CHECK(refused->getValue<std::string>("state") == "refused");
+    CHECK_THAT(refused->getValue<std::string>("reason"),
+               Catch::Contains("longer than the 168 hours allowed"));
   }
 
   SECTION("spot checks are drawn with a logged seed") {

@@ -1,11 +1,12 @@
-#include <catch2/catch.hpp>
+#include "agent/tasks/order_verifier.h"
 
 #include <Poco/JSON/Array.h>
+
+#include <catch2/catch.hpp>
 
 #include "agent/audit/audit_log.h"
 #include "agent/store/store.h"
 #include "agent/tasks/nonce_store.h"
-#include "agent/tasks/order_verifier.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;
@@ -54,8 +55,7 @@ Order investigation(const std::string& nonce = newNonce()) {
   return order;
 }
 
-const OrderExpectation kExpected{"usage-detail", "investigation", "SAG-2026-17",
-                                 kRoleInvestigator};
+const OrderExpectation kExpected{"usage-detail", "investigation", "SAG-2026-17", kRoleInvestigator};
 
 // A real store and writer in a temp dir, with the trusted-keys file beside it.
 struct Device {
@@ -176,6 +176,65 @@ TEST_CASE("the device accepts an investigator's order once and refuses the rest"
     otherCase.caseRef = "SAG-2026-99";
     CHECK_THAT(refusal(device.verifier->accept(*order, otherCase)), Catch::Contains("case"));
   }
+}
+
+TEST_CASE("an order valid for longer than its kind allows is refused", "[tasks]") {
+  const auto investigator = newKey();
+  Device device(keySet(1, {trusted(investigator, "Ane Jensen", kRoleInvestigator)}));
+  const OrderValidityLimits limits;
+
+  Order order = investigation();
+  order.expires = "2099-01-01T00:00:00Z";
+  auto longLived = investigator.sign(order);
+  REQUIRE(longLived.isOk());
+  CHECK_THAT(refusal(device.verifier->accept(*longLived, kExpected)),
+             Catch::Contains("longer than the 168 hours allowed for 'usage-detail'"));
+
+  // The limit is counted from the check, so an order just inside it is accepted, and the
+  // refusal above did not spend the nonce of an otherwise good order.
+  order.nonce = newNonce();
+  order.expires =
+      formatTimestamp(WallClock::now() + limits.investigation - std::chrono::minutes(1));
+  auto justInside = investigator.sign(order);
+  REQUIRE(justInside.isOk());
+  CHECK(device.verifier->accept(*justInside, kExpected).isOk());
+
+  CHECK(limits.forType("usage-detail") == limits.investigation);
+  CHECK(limits.forType("offboard") == limits.offboard);
+  CHECK(limits.forType("trusted-keys") == limits.trustedKeys);
+}
+
+TEST_CASE("checkOrder applies the configured limits without touching any nonce", "[tasks]") {
+  const auto investigator = newKey();
+  auto keys =
+      TrustedKeys::fromJson(keySet(1, {trusted(investigator, "Ane Jensen", kRoleInvestigator)}));
+  REQUIRE(keys.isOk());
+  OrderValidityLimits tight;
+  tight.investigation = std::chrono::hours(2);
+  Order order = investigation();
+  order.expires = formatTimestamp(WallClock::now() + std::chrono::hours(3));
+  auto signedOrder = investigator.sign(order);
+  REQUIRE(signedOrder.isOk());
+  CHECK_THAT(refusal(checkOrder(*signedOrder, *keys, kDevice, kExpected, tight, WallClock::now())),
+             Catch::Contains("2 hours"));
+  tight.investigation = std::chrono::hours(4);
+  // Stateless: the same order passes as often as it is checked.
+  CHECK(checkOrder(*signedOrder, *keys, kDevice, kExpected, tight, WallClock::now()).isOk());
+  CHECK(checkOrder(*signedOrder, *keys, kDevice, kExpected, tight, WallClock::now()).isOk());
+}
+
+TEST_CASE("an order whose action fails keeps its nonce unspent", "[tasks]") {
+  const auto investigator = newKey();
+  Device device(keySet(1, {trusted(investigator, "Ane Jensen", kRoleInvestigator)}));
+  auto order = investigator.sign(investigation());
+  REQUIRE(order.isOk());
+  auto refused = device.verifier->accept(*order, kExpected, WallClock::now(), [](store::Database&) {
+    return Status::error(ErrorCode::kConflict, "this device already has an offboarding run");
+  });
+  REQUIRE_FALSE(refused.isOk());
+  CHECK_THAT(refused.status().message(), Catch::Contains("already has"));
+  CHECK(device.verifier->accept(*order, kExpected).isOk());
+  CHECK_THAT(refusal(device.verifier->accept(*order, kExpected)), Catch::Contains("replay"));
 }
 
 TEST_CASE("trusted keys rotate only by a newer set signed by a trusted key", "[tasks]") {
