@@ -254,28 +254,51 @@ int auditCheck(const ParsedArgs& args) {
   const std::string& device = args.words[0];
   auto anchors = client->get("/v1/admin/records?kind=anchor&limit=100000&device=" + device);
   if (!anchors) return fail(kProgram, anchors.status().message());
-  Object::Ptr body = new Object;
-  body->set("device", device);
-  body->set("type", "audit-log");
-  body->set("purpose", "audit-check");
-  Object::Ptr params = new Object;
-  params->set("limit", 5000);
-  body->set("params", params);
-  auto created = client->post("/v1/admin/tasks", body);
-  if (!created) return fail(kProgram, created.status().message());
-  auto task = client->get("/v1/admin/tasks/" + cell(*created, "id") +
-                          "?wait=" + args.value("wait").value_or("60"));
-  if (!task) return fail(kProgram, task.status().message());
-  if (cell(*task, "state") != "answered") {
-    return fail(kProgram,
-                "the device did not answer: " + cell(*task, "state") + " " + cell(*task, "reason"));
-  }
-  const Object::Ptr result = (*task)->getObject("result");
+  // The device answers at most kAuditPage entries per task: page through the whole log,
+  // each page continuing after the last seq received, and check that every entry's
+  // prev_hash is the hash of the one before it, across pages too.
+  constexpr int64_t kAuditPage = 5000;
   std::map<int64_t, std::string> chain;
-  const Array::Ptr entries = result ? result->getArray("entries") : nullptr;
-  for (unsigned i = 0; entries && i < entries->size(); ++i) {
-    const Object::Ptr e = entries->getObject(i);
-    chain[e->getValue<int64_t>("seq")] = cell(e, "hash");
+  Object::Ptr result;
+  std::string seamProblem;
+  int64_t lastSeq = 0;
+  std::string lastHash;
+  for (;;) {
+    Object::Ptr body = new Object;
+    body->set("device", device);
+    body->set("type", "audit-log");
+    body->set("purpose", "audit-check");
+    Object::Ptr params = new Object;
+    params->set("after_seq", lastSeq);
+    params->set("limit", kAuditPage);
+    body->set("params", params);
+    auto created = client->post("/v1/admin/tasks", body);
+    if (!created) return fail(kProgram, created.status().message());
+    auto task = client->get("/v1/admin/tasks/" + cell(*created, "id") +
+                            "?wait=" + args.value("wait").value_or("60"));
+    if (!task) return fail(kProgram, task.status().message());
+    if (cell(*task, "state") != "answered") {
+      return fail(kProgram, "the device did not answer: " + cell(*task, "state") + " " +
+                                cell(*task, "reason"));
+    }
+    const Object::Ptr page = (*task)->getObject("result");
+    // The first page's verdict on the whole chain stands unless a later page finds a problem.
+    if (!result || (page && !page->optValue<bool>("intact", false))) result = page;
+    const Array::Ptr entries = page ? page->getArray("entries") : nullptr;
+    const unsigned size = entries ? entries->size() : 0;
+    for (unsigned i = 0; i < size; ++i) {
+      const Object::Ptr e = entries->getObject(i);
+      const int64_t seq = e->getValue<int64_t>("seq");
+      if (seamProblem.empty() && lastSeq > 0 &&
+          (seq != lastSeq + 1 || cell(e, "prev_hash") != lastHash)) {
+        seamProblem =
+            "entry " + std::to_string(seq) + " does not continue entry " + std::to_string(lastSeq);
+      }
+      chain[seq] = cell(e, "hash");
+      lastSeq = seq;
+      lastHash = cell(e, "hash");
+    }
+    if (size < static_cast<unsigned>(kAuditPage)) break;
   }
   std::vector<std::vector<std::string>> rows;
   int matched = 0;
@@ -300,18 +323,22 @@ int auditCheck(const ParsedArgs& args) {
     rows.push_back({std::to_string(seq), cell(list->getObject(i), "time").substr(0, 19),
                     cell(a, "hash").substr(0, 16), verdict});
   }
-  const bool intact = result && result->optValue<bool>("intact", false);
+  const bool intact = result && result->optValue<bool>("intact", false) && seamProblem.empty();
+  const std::string problem = !seamProblem.empty() ? seamProblem
+                                                   : "at entry " + cell(result, "problem_seq") +
+                                                         ": " + cell(result, "problem");
   if (args.has("json")) {
     Object::Ptr out = new Object;
     out->set("device", device);
     out->set("chain_intact", intact);
+    if (!intact) out->set("problem", problem);
     out->set("chain_entries", result ? result->get("total") : Poco::Dynamic::Var(0));
     out->set("anchors_matched", matched);
     out->set("anchors_broken", broken);
     printJson(out);
   } else {
     std::cout << "device " << device << ": chain of " << cell(result, "total") << " entries, "
-              << (intact ? "intact" : "BROKEN: " + cell(result, "problem")) << "\n";
+              << (intact ? "intact" : "BROKEN: " + problem) << "\n";
     printTable({"SEQ", "ANCHORED", "HASH", "VERDICT"}, rows);
     std::cout << matched << " anchors match, " << broken << " do not\n";
   }
