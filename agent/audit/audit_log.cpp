@@ -9,8 +9,7 @@
 
 namespace tillid::audit {
 
-const char* const kGenesisHash =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+const char* const kGenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
 store::SchemaModule auditSchema() {
   return {"audit",
@@ -57,7 +56,8 @@ Result<Entry> append(store::Database& db, const std::string& actor, const std::s
   entry.time = formatTimestamp(now);
   entry.actor = actor;
   entry.action = action;
-  entry.details = canonicalJson(details ? details : Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+  entry.details =
+      canonicalJson(details ? details : Poco::JSON::Object::Ptr(new Poco::JSON::Object));
   entry.prevHash = last->has_value() ? (*last)->hash : kGenesisHash;
   entry.hash = computeHash(entry);
   auto stmt = db.prepare(
@@ -73,6 +73,15 @@ Result<Entry> append(store::Database& db, const std::string& actor, const std::s
                              .bind(7, entry.hash)
                              .run());
   return entry;
+}
+
+Status recordLostWrites(store::Database& db, const store::LostWrites& lost) {
+  Poco::JSON::Object::Ptr details = new Poco::JSON::Object;
+  details->set("count", static_cast<int64_t>(lost.count));
+  details->set("first", lost.first);
+  details->set("last", lost.last);
+  details->set("error", lost.error);
+  return append(db, "agent", "store.writes_lost", details).status();
 }
 
 Result<std::vector<Entry>> entries(store::Database& db, int64_t afterSeq, int64_t limit) {
@@ -94,10 +103,14 @@ Result<std::vector<Entry>> entries(store::Database& db, int64_t afterSeq, int64_
 
 const char* tamperName(Tamper kind) {
   switch (kind) {
-    case Tamper::kEdited: return "edited";
-    case Tamper::kDeleted: return "deleted";
-    case Tamper::kInserted: return "inserted";
-    case Tamper::kReordered: return "reordered";
+    case Tamper::kEdited:
+      return "edited";
+    case Tamper::kDeleted:
+      return "deleted";
+    case Tamper::kInserted:
+      return "inserted";
+    case Tamper::kReordered:
+      return "reordered";
   }
   return "unknown";
 }
@@ -118,9 +131,8 @@ Finding classifyBreak(const Entry& e, int64_t expectedSeq, const std::set<int64_
                      "it appears before entry " + std::to_string(expectedSeq));
     }
     return finding(Tamper::kDeleted, expectedSeq,
-                   "entries " + std::to_string(expectedSeq) + " to " +
-                       std::to_string(e.seq - 1) + " are missing before entry " +
-                       std::to_string(e.seq));
+                   "entries " + std::to_string(expectedSeq) + " to " + std::to_string(e.seq - 1) +
+                       " are missing before entry " + std::to_string(e.seq));
   }
   if (e.seq < expectedSeq && seen.count(e.seq) > 0) {
     if (all.count(e.seq) > 1) {

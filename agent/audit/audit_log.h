@@ -14,6 +14,7 @@
 #include "agent/core/time.h"
 #include "agent/store/database.h"
 #include "agent/store/migrations.h"
+#include "agent/store/writer.h"
 
 namespace tillid::audit {
 
@@ -45,6 +46,10 @@ Result<Entry> append(store::Database& db, const std::string& actor, const std::s
                      const Poco::JSON::Object::Ptr& details, TimePoint now = WallClock::now());
 
 Result<std::optional<ChainHead>> head(store::Database& db);
+
+// Appends "store.writes_lost" {count, first, last, error}: writes the store could not
+// commit. Meant as the writer's WriterOptions::recordLoss.
+Status recordLostWrites(store::Database& db, const store::LostWrites& lost);
 
 enum class Tamper { kEdited, kDeleted, kInserted, kReordered };
 const char* tamperName(Tamper kind);

@@ -46,6 +46,13 @@ Status readStoreFacts(const StatePaths& paths, Poco::JSON::Object& out) {
   if (lastWrite && lastWrite->has_value()) out.set("last_write", **lastWrite);
   auto recovery = store::getMeta(*db, "last_recovery");
   if (recovery && recovery->has_value()) out.set("last_recovery", **recovery);
+  for (const auto& [key, field] : {std::pair{store::kMetaLostWrites, "lost_writes"},
+                                   {store::kMetaLastLostWrite, "last_lost_write"},
+                                   {store::kMetaDelayedCommits, "delayed_commits"},
+                                   {store::kMetaLastDelayedCommit, "last_delayed_commit"}}) {
+    auto value = store::getMeta(*db, key);
+    if (value && value->has_value()) out.set(field, **value);
+  }
   auto head = audit::head(*db);
   if (!head) return head.status();
   if (head->has_value()) {
@@ -90,6 +97,13 @@ void printText(const Poco::JSON::Object& s) {
   }
   line("last recovery:",
        s.has("last_recovery") ? s.getValue<std::string>("last_recovery") : "none");
+  line("lost writes:", s.has("lost_writes") ? s.getValue<std::string>("lost_writes") + " (last " +
+                                                  s.getValue<std::string>("last_lost_write") + ")"
+                                            : "none");
+  if (s.has("delayed_commits")) {
+    line("delayed writes:", s.getValue<std::string>("delayed_commits") + " commits (last " +
+                                s.getValue<std::string>("last_delayed_commit") + ")");
+  }
   for (const auto& [label, value] : report::describeReportFacts(s)) line(label, value);
   if (s.has("store_error")) line("store error:", s.getValue<std::string>("store_error"));
 }

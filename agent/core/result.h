@@ -12,6 +12,7 @@ enum class ErrorCode {
   kInvalidArgument,  // the caller passed something malformed or out of range
   kNotFound,         // a file, row or key that should exist does not
   kIo,               // the operating system or a library failed an I/O operation
+  kNoSpace,          // the disk (or the database's size limit) is full; may pass later
   kCorrupt,          // stored data failed an integrity check
   kUnavailable,      // a peer or resource is temporarily unreachable; retrying may help
   kPermission,       // the caller lacks the rights for the operation
@@ -56,7 +57,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (std::get<Status>(data_).isOk()) {
       data_ = Status::error(ErrorCode::kInternal, "Result built from an ok Status");

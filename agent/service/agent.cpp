@@ -92,6 +92,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   store::WriterOptions options;
   options.maxBatchJobs = static_cast<size_t>(config.integer("store.batch_max_rows"));
   options.maxBatchDelay = std::chrono::milliseconds(config.integer("store.batch_max_ms"));
+  options.recordLoss = audit::recordLostWrites;
   agent->writer_ = std::make_unique<store::Writer>(std::move(opened->db), options);
   agent->health_ = std::make_unique<HealthSampler>(
       *agent->writer_, std::chrono::milliseconds(config.integer("health.interval_ms")),
@@ -194,7 +195,8 @@ void Agent::stop(const std::string& reason) {
   const store::WriterStats stats = writer_->stats();
   logger("agent").information("agent stopped (" + reason + "), " +
                               std::to_string(stats.jobsCommitted) + " writes committed, " +
-                              std::to_string(stats.jobsFailed) + " failed");
+                              std::to_string(stats.jobsFailed) + " failed, " +
+                              std::to_string(stats.jobsLost) + " lost");
 }
 
 }  // namespace tillid

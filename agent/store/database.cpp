@@ -14,6 +14,7 @@ Status sqliteStatus(sqlite3* db, int rc, const std::string& what) {
     code = ErrorCode::kPermission;
   }
   if (primary == SQLITE_CANTOPEN) code = ErrorCode::kNotFound;
+  if (primary == SQLITE_FULL) code = ErrorCode::kNoSpace;
   if (primary == SQLITE_CONSTRAINT || primary == SQLITE_MISMATCH || primary == SQLITE_RANGE) {
     code = ErrorCode::kInvalidArgument;
   }
@@ -21,8 +22,12 @@ Status sqliteStatus(sqlite3* db, int rc, const std::string& what) {
   return Status::error(code, what + ": " + detail);
 }
 
-void Statement::Finalizer::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-void Database::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+void Statement::Finalizer::operator()(sqlite3_stmt* s) const {
+  sqlite3_finalize(s);
+}
+void Database::Closer::operator()(sqlite3* db) const {
+  sqlite3_close_v2(db);
+}
 
 Statement& Statement::bind(int index, int64_t value) {
   sqlite3_bind_int64(stmt_.get(), index, value);
@@ -67,8 +72,12 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_.get());
 }
 
-int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
-double Statement::real(int column) const { return sqlite3_column_double(stmt_.get(), column); }
+int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(stmt_.get(), column);
+}
+double Statement::real(int column) const {
+  return sqlite3_column_double(stmt_.get(), column);
+}
 bool Statement::isNull(int column) const {
   return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
 }
@@ -82,9 +91,8 @@ std::string Statement::text(int column) const {
 
 Result<Database> Database::open(const std::string& path, OpenMode mode, int busyTimeoutMs) {
   sqlite3* raw = nullptr;
-  const int flags = mode == OpenMode::kReadOnly
-                        ? SQLITE_OPEN_READONLY
-                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int flags = mode == OpenMode::kReadOnly ? SQLITE_OPEN_READONLY
+                                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db;
   db.db_.reset(raw);
@@ -111,8 +119,8 @@ Status Database::exec(const std::string& sql) {
 
 Result<Statement> Database::prepare(const std::string& sql) {
   sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw,
-                                    nullptr);
+  const int rc =
+      sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(raw);
     return sqliteStatus(db_.get(), rc, "preparing SQL");
@@ -129,8 +137,12 @@ Result<std::optional<std::string>> Database::queryText(const std::string& sql) {
   return std::optional<std::string>(stmt->text(0));
 }
 
-int64_t Database::lastInsertRowId() const { return sqlite3_last_insert_rowid(db_.get()); }
-int Database::changes() const { return sqlite3_changes(db_.get()); }
+int64_t Database::lastInsertRowId() const {
+  return sqlite3_last_insert_rowid(db_.get());
+}
+int Database::changes() const {
+  return sqlite3_changes(db_.get());
+}
 
 Transaction::Transaction(Database& db) : db_(db), begun_(db.exec("BEGIN IMMEDIATE")) {
   open_ = begun_.isOk();
@@ -141,7 +153,8 @@ Transaction::~Transaction() {
 }
 
 Status Transaction::commit() {
-  if (!open_) return begun_.isOk() ? Status::error(ErrorCode::kInternal, "already committed") : begun_;
+  if (!open_)
+    return begun_.isOk() ? Status::error(ErrorCode::kInternal, "already committed") : begun_;
   Status status = db_.exec("COMMIT");
   if (status.isOk()) open_ = false;
   return status;

@@ -9,7 +9,9 @@ namespace tillid::store {
 Writer::Writer(Database db, WriterOptions options)
     : db_(std::move(db)), options_(options), thread_([this] { loop(); }) {}
 
-Writer::~Writer() { stop(); }
+Writer::~Writer() {
+  stop();
+}
 
 void Writer::submit(Job job) {
   std::lock_guard lock(mutex_);
@@ -64,8 +66,7 @@ void Writer::loop() {
     }
     const auto deadline = oldest_ + options_.maxBatchDelay;
     wake_.wait_until(lock, deadline, [&] {
-      return queue_.size() >= options_.maxBatchJobs || stopping_ ||
-             flushWanted_ > finished_;
+      return queue_.size() >= options_.maxBatchJobs || stopping_ || flushWanted_ > finished_;
     });
     std::deque<Job> batch;
     const size_t take = std::min(queue_.size(), options_.maxBatchJobs);
@@ -87,6 +88,7 @@ void Writer::loop() {
 Status Writer::commitBatch(std::deque<Job>& batch) {
   uint64_t failed = 0;
   std::string lastError;
+  std::string retriedError;  // why the previous attempt failed
   // A busy or full disk is retried a few times before the batch is reported lost.
   for (int attempt = 0; attempt < 5; ++attempt) {
     failed = 0;
@@ -97,6 +99,11 @@ Status Writer::commitBatch(std::deque<Job>& batch) {
       status = db_.exec("SAVEPOINT job");
       if (!status.isOk()) break;
       Status jobStatus = job(db_);
+      if (jobStatus.code() == ErrorCode::kNoSpace) {
+        // The store is full, not the job wrong: the whole batch waits for the retry.
+        status = jobStatus;
+        break;
+      }
       if (!jobStatus.isOk()) {
         failed++;
         lastError = jobStatus.message();
@@ -106,28 +113,60 @@ Status Writer::commitBatch(std::deque<Job>& batch) {
       }
       status = db_.exec("RELEASE job");
     }
-    if (status.isOk()) {
-      status = setMeta(db_, "last_write", formatTimestamp(WallClock::now()));
-    }
+    if (status.isOk()) status = recordFacts(attempt, retriedError);
     if (status.isOk()) status = tx.commit();
     if (status.isOk()) {
+      if (unrecordedLoss_.count > 0) {
+        logger("store").warning("the store writes again; " + std::to_string(unrecordedLoss_.count) +
+                                " lost writes were recorded in the security log");
+      }
+      unrecordedLoss_ = {};
       std::lock_guard lock(mutex_);
       stats_.commits++;
       stats_.jobsCommitted += batch.size() - failed;
       stats_.jobsFailed += failed;
+      if (attempt > 0) stats_.commitsDelayed++;
       if (!lastError.empty()) stats_.lastError = lastError;
       return Status::ok();
     }
-    lastError = status.message();
+    lastError = retriedError = status.message();
     logger("store").warning("commit failed (attempt " + std::to_string(attempt + 1) +
                             "): " + status.message());
     std::this_thread::sleep_for(std::chrono::milliseconds(50 << attempt));
   }
+  const std::string now = formatTimestamp(WallClock::now());
+  if (unrecordedLoss_.count == 0) unrecordedLoss_.first = now;
+  unrecordedLoss_.count += batch.size();
+  unrecordedLoss_.last = now;
+  unrecordedLoss_.error = lastError;
+  logger("store").error("a batch of " + std::to_string(batch.size()) +
+                        " writes was lost: " + lastError + " (" +
+                        std::to_string(unrecordedLoss_.count) + " lost since the last commit)");
   std::lock_guard lock(mutex_);
-  stats_.jobsFailed += batch.size();
+  stats_.jobsLost += batch.size();
   stats_.lastError = lastError;
   return Status::error(ErrorCode::kIo, "a batch of " + std::to_string(batch.size()) +
                                            " writes could not be committed: " + lastError);
+}
+
+Status Writer::recordFacts(int attempt, const std::string& retriedError) {
+  const std::string now = formatTimestamp(WallClock::now());
+  TILLID_RETURN_IF_ERROR(setMeta(db_, "last_write", now));
+  auto addTo = [&](const char* key, uint64_t count) -> Status {
+    auto total = getMeta(db_, key);
+    if (!total) return total.status();
+    return setMeta(db_, key, std::to_string(std::stoull(total->value_or("0")) + count));
+  };
+  if (attempt > 0) {
+    TILLID_RETURN_IF_ERROR(addTo(kMetaDelayedCommits, 1));
+    TILLID_RETURN_IF_ERROR(setMeta(db_, kMetaLastDelayedCommit, now + " " + retriedError));
+  }
+  if (unrecordedLoss_.count == 0) return Status::ok();
+  TILLID_RETURN_IF_ERROR(addTo(kMetaLostWrites, unrecordedLoss_.count));
+  TILLID_RETURN_IF_ERROR(
+      setMeta(db_, kMetaLastLostWrite, unrecordedLoss_.last + " " + unrecordedLoss_.error));
+  if (options_.recordLoss) return options_.recordLoss(db_, unrecordedLoss_);
+  return Status::ok();
 }
 
 }  // namespace tillid::store

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "agent/store/writer.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "agent/store/store.h"
-#include "agent/store/writer.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;
@@ -40,7 +40,7 @@ Database prepared(const std::string& path) {
 TEST_CASE("writes from many threads are committed in batches", "[store][writer]") {
   TempDir dir;
   const std::string path = dir.file("t.db");
-  Writer writer(prepared(path), {100, std::chrono::milliseconds(20)});
+  Writer writer(prepared(path), {100, std::chrono::milliseconds(20), {}});
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&writer, t] {
@@ -60,7 +60,7 @@ TEST_CASE("flush waits for every write submitted before it", "[store][writer]") 
   TempDir dir;
   const std::string path = dir.file("t.db");
   // A long batch delay: without flush nothing would be committed for a minute.
-  Writer writer(prepared(path), {100000, std::chrono::minutes(1)});
+  Writer writer(prepared(path), {100000, std::chrono::minutes(1), {}});
   for (int i = 0; i < 10; ++i) writer.submit(insert(i));
   REQUIRE(writer.flush().isOk());
   CHECK(rows(path) == 10);
@@ -69,7 +69,7 @@ TEST_CASE("flush waits for every write submitted before it", "[store][writer]") 
 TEST_CASE("a failing write is rolled back alone", "[store][writer]") {
   TempDir dir;
   const std::string path = dir.file("t.db");
-  Writer writer(prepared(path), {100, std::chrono::milliseconds(10)});
+  Writer writer(prepared(path), {100, std::chrono::milliseconds(10), {}});
   writer.submit(insert(1));
   writer.submit([](Database& db) -> Status {
     TILLID_RETURN_IF_ERROR(db.exec("INSERT INTO t(x) VALUES(2)"));
@@ -86,7 +86,7 @@ TEST_CASE("stop commits everything still queued", "[store][writer]") {
   TempDir dir;
   const std::string path = dir.file("t.db");
   {
-    Writer writer(prepared(path), {100000, std::chrono::minutes(1)});
+    Writer writer(prepared(path), {100000, std::chrono::minutes(1), {}});
     for (int i = 0; i < 50; ++i) writer.submit(insert(i));
     writer.stop();
     writer.submit(insert(99));  // refused after stop, counted
@@ -98,7 +98,7 @@ TEST_CASE("stop commits everything still queued", "[store][writer]") {
 TEST_CASE("a reader during a long write sees only committed batches", "[store][writer]") {
   TempDir dir;
   const std::string path = dir.file("t.db");
-  Writer writer(prepared(path), {100000, std::chrono::minutes(1)});
+  Writer writer(prepared(path), {100000, std::chrono::minutes(1), {}});
   for (int i = 0; i < 20; ++i) writer.submit(insert(i));
   REQUIRE(writer.flush().isOk());
   std::atomic<bool> release{false};
