@@ -162,6 +162,13 @@ int status(const ParsedArgs& args) {
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
   const StatePaths& paths = context->paths;
   if (stateDirectoryClosed(paths.root)) return publicStatus(*context, args.has("json"));
+  if (!Poco::File(paths.root).exists()) {
+    // Nothing to report on: saying "0 B, not enrolled" would hide a mistyped --state-dir.
+    return fail(kProgram,
+                "the state directory " + paths.root +
+                    " does not exist: no agent has run with it (check --state-dir)",
+                kExitFailure);
+  }
 
   Poco::JSON::Object s;
   const auto holder = platform::instanceLockHolder(paths.lock());

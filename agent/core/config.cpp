@@ -4,6 +4,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/NumberFormatter.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -19,8 +20,12 @@ using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-bool isObject(const Var& v) { return v.type() == typeid(Object::Ptr); }
-bool isArray(const Var& v) { return v.type() == typeid(Array::Ptr); }
+bool isObject(const Var& v) {
+  return v.type() == typeid(Object::Ptr);
+}
+bool isArray(const Var& v) {
+  return v.type() == typeid(Array::Ptr);
+}
 
 // The JSON type name a value is checked against.
 std::string typeName(const Var& v) {
@@ -45,8 +50,7 @@ std::string describe(const Var& value) {
 }
 
 Status keyError(const std::string& where, const std::string& path, const std::string& reason) {
-  return Status::error(ErrorCode::kInvalidArgument,
-                       where + ": key '" + path + "': " + reason);
+  return Status::error(ErrorCode::kInvalidArgument, where + ": key '" + path + "': " + reason);
 }
 
 // Deep copy so that merging never mutates the defaults.
@@ -71,12 +75,12 @@ bool isFreeForm(const Var& defaultValue) {
 }
 
 // Checks `value` against the default at `path` and writes it into `target`.
-Status mergeValue(Object& target, const std::string& key, const Var& defaultValue,
-                  const Var& value, const std::string& path, const std::string& where) {
+Status mergeValue(Object& target, const std::string& key, const Var& defaultValue, const Var& value,
+                  const std::string& path, const std::string& where) {
   const std::string expected = typeName(defaultValue);
   if (!typeMatches(expected, value)) {
-    return keyError(where, path, "expected " + expected + ", got " + typeName(value) + " " +
-                                     describe(value));
+    return keyError(where, path,
+                    "expected " + expected + ", got " + typeName(value) + " " + describe(value));
   }
   if (isObject(value) && !isFreeForm(defaultValue)) {
     const Object::Ptr& defaults = defaultValue.extract<Object::Ptr>();
@@ -90,8 +94,8 @@ Status mergeValue(Object& target, const std::string& key, const Var& defaultValu
         for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
         return keyError(where, childPath, "unknown key (known here: " + list + ")");
       }
-      TILLID_RETURN_IF_ERROR(mergeValue(*merged, childKey, defaults->get(childKey), childValue,
-                                        childPath, where));
+      TILLID_RETURN_IF_ERROR(
+          mergeValue(*merged, childKey, defaults->get(childKey), childValue, childPath, where));
     }
     return Status::ok();
   }
@@ -231,8 +235,9 @@ Result<Config> Config::load(const ConfigSources& sources,
     std::ifstream in(*sources.file);
     if (!in) {
       return Status::error(ErrorCode::kNotFound,
-                           *sources.file + ": cannot read the configuration file (check the "
-                                           "path given to --config and its permissions)");
+                           *sources.file +
+                               ": cannot read the configuration file (check the "
+                               "path given to --config and its permissions)");
     }
     std::stringstream text;
     text << in.rdbuf();
@@ -246,9 +251,19 @@ Result<Config> Config::load(const ConfigSources& sources,
     if (!document) return document.status();
     TILLID_RETURN_IF_ERROR(
         mergeDocument(*config.root_, **defaults, **document, "--set " + assignment));
+    const std::string key = assignment.substr(0, assignment.find('='));
+    if (std::find(config.overriddenKeys_.begin(), config.overriddenKeys_.end(), key) ==
+        config.overriddenKeys_.end()) {
+      config.overriddenKeys_.push_back(key);
+    }
   }
   TILLID_RETURN_IF_ERROR(applyConstraints(config.root_, constraints));
   return config;
+}
+
+std::string Config::sourceDescription() const {
+  const std::string base = sourceFile_.empty() ? "defaults" : sourceFile_;
+  return overriddenKeys_.empty() ? base : base + " + --set";
 }
 
 Var Config::lookup(const std::string& path) const {
@@ -302,7 +317,9 @@ Object::Ptr Config::object(const std::string& path) const {
   return v.extract<Object::Ptr>();
 }
 
-std::string Config::canonical() const { return canonicalJson(root_); }
+std::string Config::canonical() const {
+  return canonicalJson(root_);
+}
 
 std::vector<std::string> Config::changedKeys(const std::string& beforeCanonical,
                                              const std::string& afterCanonical) {

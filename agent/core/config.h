@@ -29,10 +29,10 @@ ConfigConstraint oneOfConstraint(std::string path, std::vector<std::string> allo
 ConfigConstraint timestampConstraint(std::string path);
 
 struct ConfigSources {
-  std::string defaultsText;             // the embedded default document
-  std::string defaultsName;             // how errors name it, e.g. "agent.default.json"
-  std::optional<std::string> file;      // --config FILE
-  std::vector<std::string> overrides;   // --set key=value, in order
+  std::string defaultsText;            // the embedded default document
+  std::string defaultsName;            // how errors name it, e.g. "agent.default.json"
+  std::optional<std::string> file;     // --config FILE
+  std::vector<std::string> overrides;  // --set key=value, in order
 };
 
 class Config {
@@ -57,12 +57,18 @@ class Config {
 
   // The --config file, or empty when only defaults and overrides apply.
   const std::string& sourceFile() const { return sourceFile_; }
+  // The keys --set changed, in the order given, each once.
+  const std::vector<std::string>& overriddenKeys() const { return overriddenKeys_; }
+  // What the configuration was built from, for the security log: "defaults" or the
+  // --config file, then " + --set" when there were overrides.
+  std::string sourceDescription() const;
 
  private:
   Poco::Dynamic::Var lookup(const std::string& path) const;
 
   Poco::JSON::Object::Ptr root_;
   std::string sourceFile_;
+  std::vector<std::string> overriddenKeys_;
 };
 
 }  // namespace tillid

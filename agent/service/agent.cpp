@@ -52,7 +52,12 @@ void recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
       details->set("changed_keys", keys);
     }
     details->set("sha256", sha256Hex(current));
-    details->set("source", config.sourceFile().empty() ? "defaults" : config.sourceFile());
+    details->set("source", config.sourceDescription());
+    if (!config.overriddenKeys().empty()) {
+      Poco::JSON::Array::Ptr overrides = new Poco::JSON::Array;
+      for (const auto& key : config.overriddenKeys()) overrides->add(key);
+      details->set("overrides", overrides);
+    }
     (void)audit::append(db, "agent", before.empty() ? "config.initial" : "config.changed", details);
     (void)store::setMeta(db, "config", current);
   }

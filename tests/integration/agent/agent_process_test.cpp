@@ -105,6 +105,18 @@ TEST_CASE("a broken configuration never starts an agent and says why", "[agent][
   CHECK_FALSE(Poco::File(state + "/tillid.db").exists());  // nothing half-started
 }
 
+TEST_CASE("status on a state directory that does not exist says so and fails", "[agent][cli]") {
+  TempDir dir;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"status"}, std::vector<std::string>{"status", "--json"}}) {
+    auto result = runProgram(TILLID_AGENT_BIN, withStateDir(dir.file("missing"), args));
+    CHECK(result.exitCode == 1);
+    CHECK_THAT(result.err, Catch::Contains("does not exist"));
+    CHECK_THAT(result.out, !Catch::Contains("not enrolled"));
+    CHECK_FALSE(Poco::File(dir.file("missing")).exists());
+  }
+}
+
 TEST_CASE("help and version", "[agent][cli]") {
   auto help = runProgram(TILLID_AGENT_BIN, {"--help"});
   CHECK(help.exitCode == 0);
@@ -140,6 +152,20 @@ TEST_CASE("configuration changes between runs are security-log entries", "[agent
                           Catch::Contains(dir.file("c.json")));
   CHECK(queryText(db, "SELECT count(*) FROM audit_log WHERE action='agent.start'") == "3");
   CHECK(queryText(db, "SELECT count(*) FROM audit_log WHERE action='store.migrated'") != "0");
+}
+
+TEST_CASE("the first configuration entry names its --set overrides by key", "[agent][audit]") {
+  TempDir dir;
+  const std::string state = dir.file("state");
+  auto agent = startAgent(state, {"--set", "store.batch_max_ms=250", "--set", "log.level=debug",
+                                  "--set", "store.batch_max_ms=300"});
+  agent->signal(SIGTERM);
+  REQUIRE(agent->wait() == 0);
+  auto db = openAgentDb(state);
+  const std::string details =
+      queryText(db, "SELECT details FROM audit_log WHERE action='config.initial'");
+  CHECK_THAT(details, Catch::Contains("\"source\":\"defaults + --set\"") &&
+                          Catch::Contains("\"store.batch_max_ms\",\"log.level\"]"));
 }
 
 TEST_CASE("audit verify finds tampering in the agent's own database", "[agent][audit]") {
