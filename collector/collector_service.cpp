@@ -80,6 +80,11 @@ std::string newDeviceId() {
   return "d-" + uuid.substr(0, 20);
 }
 
+std::optional<ApiResponse> refuseIfRetired(const Device& device) {
+  if (device.retired.empty()) return std::nullopt;
+  return errorResponse(403, "device_retired", "the device was retired at " + device.retired);
+}
+
 Object::Ptr deviceJson(const Device& d) {
   Object::Ptr o = new Object;
   o->set("id", d.id);
@@ -177,10 +182,7 @@ std::optional<ApiResponse> CollectorService::refuseUnlessDevice(const ApiRequest
     return errorResponse(403, "unknown_device",
                          "the client certificate does not belong to an enrolled device");
   }
-  if (!(*device)->retired.empty()) {
-    return errorResponse(403, "device_retired", "the device was retired at " + (*device)->retired);
-  }
-  return std::nullopt;
+  return refuseIfRetired(**device);
 }
 
 ApiResponse CollectorService::health() const {
@@ -200,9 +202,7 @@ ApiResponse CollectorService::enroll(const ApiRequest& request) const {
       !in.get("csr").isString()) {
     return errorResponse(400, "malformed", "'token' and 'csr' must be strings");
   }
-  const std::string hostname = in.has("hostname") && in.get("hostname").isString()
-                                   ? in.getValue<std::string>("hostname")
-                                   : "";
+  const std::string hostname = stringMember(in, "hostname");
   // JSON escapes (a lone surrogate) can decode to what is not UTF-8 either.
   if (auto refusal = refuseUnlessUtf8(hostname, "'hostname'")) return *refusal;
   const std::string deviceId = newDeviceId();
@@ -283,9 +283,7 @@ ApiResponse CollectorService::renewExpired(const ApiRequest& request) const {
   if (!device->has_value()) {
     return errorResponse(403, "unknown_device", "the certificate is not an enrolled device's");
   }
-  if (!(*device)->retired.empty()) {
-    return errorResponse(403, "device_retired", "the device was retired at " + (*device)->retired);
-  }
+  if (auto refusal = refuseIfRetired(**device)) return *refusal;
   // Only the device's latest certificate renews: one superseded by a renewal, or
   // replaced after a revocation, stays of no use.
   if ((*device)->certificateSerial != issued->serial) {

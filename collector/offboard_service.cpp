@@ -21,10 +21,6 @@ Object::Ptr parsedOrEmpty(const std::string& json) {
   return parsed ? *parsed : Object::Ptr(new Object);
 }
 
-std::string text(const Object::Ptr& o, const char* name) {
-  return o && o->has(name) && o->get(name).isString() ? o->getValue<std::string>(name) : "";
-}
-
 // The offboard task as the administrator follows it.
 Object::Ptr orderJson(const StoredTask& t) {
   Object::Ptr o = new Object;
@@ -37,9 +33,10 @@ Object::Ptr orderJson(const StoredTask& t) {
   o->set("delivered_at", t.deliveredAt);
   o->set("answered_at", t.answeredAt);
   const Object::Ptr order = parsedOrEmpty(t.order)->getObject("order");
-  o->set("profile",
-         order && order->getObject("params") ? text(order->getObject("params"), "profile") : "");
-  o->set("signed_by", order ? text(order, "issued_by") : "");
+  o->set("profile", order && order->getObject("params")
+                        ? stringMember(order->getObject("params"), "profile")
+                        : "");
+  o->set("signed_by", order ? stringMember(order, "issued_by") : "");
   if (!t.result.empty()) o->set("result", parsedOrEmpty(t.result));
   return o;
 }
@@ -86,10 +83,10 @@ ApiResponse OffboardService::status(const std::string& deviceId) const {
     const Object::Ptr body = wire->getObject("certificate");
     const Object::Ptr check = wire->getObject("collector_verification");
     arrived->set("id", certificates->front().record.id);
-    arrived->set("completed", text(body, "completed"));
-    arrived->set("verification_result", text(body, "verification_result"));
+    arrived->set("completed", stringMember(body, "completed"));
+    arrived->set("verification_result", stringMember(body, "verification_result"));
     arrived->set("signature_verified", check && check->optValue<bool>("signature_valid", false));
-    arrived->set("checked_at", text(check, "checked_at"));
+    arrived->set("checked_at", stringMember(check, "checked_at"));
   }
   out->set("certificate", arrived);
   return {200, out};
@@ -128,7 +125,7 @@ std::optional<ApiResponse> OffboardService::check(const std::string& deviceId,
   details->set("reason", reason);
   const Status logged = tasks_.logAccess({formatTimestamp(WallClock::now()), "device:" + deviceId,
                                           "device", "certificate.refused", deviceId, "offboarding",
-                                          text(order, "case"), canonicalJson(details)});
+                                          stringMember(order, "case"), canonicalJson(details)});
   if (!logged) return storageFailure(logged);
   logger("collector")
       .warning("certificate of sanitization from " + deviceId +
@@ -141,7 +138,7 @@ Result<std::string> OffboardService::verifyCertificate(const std::string& device
                                                        const std::string& payload) const {
   auto wire = parseJsonObject(payload);
   if (!wire) return wire.status();
-  const std::string devicePem = text(*wire, "device_certificate");
+  const std::string devicePem = stringMember(*wire, "device_certificate");
   if (devicePem.empty()) {
     return Status::error(ErrorCode::kInvalidArgument,
                          "it carries no device_certificate to check the signature with");
@@ -150,14 +147,14 @@ Result<std::string> OffboardService::verifyCertificate(const std::string& device
   if (!serial) return serial.status();
   auto body = report::verifySignedCertificate(payload, devicePem);
   if (!body) return body.status();
-  const std::string named = text((*body)->getObject("device"), "device_id");
+  const std::string named = stringMember((*body)->getObject("device"), "device_id");
   if (named != deviceId) {
     return Status::error(ErrorCode::kPermission,
                          "it certifies device '" + named + "', not the sender " + deviceId);
   }
   Object::Ptr check = new Object;
   check->set("signature_valid", true);
-  check->set("algorithm", text(*wire, "algorithm"));
+  check->set("algorithm", stringMember(*wire, "algorithm"));
   check->set("device_certificate_serial", *serial);
   check->set("method",
              "ECDSA signature over the canonical certificate checked with the key of the "

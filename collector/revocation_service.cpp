@@ -36,11 +36,6 @@ Result<Object::Ptr> bodyObject(const ApiRequest& request) {
   return parseJsonObject(request.body);
 }
 
-std::string reasonOf(const Object& body) {
-  return body.has("reason") && body.get("reason").isString() ? body.getValue<std::string>("reason")
-                                                             : "";
-}
-
 }  // namespace
 
 std::optional<ApiResponse> RevocationService::route(const ApiRequest& request) const {
@@ -70,7 +65,7 @@ ApiResponse RevocationService::retire(const ApiRequest& request,
   if (!device) return storageFailure(device.status());
   if (!device->has_value()) return errorResponse(404, "unknown_device", "no device " + deviceId);
   const TimePoint now = WallClock::now();
-  const std::string reason = reasonOf(**body);
+  const std::string reason = stringMember(**body, "reason");
   Status retired = storage_.retireDevice(deviceId, reason, now);
   if (!retired) return storageFailure(retired);
   Object::Ptr details = new Object;
@@ -82,11 +77,10 @@ ApiResponse RevocationService::retire(const ApiRequest& request,
   if (!logged) return storageFailure(logged);
   logger("collector")
       .information("device " + deviceId + " retired by " + *request.clientCommonName);
-  auto after = storage_.device(deviceId);
-  if (!after) return storageFailure(after.status());
+  // Retiring a retired device keeps its first time.
   Object::Ptr out = new Object;
   out->set("device_id", deviceId);
-  out->set("retired", after->has_value() ? (*after)->retired : formatTimestamp(now));
+  out->set("retired", (*device)->retired.empty() ? formatTimestamp(now) : (*device)->retired);
   out->set("revoked_serial", (*device)->certificateSerial);
   return ApiResponse{200, out};
 }
@@ -95,15 +89,12 @@ ApiResponse RevocationService::revoke(const ApiRequest& request) const {
   auto body = bodyObject(request);
   if (!body) return errorResponse(400, "malformed", body.status().message());
   const Object& in = **body;
-  const std::string serial = in.has("serial") && in.get("serial").isString()
-                                 ? canonicalSerial(in.getValue<std::string>("serial"))
-                                 : "";
+  const std::string serial = canonicalSerial(stringMember(in, "serial"));
   if (serial.empty()) return errorResponse(400, "malformed", "'serial' must be a hex string");
   const TimePoint now = WallClock::now();
-  const std::string deviceId = in.has("device_id") && in.get("device_id").isString()
-                                   ? in.getValue<std::string>("device_id")
-                                   : "";
-  const RevokedCertificate revoked{serial, deviceId, formatTimestamp(now), reasonOf(in)};
+  const std::string deviceId = stringMember(in, "device_id");
+  const RevokedCertificate revoked{serial, deviceId, formatTimestamp(now),
+                                   stringMember(in, "reason")};
   Status stored = storage_.revokeCertificate(revoked);
   if (!stored) return storageFailure(stored);
   Object::Ptr details = new Object;

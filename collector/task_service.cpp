@@ -49,10 +49,6 @@ int64_t integerParameter(const std::string& query, const std::string& name, int6
   return value;
 }
 
-std::string text(const Object& o, const char* name) {
-  return o.has(name) && o.get(name).isString() ? o.getValue<std::string>(name) : "";
-}
-
 std::string newTaskId() {
   std::string uuid = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
   uuid.erase(std::remove(uuid.begin(), uuid.end(), '-'), uuid.end());
@@ -236,12 +232,12 @@ ApiResponse TaskService::taskResult(const ApiRequest& request, const std::string
                                     const std::string& taskId) const {
   auto body = parseJsonObject(request.body);
   if (!body) return errorResponse(400, "malformed", body.status().message());
-  const std::string outcome = text(**body, "outcome");
+  const std::string outcome = stringMember(**body, "outcome");
   if (outcome != "answered" && outcome != "refused" && outcome != "failed") {
     return errorResponse(400, "malformed", "'outcome' must be answered, refused or failed");
   }
   const Object::Ptr result = (*body)->getObject("result");
-  auto stored = tasks_.completeTask(deviceId, taskId, outcome, text(**body, "reason"),
+  auto stored = tasks_.completeTask(deviceId, taskId, outcome, stringMember(**body, "reason"),
                                     result ? canonicalJson(result) : "{}", WallClock::now());
   if (!stored) {
     if (stored.status().code() == ErrorCode::kNotFound) {
@@ -256,7 +252,7 @@ ApiResponse TaskService::taskResult(const ApiRequest& request, const std::string
       Object::Ptr details = new Object;
       details->set("task", t.id);
       details->set("type", t.type);
-      details->set("reason", text(**body, "reason"));
+      details->set("reason", stringMember(**body, "reason"));
       (void)tasks_.logAccess({formatTimestamp(WallClock::now()), t.requestedBy, t.role,
                               "query." + outcome, deviceId, t.purpose, t.caseRef,
                               canonicalJson(details)});
@@ -271,11 +267,12 @@ ApiResponse TaskService::taskResult(const ApiRequest& request, const std::string
 ApiResponse TaskService::refuse(const ApiRequest& request, const std::string& role,
                                 const Object& body, const std::string& reason) const {
   Object::Ptr details = new Object;
-  details->set("type", text(body, "type"));
+  details->set("type", stringMember(body, "type"));
   details->set("reason", reason);
   (void)tasks_.logAccess({formatTimestamp(WallClock::now()), *request.clientCommonName, role,
-                          "query.refused", text(body, "device"), text(body, "purpose"),
-                          text(body, "case"), canonicalJson(details)});
+                          "query.refused", stringMember(body, "device"),
+                          stringMember(body, "purpose"), stringMember(body, "case"),
+                          canonicalJson(details)});
   return errorResponse(403, "refused", reason);
 }
 
@@ -283,10 +280,10 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
   auto parsed = parseJsonObject(request.body);
   if (!parsed) return errorResponse(400, "malformed", parsed.status().message());
   const Object& body = **parsed;
-  const std::string deviceId = text(body, "device");
-  const std::string type = text(body, "type");
-  const std::string purpose = text(body, "purpose");
-  const std::string caseRef = text(body, "case");
+  const std::string deviceId = stringMember(body, "device");
+  const std::string type = stringMember(body, "type");
+  const std::string purpose = stringMember(body, "purpose");
+  const std::string caseRef = stringMember(body, "case");
   Object::Ptr params = body.getObject("params");
   if (!params) params = new Object;
   auto device = storage_.device(deviceId);
@@ -402,7 +399,7 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
   if (!parsed) return errorResponse(400, "malformed", parsed.status().message());
   const Object& body = **parsed;
   const int64_t count = body.optValue<int64_t>("count", 1);
-  std::string type = text(body, "type");
+  std::string type = stringMember(body, "type");
   if (type.empty()) type = "usage-summary";
   if (!isSpotCheckQuery(type)) {
     return errorResponse(403, "refused", "'" + type + "' is not a spot-check query");

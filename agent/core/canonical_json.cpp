@@ -121,4 +121,12 @@ Result<Poco::JSON::Object::Ptr> parseJsonObject(const std::string& text, bool al
   }
 }
 
+std::string stringMember(const Poco::JSON::Object& o, const std::string& name) {
+  return o.has(name) && o.get(name).isString() ? o.getValue<std::string>(name) : "";
+}
+
+std::string stringMember(const Poco::JSON::Object::Ptr& o, const std::string& name) {
+  return o ? stringMember(*o, name) : "";
+}
+
 }  // namespace tillid

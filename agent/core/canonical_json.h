@@ -18,6 +18,12 @@ namespace tillid {
 std::string canonicalJson(const Poco::Dynamic::Var& value);
 
 // Parses JSON text (comments allowed when allowComments) into an object.
-Result<Poco::JSON::Object::Ptr> parseJsonObject(const std::string& text, bool allowComments = false);
+Result<Poco::JSON::Object::Ptr> parseJsonObject(const std::string& text,
+                                                bool allowComments = false);
+
+// The string member `name` of `o`, or "" when `o` is null or the member is absent or not
+// a string: for fields of untrusted input whose absence is answered later.
+std::string stringMember(const Poco::JSON::Object& o, const std::string& name);
+std::string stringMember(const Poco::JSON::Object::Ptr& o, const std::string& name);
 
 }  // namespace tillid

@@ -2,28 +2,23 @@
 
 #include <stdexcept>
 
+#include "agent/core/canonical_json.h"
+
 namespace tillid::tasks {
-namespace {
 
 using Poco::JSON::Object;
-
-std::string optionalString(const Object& o, const char* name) {
-  return o.has(name) && o.get(name).isString() ? o.getValue<std::string>(name) : "";
-}
-
-}  // namespace
 
 Result<Task> parseTask(const Object::Ptr& json) {
   if (!json) return Status::error(ErrorCode::kInvalidArgument, "the task is not an object");
   Task task;
-  task.id = optionalString(*json, "id");
-  task.type = optionalString(*json, "type");
+  task.id = stringMember(*json, "id");
+  task.type = stringMember(*json, "type");
   if (task.id.empty() || task.type.empty()) {
     return Status::error(ErrorCode::kInvalidArgument, "a task needs 'id' and 'type'");
   }
-  task.purpose = optionalString(*json, "purpose");
-  task.caseRef = optionalString(*json, "case");
-  task.requestedBy = optionalString(*json, "requested_by");
+  task.purpose = stringMember(*json, "purpose");
+  task.caseRef = stringMember(*json, "case");
+  task.requestedBy = stringMember(*json, "requested_by");
   if (json->has("params")) {
     task.params = json->getObject("params");
     if (!task.params) {
