@@ -271,6 +271,48 @@ TEST_CASE("the collector's status lines carry the right reason and version",
   CHECK(collector.running());
 }
 
+TEST_CASE("a refused body still gets its answer when the client sends it at once",
+          "[collector][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  CollectorProcess collector(pki, dir.file("collector"), 0, {"limits.max_body_bytes=65536"});
+  const std::string agent = dir.file("agent");
+  enrollAgent(agent, collector, pki);
+  // Headers and body in one write: the collector answers before reading the body and must
+  // not close on it unread (which resets the connection before the answer is read).
+  const auto withBody = [](const std::string& contentLength, size_t bodyBytes) {
+    return "POST /v1/reports HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+           contentLength + "\r\n\r\n" + std::string(bodyBytes, 'x');
+  };
+
+  const std::string declared = rawExchange(collector.port(), agent, withBody("300000", 300000));
+  CHECK(statusLine(declared) == "HTTP/1.1 413 Request Entity Too Large");
+  CHECK(declared.find("\"payload_too_large\"") != std::string::npos);
+
+  // Too large for Poco to read as a number: still 413, with the body on its way.
+  const std::string unreadable =
+      rawExchange(collector.port(), agent, withBody("99999999999999999999999", 200000));
+  CHECK(statusLine(unreadable) == "HTTP/1.1 413 Request Entity Too Large");
+  CHECK(unreadable.find("\"payload_too_large\"") != std::string::npos);
+
+  // Not a byte count: 400, whether Poco refuses to read it ("12abc") or reads it ("-5",
+  // "1,000").
+  for (const std::string length : {"12abc", "-5", "1,000"}) {
+    INFO(length);
+    const std::string malformed = rawExchange(collector.port(), agent, withBody(length, 1000));
+    CHECK(statusLine(malformed) == "HTTP/1.1 400 Bad Request");
+    CHECK(malformed.find("\"malformed\"") != std::string::npos);
+  }
+
+  CHECK(collector.count("SELECT COUNT(*) FROM usage") == 0);
+  report::CurlTransport transport(deviceTls(agent, collector.url()));
+  auto health = transport.send({"GET", "/v1/health", "", {}, ""});
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(collector.running());
+}
+
 TEST_CASE("a second collector on a port in use exits with a clear message",
           "[collector][network]") {
   TempDir dir;
