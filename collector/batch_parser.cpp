@@ -1,11 +1,11 @@
 #include "collector/batch_parser.h"
 
 #include <Poco/JSON/Array.h>
-#include <Poco/SHA2Engine.h>
 
 #include <set>
 
 #include "agent/core/canonical_json.h"
+#include "agent/core/digest.h"
 
 namespace tillid::collector {
 namespace {
@@ -117,9 +117,7 @@ Result<ReportBatch> parseBatch(const std::string& json, size_t maxRecords) {
     record.payload = canonicalJson(payload);
     batch.records.push_back(std::move(record));
   }
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(json);
-  batch.sha256 = Poco::DigestEngine::digestToHex(sha.digest());
+  batch.sha256 = sha256Hex(json);
   return batch;
 }
 

@@ -2,7 +2,6 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/NumberParser.h>
-#include <Poco/SHA2Engine.h>
 #include <Poco/StringTokenizer.h>
 #include <Poco/UUIDGenerator.h>
 
@@ -10,6 +9,7 @@
 #include <variant>
 
 #include "agent/core/canonical_json.h"
+#include "agent/core/digest.h"
 #include "agent/core/logging.h"
 #include "agent/core/untrusted_text.h"
 #include "agent/report/gzip.h"
@@ -66,12 +66,6 @@ Result<Object::Ptr> jsonBody(const std::string& body) {
                          "the body is not a JSON object: " + parsed.status().message());
   }
   return parsed;
-}
-
-std::string sha256Hex(const std::string& text) {
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(text);
-  return Poco::DigestEngine::digestToHex(sha.digest());
 }
 
 std::string newDeviceId() {

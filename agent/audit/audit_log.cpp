@@ -1,11 +1,9 @@
 #include "agent/audit/audit_log.h"
 
-#include <Poco/DigestEngine.h>
-#include <Poco/SHA2Engine.h>
-
 #include <set>
 
 #include "agent/core/canonical_json.h"
+#include "agent/core/digest.h"
 
 namespace tillid::audit {
 
@@ -31,11 +29,8 @@ std::string computeHash(const Entry& entry) {
   record.set("action", entry.action);
   // Details are hashed as stored text: any edit to them, even whitespace, breaks the hash.
   record.set("details", entry.details);
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(entry.prevHash);
-  sha.update('\n');
-  sha.update(canonicalJson(Poco::JSON::Object::Ptr(new Poco::JSON::Object(record))));
-  return Poco::DigestEngine::digestToHex(sha.digest());
+  return sha256Hex(entry.prevHash + '\n' +
+                   canonicalJson(Poco::JSON::Object::Ptr(new Poco::JSON::Object(record))));
 }
 
 Result<std::optional<ChainHead>> head(store::Database& db) {

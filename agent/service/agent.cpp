@@ -1,9 +1,9 @@
 #include "agent/service/agent.h"
 
 #include <Poco/JSON/Array.h>
-#include <Poco/SHA2Engine.h>
 
 #include "agent/audit/audit_log.h"
+#include "agent/core/digest.h"
 #include "agent/core/logging.h"
 #include "agent/offboard/offboard_order.h"
 #include "agent/service/my_data.h"
@@ -15,12 +15,6 @@ namespace tillid {
 namespace {
 
 using Poco::JSON::Object;
-
-std::string sha256Hex(const std::string& text) {
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(text);
-  return Poco::DigestEngine::digestToHex(sha.digest());
-}
 
 // Security-log entries for what opening the store did, and for a changed configuration.
 void recordStartupFacts(store::Database& db, const store::OpenedStore& opened,

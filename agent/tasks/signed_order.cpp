@@ -1,6 +1,5 @@
 #include "agent/tasks/signed_order.h"
 
-#include <Poco/SHA2Engine.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -11,6 +10,7 @@
 
 #include "agent/core/base64.h"
 #include "agent/core/canonical_json.h"
+#include "agent/core/digest.h"
 #include "agent/report/openssl_util.h"
 
 namespace tillid::tasks {
@@ -108,9 +108,7 @@ Result<SignedOrder> parseSignedOrder(const Object::Ptr& json) {
 
 std::string keyIdOf(const std::string& publicKeyBase64) {
   const auto raw = base64Decode(publicKeyBase64);
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(raw.value_or(publicKeyBase64));
-  return "k-" + Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 16);
+  return "k-" + sha256Hex(raw.value_or(publicKeyBase64)).substr(0, 16);
 }
 
 Result<OrderSigningKey> OrderSigningKey::generate() {
