@@ -184,20 +184,14 @@ int spotCheck(const ParsedArgs& args) {
     return fail(kProgram, "--count must be a positive number", kExitUsage);
   }
   body->set("count", count);
-  if (auto seed = args.value("seed")) {
-    uint64_t value = 0;
-    if (!Poco::NumberParser::tryParseUnsigned64(*seed, value)) {
-      return fail(kProgram, "--seed must be a number", kExitUsage);
-    }
-    body->set("seed", value);
-  }
   body->set("type", args.value("query").value_or("usage-summary"));
   auto drawn = client->post("/v1/admin/spot-checks", body);
   if (!drawn) return fail(kProgram, drawn.status().message());
   const Array::Ptr list = (*drawn)->getArray("tasks");
   if (!args.has("json")) {
     std::cout << "drew " << (list ? list->size() : 0) << " of " << cell(*drawn, "population")
-              << " devices with seed " << cell(*drawn, "seed") << " (logged)\n";
+              << " devices, draw " << cell(*drawn, "draw") << " with seed " << cell(*drawn, "seed")
+              << " (logged)\n";
   } else {
     printJson(*drawn);
   }
@@ -447,9 +441,9 @@ std::vector<Command> taskCommands() {
        query},
       {"spot-check",
        "spot-check --count N",
-       "draw N devices at random (the draw and its seed are logged) and query them",
+       "draw N devices at random (the collector draws the seed; the draw is logged) and "
+       "query them",
        {{"count", "N", "how many devices"},
-        {"seed", "N", "repeat an earlier draw"},
         {"query", "NAME", "usage-summary (default), flags, audit-log, status, inventory"},
         wait},
        spotCheck},

@@ -5,11 +5,12 @@
 #include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
-#include <random>
 
 #include "agent/core/canonical_json.h"
+#include "agent/core/digest.h"
 #include "agent/core/logging.h"
 #include "agent/tasks/named_queries.h"
 #include "agent/tasks/order_verifier.h"
@@ -53,6 +54,33 @@ std::string newTaskId() {
   std::string uuid = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
   uuid.erase(std::remove(uuid.begin(), uuid.end(), '-'), uuid.end());
   return "t-" + uuid.substr(0, 24);
+}
+
+// 16 bytes from OpenSSL's CSPRNG as 32 hex digits: a seed nobody chooses.
+Result<std::string> randomSeedHex() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    return Status::error(ErrorCode::kUnavailable, "the random number generator failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (const unsigned char b : bytes) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 0xf];
+  }
+  return hex;
+}
+
+// A draw anyone can re-check from the access log with any SHA-256 tool: each device ranks
+// by SHA-256(seed + "\n" + device id) in hex, and the `count` lowest ranks are drawn.
+std::vector<std::string> drawDevices(const std::vector<std::string>& population,
+                                     const std::string& seed, size_t count) {
+  std::vector<std::pair<std::string, std::string>> ranked;
+  for (const auto& id : population) ranked.emplace_back(sha256Hex(seed + "\n" + id), id);
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<std::string> drawn;
+  for (size_t i = 0; i < std::min(count, ranked.size()); ++i) drawn.push_back(ranked[i].second);
+  return drawn;
 }
 
 Object::Ptr parsedOrEmpty(const std::string& json) {
@@ -404,28 +432,33 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
   if (!isSpotCheckQuery(type)) {
     return errorResponse(403, "refused", "'" + type + "' is not a spot-check query");
   }
-  uint64_t seed = 0;
   if (body.has("seed")) {
-    seed = body.getValue<uint64_t>("seed");
-  } else {
-    seed = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+    return errorResponse(400, "malformed",
+                         "a spot check's seed is drawn by the collector; it cannot be chosen");
+  }
+  auto seed = randomSeedHex();
+  if (!seed) {
+    return errorResponse(500, "random_unavailable", seed.status().message());
   }
   auto devices = storage_.devices();
   if (!devices) return storageFailure(devices.status());
   std::vector<std::string> ids;
   for (const auto& d : *devices) ids.push_back(d.id);
   std::sort(ids.begin(), ids.end());
-  std::vector<std::string> drawn;
-  std::mt19937_64 random(seed);
-  std::sample(ids.begin(), ids.end(), std::back_inserter(drawn),
-              static_cast<size_t>(std::clamp<int64_t>(count, 0, 10000)), random);
+  const std::vector<std::string> drawn =
+      drawDevices(ids, *seed, static_cast<size_t>(std::clamp<int64_t>(count, 0, 10000)));
+  std::string population;
+  for (const auto& id : ids) population += id + "\n";
+  const std::string drawId = newTaskId();
 
   Array::Ptr drawnJson = new Array;
   for (const auto& id : drawn) drawnJson->add(id);
   Object::Ptr details = new Object;
-  details->set("seed", std::to_string(seed));
+  details->set("draw", drawId);
+  details->set("seed", *seed);
   details->set("count", count);
   details->set("population", static_cast<int64_t>(ids.size()));
+  details->set("population_sha256", sha256Hex(population));
   details->set("drawn", drawnJson);
   details->set("type", type);
   const std::string now = formatTimestamp(WallClock::now());
@@ -442,13 +475,15 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
     task.purpose = "spot-check";
     task.requestedBy = *request.clientCommonName;
     task.role = role;
-    task.params = "{}";
+    Object::Ptr params = new Object;
+    params->set("draw", drawId);
+    task.params = canonicalJson(params);
     task.created = now;
     if (Status stored = tasks_.addTask(task); !stored) return storageFailure(stored);
     Object::Ptr queued = new Object;
     queued->set("task", task.id);
     queued->set("type", type);
-    queued->set("seed", std::to_string(seed));
+    queued->set("draw", drawId);
     if (Status stored = tasks_.logAccess({now, task.requestedBy, role, "query.queued", id,
                                           "spot-check", "", canonicalJson(queued)});
         !stored)
@@ -457,7 +492,8 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
   }
   for (const auto& id : drawn) notifyChange(id);
   Object::Ptr out = new Object;
-  out->set("seed", std::to_string(seed));
+  out->set("draw", drawId);
+  out->set("seed", *seed);
   out->set("population", static_cast<int64_t>(ids.size()));
   out->set("tasks", created);
   return {201, out};

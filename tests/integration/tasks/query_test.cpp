@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "agent/core/canonical_json.h"
+#include "agent/report/curl_transport.h"
 #include "tests/integration/collector/fleet.h"
 
 using namespace tillid;
@@ -173,16 +174,42 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
                Catch::Contains("longer than the 168 hours allowed"));
   }
 
-  SECTION("spot checks are drawn with a logged seed") {
-    const RunResult r =
-        viewer.run({"spot-check", "--count", "1", "--seed", "42", "--query", "flags"});
+  SECTION("spot checks are drawn with a seed nobody chooses, and the draw is logged") {
+    const RunResult r = viewer.run({"spot-check", "--count", "1", "--query", "flags"});
     INFO(r.out << r.err);
     REQUIRE(r.exitCode == 0);
-    CHECK(r.out.find("seed 42") != std::string::npos);
     CHECK(r.out.find(device) != std::string::npos);
-    auto log = canonicalJson(jsonOutput(viewer.run({"access-log", "--json"})));
-    CHECK(log.find("spot-check.drawn") != std::string::npos);
-    CHECK(log.find("\"seed\":\"42\"") != std::string::npos);
+    const RunResult again = viewer.run({"spot-check", "--count", "1", "--query", "flags"});
+    REQUIRE(again.exitCode == 0);
+    const auto seedOf = [](const std::string& out) {
+      const auto at = out.find("with seed ");
+      return at == std::string::npos ? std::string() : out.substr(at + 10, 32);
+    };
+    CHECK(seedOf(r.out).size() == 32);
+    CHECK(seedOf(r.out) != seedOf(again.out));
+    // The draw can be re-checked from the log alone: seed, population and what was drawn.
+    auto log = jsonOutput(viewer.run({"access-log", "--json"}));
+    const Poco::JSON::Array::Ptr entries = log->getArray("access_log");
+    REQUIRE(entries);
+    bool found = false;
+    for (unsigned i = 0; i < entries->size(); ++i) {
+      const auto entry = entries->getObject(i);
+      if (entry->getValue<std::string>("action") != "spot-check.drawn") continue;
+      const std::string details = canonicalJson(entry);
+      if (details.find(seedOf(r.out)) == std::string::npos) continue;
+      found = true;
+      CHECK(details.find("population_sha256") != std::string::npos);
+      CHECK(details.find(R"("draw":"t-)") != std::string::npos);
+      CHECK(details.find(device) != std::string::npos);
+    }
+    CHECK(found);
+    // A chosen seed is refused: a spot check is a draw, not an aim.
+    report::CurlTransport admin(viewer.tls());
+    auto chosen = admin.send({"POST", "/v1/admin/spot-checks", "application/json", {},
+                              R"({"count": 1, "type": "flags", "seed": 42})"});
+    REQUIRE(chosen);
+    CHECK(chosen->status == 400);
+    CHECK(chosen->body.find("cannot be chosen") != std::string::npos);
     // Offboarding administrators do not run spot checks.
     CHECK(offboarding.run({"spot-check", "--count", "1"}).exitCode == 1);
   }
