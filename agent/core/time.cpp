@@ -38,7 +38,16 @@ Result<TimePoint> parseTimestamp(const std::string& text) {
     Poco::DateTime parsed;
     int tzd = 0;
     if (Poco::DateTimeParser::tryParse(format, text, parsed, tzd)) {
-      return fromMicros(parsed.timestamp().epochMicroseconds());
+      // A TimePoint counts nanoseconds in 64 bits: years after 2262 do not fit.
+      static const int64_t kLimit =
+          std::chrono::duration_cast<std::chrono::microseconds>(WallClock::duration::max())
+              .count();
+      const int64_t micros = parsed.timestamp().epochMicroseconds();
+      if (micros > kLimit || micros < -kLimit) {
+        return Status::error(ErrorCode::kInvalidArgument,
+                             "'" + text + "' is outside the times this program can represent");
+      }
+      return fromMicros(micros);
     }
   }
   return Status::error(ErrorCode::kInvalidArgument,
