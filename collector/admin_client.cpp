@@ -1,9 +1,12 @@
 #include "collector/admin_client.h"
 
+#include <Poco/JSON/Array.h>
+
 #include <iomanip>
 #include <iostream>
 
 #include "agent/core/canonical_json.h"
+#include "agent/core/cli_app.h"
 #include "agent/core/untrusted_text.h"
 
 namespace tillid::admin {
@@ -85,6 +88,25 @@ std::string cell(const Object::Ptr& o, const std::string& key) {
   if (!o || !o->has(key) || o->isNull(key)) return "";
   const auto value = o->get(key);
   return value.isString() ? value.toString() : canonicalJson(value);
+}
+
+int printList(const ParsedArgs& args, const std::string& path, const std::string& key,
+              const std::vector<std::string>& headers,
+              const std::function<std::vector<std::string>(const Poco::JSON::Object::Ptr&)>&
+                  rowOf) {
+  auto client = AdminClient::fromArgs(args);
+  if (!client) return fail("tillid-admin", client.status().message(), kExitUsage);
+  auto answer = client->get(path);
+  if (!answer) return fail("tillid-admin", answer.status().message());
+  if (args.has("json")) {
+    std::cout << canonicalJson(*answer) << "\n";
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  const Poco::JSON::Array::Ptr list = (*answer)->getArray(key);
+  for (unsigned i = 0; list && i < list->size(); ++i) rows.push_back(rowOf(list->getObject(i)));
+  printTable(headers, rows);
+  return kExitOk;
 }
 
 }  // namespace tillid::admin

@@ -5,6 +5,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,5 +39,11 @@ void printTable(const std::vector<std::string>& header,
 
 // A JSON value as one table cell ("" for absent keys).
 std::string cell(const Poco::JSON::Object::Ptr& o, const std::string& key);
+
+// GETs `path` and prints the answer: whole with --json, else the array `key` as a table
+// of `headers`, one row per element made by `rowOf`. Returns the exit code.
+int printList(const ParsedArgs& args, const std::string& path, const std::string& key,
+              const std::vector<std::string>& headers,
+              const std::function<std::vector<std::string>(const Poco::JSON::Object::Ptr&)>& rowOf);
 
 }  // namespace tillid::admin

@@ -110,21 +110,12 @@ int revoke(const ParsedArgs& args) {
 }
 
 int revocations(const ParsedArgs& args) {
-  auto answer = fetch(args, "/v1/admin/revocations");
-  if (!answer) return fail(kProgram, answer.status().message());
-  if (args.has("json")) {
-    std::cout << canonicalJson(*answer) << "\n";
-    return kExitOk;
-  }
-  std::vector<std::vector<std::string>> rows;
-  const Array::Ptr list = (*answer)->getArray("revocations");
-  for (unsigned i = 0; list && i < list->size(); ++i) {
-    const Object::Ptr r = list->getObject(i);
-    rows.push_back({cell(r, "serial"), cell(r, "device_id"), cell(r, "revoked_at").substr(0, 19),
-                    cell(r, "reason")});
-  }
-  printTable({"SERIAL", "DEVICE", "REVOKED", "REASON"}, rows);
-  return kExitOk;
+  return printList(args, "/v1/admin/revocations", "revocations",
+                   {"SERIAL", "DEVICE", "REVOKED", "REASON"},
+                   [](const Object::Ptr& r) -> std::vector<std::string> {
+                     return {cell(r, "serial"), cell(r, "device_id"),
+                             cell(r, "revoked_at").substr(0, 19), cell(r, "reason")};
+                   });
 }
 
 }  // namespace

@@ -207,24 +207,6 @@ int spotCheck(const ParsedArgs& args) {
 
 // GETs `path` and prints the array `key` of the answer as a table with a row per element
 // (rowOf), or the whole answer with --json.
-int printList(const ParsedArgs& args, const std::string& path, const std::string& key,
-              const std::vector<std::string>& headers,
-              const std::function<std::vector<std::string>(const Object::Ptr&)>& rowOf) {
-  auto client = AdminClient::fromArgs(args);
-  if (!client) return fail(kProgram, client.status().message(), kExitUsage);
-  auto answer = client->get(path);
-  if (!answer) return fail(kProgram, answer.status().message());
-  if (args.has("json")) {
-    printJson(*answer);
-    return kExitOk;
-  }
-  std::vector<std::vector<std::string>> rows;
-  const Array::Ptr list = (*answer)->getArray(key);
-  for (unsigned i = 0; list && i < list->size(); ++i) rows.push_back(rowOf(list->getObject(i)));
-  printTable(headers, rows);
-  return kExitOk;
-}
-
 int flags(const ParsedArgs& args) {
   std::string path = "/v1/admin/records?kind=flag";
   if (!args.words.empty()) path += "&device=" + args.words[0];

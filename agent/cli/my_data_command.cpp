@@ -75,7 +75,8 @@ const Text kTitle = {"Det har Tillid registreret om dig", "What Tillid holds abo
 const Text kAccount = {"Konto", "Account"};
 const Text kMade = {"dannet", "made"};
 const Text kRecorded = {"Internetbrug registreres", "Internet use is recorded"};
-const Text kSinceInstalled = {"siden agenten blev installeret", "since the agent was installed"};
+const Text kNoStartDate = {"først når en startdato er fastsat (ingen er fastsat endnu)",
+                          "only once a start date is set (none is set yet)"};
 const Text kFrom = {"fra", "from"};
 const Text kWhatShort = {"destinationer, tidspunkter og mængder, aldrig indhold.",
                          "destinations, times and volumes, never content."};
@@ -209,7 +210,7 @@ void printTextTable(std::ostream& out, const Array::Ptr& list, const std::vector
 
 std::string effectiveDate(const Object::Ptr& data, Language language) {
   const std::string from = text(data, "effective_from");
-  return from.empty() ? kSinceInstalled.in(language) : std::string(kFrom.in(language)) + " " + from;
+  return from.empty() ? kNoStartDate.in(language) : std::string(kFrom.in(language)) + " " + from;
 }
 
 void printText(const Object::Ptr& data, Language l) {

@@ -70,7 +70,7 @@ void printText(const Poco::JSON::Object& n) {
   section("Opbevaring", "Oplysningerne slettes på enheden efter " +
                             std::to_string(n.getValue<int64_t>("retention_days")) + " dage.");
   const std::string from = n.getValue<std::string>("effective_from");
-  section("Gælder fra", from.empty() ? "Registreringen er i gang (ingen startdato er fastsat)."
+  section("Gælder fra", from.empty() ? "Ingen startdato er fastsat: der registreres intet."
                                      : from + ". Før denne dato registreres intet.");
   section("Dine rettigheder", n.getValue<std::string>("rights"));
 }

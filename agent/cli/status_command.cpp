@@ -83,6 +83,7 @@ void printText(const Poco::JSON::Object& s) {
   line("version:", s.getValue<std::string>("version"));
   line("config:", s.getValue<std::string>("config"));
   line("state dir:", s.getValue<std::string>("state_dir"));
+  line("monitoring:", s.getValue<std::string>("monitoring"));
   line("database:", s.getValue<std::string>("database") + " (" +
                         humanBytes(s.getValue<int64_t>("database_bytes")) + ")");
   line("last write:", s.has("last_write") ? s.getValue<std::string>("last_write") : "never");
@@ -178,6 +179,11 @@ int status(const ParsedArgs& args) {
   s.set("config", context->config.sourceFile().empty() ? std::string("(built-in defaults)")
                                                        : context->config.sourceFile());
   s.set("state_dir", paths.root);
+  const std::string effectiveFrom = context->config.string("monitoring.effective_from");
+  s.set("monitoring", effectiveFrom.empty()
+                          ? std::string("no effective date set (monitoring.effective_from): "
+                                        "nothing is recorded")
+                          : "recording from " + effectiveFrom);
   s.set("database", paths.database());
   s.set("database_bytes", fileSize(paths.database()) + fileSize(paths.database() + "-wal"));
   Status facts = readStoreFacts(paths, s);

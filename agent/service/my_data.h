@@ -18,7 +18,7 @@
 namespace tillid {
 
 struct MyDataSettings {
-  std::string effectiveFrom;  // monitoring.effective_from ("" : from the start)
+  std::string effectiveFrom;  // monitoring.effective_from ("": none set, nothing is recorded)
   int64_t retentionDays = 0;  // retention.usage_days
 };
 

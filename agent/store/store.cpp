@@ -3,8 +3,10 @@
 #include <Poco/Exception.h>
 #include <Poco/File.h>
 
+#include <charconv>
 #include <filesystem>
 
+#include "agent/core/logging.h"
 #include "agent/core/time.h"
 
 namespace tillid::store {
@@ -105,6 +107,20 @@ Result<std::optional<std::string>> getMeta(Database& db, const std::string& key)
   if (!row) return row.status();
   if (!*row) return std::optional<std::string>();
   return std::optional<std::string>(stmt->text(0));
+}
+
+Status addToMetaCount(Database& db, const std::string& key, uint64_t count) {
+  auto stored = getMeta(db, key);
+  if (!stored) return stored.status();
+  const std::string text = stored->value_or("0");
+  uint64_t total = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), total);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    logger("store").error("meta " + key + " held '" + text +
+                          "', not a count: it restarts at " + std::to_string(count));
+    total = 0;
+  }
+  return setMeta(db, key, std::to_string(total + count));
 }
 
 namespace {

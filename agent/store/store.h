@@ -47,6 +47,9 @@ namespace tillid::store {
 // Small facts in the meta table (last_write, last_recovery, config hash, ...).
 Status setMeta(Database& db, const std::string& key, const std::string& value);
 Result<std::optional<std::string>> getMeta(Database& db, const std::string& key);
+// Adds `count` to the count stored under `key` (absent: 0). A stored value that is not a
+// count restarts at `count`, with an error in the log: a damaged fact must not stop writes.
+Status addToMetaCount(Database& db, const std::string& key, uint64_t count);
 
 // Records about people. A module marks each table holding them with the migration
 // personalTableMigration() (trigger "personal_records_<table>"); once

@@ -152,17 +152,12 @@ Status Writer::commitBatch(std::deque<Job>& batch) {
 Status Writer::recordFacts(int attempt, const std::string& retriedError) {
   const std::string now = formatTimestamp(WallClock::now());
   TILLID_RETURN_IF_ERROR(setMeta(db_, "last_write", now));
-  auto addTo = [&](const char* key, uint64_t count) -> Status {
-    auto total = getMeta(db_, key);
-    if (!total) return total.status();
-    return setMeta(db_, key, std::to_string(std::stoull(total->value_or("0")) + count));
-  };
   if (attempt > 0) {
-    TILLID_RETURN_IF_ERROR(addTo(kMetaDelayedCommits, 1));
+    TILLID_RETURN_IF_ERROR(addToMetaCount(db_, kMetaDelayedCommits, 1));
     TILLID_RETURN_IF_ERROR(setMeta(db_, kMetaLastDelayedCommit, now + " " + retriedError));
   }
   if (unrecordedLoss_.count == 0) return Status::ok();
-  TILLID_RETURN_IF_ERROR(addTo(kMetaLostWrites, unrecordedLoss_.count));
+  TILLID_RETURN_IF_ERROR(addToMetaCount(db_, kMetaLostWrites, unrecordedLoss_.count));
   TILLID_RETURN_IF_ERROR(
       setMeta(db_, kMetaLastLostWrite, unrecordedLoss_.last + " " + unrecordedLoss_.error));
   if (options_.recordLoss) return options_.recordLoss(db_, unrecordedLoss_);

@@ -42,7 +42,7 @@ class PrivacyFilter {
   static Result<PrivacyFilter> fromConfig(const Config& config);
 
   // lists: texts to parse (name is used in error messages). effectiveFromMicros: first
-  // recorded moment; nullopt records from the start.
+  // recorded moment; nullopt (no announced date) records nothing.
   static Result<PrivacyFilter> fromLists(const std::vector<ProtectedList>& lists,
                                          std::optional<int64_t> effectiveFromMicros);
 
@@ -57,9 +57,10 @@ class PrivacyFilter {
   // service classified after naming is masked too.
   void apply(FlowInfo& info) const;
 
-  // False before monitoring.effective_from: such packets must not be recorded at all.
+  // False before monitoring.effective_from, and always when no date is set: without an
+  // announced start nothing may be recorded at all.
   bool recording(int64_t timeMicros) const {
-    return !effectiveFromMicros_ || timeMicros >= *effectiveFromMicros_;
+    return effectiveFromMicros_ && timeMicros >= *effectiveFromMicros_;
   }
 
   std::optional<int64_t> effectiveFromMicros() const { return effectiveFromMicros_; }

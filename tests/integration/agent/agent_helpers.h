@@ -12,10 +12,15 @@
 
 namespace tillid::test {
 
+// A past monitoring start, so that the tests' agents record (without one nothing is).
+inline constexpr const char* kTestEffectiveFrom = "monitoring.effective_from=2000-01-01";
+
 // The options that keep an agent inside the test's own files: its state directory, and
-// its employee-view socket beside it rather than the packaged /run/tillid-agent.
+// its employee-view socket beside it rather than the packaged /run/tillid-agent. They also
+// announce a past monitoring start.
 inline std::vector<std::string> stateDirArgs(const std::string& stateDir) {
-  return {"--state-dir", stateDir, "--set", "employee_view.socket=" + stateDir + ".sock"};
+  return {"--state-dir", stateDir, "--set", "employee_view.socket=" + stateDir + ".sock",
+          "--set", kTestEffectiveFrom};
 }
 
 inline std::vector<std::string> withStateDir(const std::string& stateDir,

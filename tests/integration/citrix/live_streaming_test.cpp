@@ -147,6 +147,7 @@ TEST_CASE("a live video stream over ICA between namespaces raises an ica-video f
                       "--state-dir", state,
                       "--set",       "employee_view.socket=" + state + ".sock",
                       "--set",       "capture.enabled=true",
+                      "--set",       "monitoring.effective_from=2000-01-01",
                       "--set",       "capture.interfaces=[\"" + ns.clientIf() + "\"]",
                       "--set",       "citrix.window_seconds=2",
                       "--set",       "citrix.gap_merge_seconds=2",

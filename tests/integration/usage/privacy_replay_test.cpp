@@ -96,3 +96,26 @@ TEST_CASE("a protected destination from a real capture is stored nowhere by name
   CHECK(totals->getValue<int64_t>("bytes_in") == controlTotals->getValue<int64_t>("bytes_in"));
   CHECK(totals->getValue<int64_t>("bytes_out") == controlTotals->getValue<int64_t>("bytes_out"));
 }
+
+TEST_CASE("without monitoring.effective_from a replayed capture records nothing",
+          "[usage][privacy][replay]") {
+  TempDir dir;
+  const std::string state = dir.file("state");
+  Poco::File(state).createDirectories();
+  const std::vector<std::string> unset = {"--set", "monitoring.effective_from="};
+  std::vector<std::string> replay = unset;
+  replay.insert(replay.end(), {"replay", pcapPath("facebook.pcap")});
+  const RunResult replayed = agentCommand(state, replay);
+  INFO(replayed.err);
+  REQUIRE(replayed.exitCode == 0);
+
+  auto rows = openAgentDb(state).queryText("SELECT count(*) FROM usage_hourly");
+  REQUIRE(rows.isOk());
+  CHECK(rows->value_or("") == "0");
+
+  std::vector<std::string> status = unset;
+  status.push_back("status");
+  const RunResult said = agentCommand(state, status);
+  CHECK_THAT(said.out, Catch::Contains("monitoring:    no effective date set "
+                                       "(monitoring.effective_from): nothing is recorded"));
+}

@@ -37,7 +37,7 @@ void recordUsage(const std::string& stateDir) {
   auto opened = store::openStore(stateDir + "/tillid.db", agentSchemaModules());
   REQUIRE(opened.isOk());
   store::Writer writer(std::move(opened->db), {});
-  auto privacy = usage::PrivacyFilter::fromLists(usage::builtInProtectedLists(), std::nullopt);
+  auto privacy = usage::PrivacyFilter::fromLists(usage::builtInProtectedLists(), int64_t{0});
   REQUIRE(privacy.isOk());
   usage::UsageAggregator aggregator(writer, *privacy, std::chrono::seconds(3600));
   const auto dr = flowOf("anna", "firefox", "dr.dk", "TLS", "Web");
@@ -155,7 +155,7 @@ TEST_CASE("notice prints the employees' notice from the configuration", "[usage]
   CHECK_THAT(text.out, Catch::Contains("2026-12-01. Før denne dato registreres intet."));
   CHECK_THAT(text.out, Catch::Contains("fagforeninger, sundhed, religion, politik"));
 
-  auto notice = json(agentCommand(dir.path(), {"notice", "--json"}));
+  auto notice = json(runProgram(TILLID_AGENT_BIN, {"--state-dir", dir.path(), "notice", "--json"}));
   CHECK(notice->getValue<int64_t>("retention_days") == 180);
   CHECK(notice->getValue<std::string>("effective_from").empty());
   for (const char* key : {"controller", "contact", "purpose", "legal_basis", "rights"}) {

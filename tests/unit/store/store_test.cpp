@@ -61,6 +61,21 @@ TEST_CASE("meta facts are upserted", "[store]") {
   CHECK_FALSE(absent->has_value());
 }
 
+TEST_CASE("meta counts add up, and a damaged count restarts instead of failing", "[store]") {
+  TempDir dir;
+  auto opened = openStore(dir.file("t.db"), {});
+  REQUIRE(opened.isOk());
+  REQUIRE(addToMetaCount(opened->db, "n", 2).isOk());
+  REQUIRE(addToMetaCount(opened->db, "n", 3).isOk());
+  CHECK(getMeta(opened->db, "n")->value() == "5");
+  for (const char* damaged : {"twelve", "", "7x", "-1", "99999999999999999999999"}) {
+    INFO(damaged);
+    REQUIRE(setMeta(opened->db, "n", damaged).isOk());
+    REQUIRE(addToMetaCount(opened->db, "n", 4).isOk());
+    CHECK(getMeta(opened->db, "n")->value() == "4");
+  }
+}
+
 TEST_CASE("a file that is not a database is moved aside, never deleted", "[store][recovery]") {
   TempDir dir;
   const std::string path = dir.file("t.db");

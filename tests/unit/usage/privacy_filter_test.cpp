@@ -116,9 +116,11 @@ TEST_CASE("nothing is recorded before monitoring.effective_from", "[usage][priva
   CHECK(announced.recording(start));
   CHECK(announced.recording(start + 3600'000'000LL));
 
-  const PrivacyFilter immediate = filterFrom({});
-  CHECK_FALSE(immediate.effectiveFromMicros().has_value());
-  CHECK(immediate.recording(0));
+  // The packaged default names no date: then nothing is recorded at all.
+  const PrivacyFilter unannounced = filterFrom({});
+  CHECK_FALSE(unannounced.effectiveFromMicros().has_value());
+  CHECK_FALSE(unannounced.recording(0));
+  CHECK_FALSE(unannounced.recording(start + 3600'000'000LL));
 
   CHECK_FALSE(loadAgentConfig(std::nullopt, {"monitoring.effective_from=soon"}).isOk());
 }

@@ -54,7 +54,7 @@ struct Fixture {
   }
 };
 
-PrivacyFilter filter(std::optional<int64_t> effectiveFrom = std::nullopt) {
+PrivacyFilter filter(std::optional<int64_t> effectiveFrom = int64_t{0}) {
   auto f = PrivacyFilter::fromLists(builtInProtectedLists(), effectiveFrom);
   REQUIRE(f.isOk());
   return std::move(*f);

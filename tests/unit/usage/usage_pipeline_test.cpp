@@ -78,7 +78,7 @@ class CollectingObserver final : public FlowObserver {
 };
 
 PrivacyFilter noProtectedLists() {
-  auto filter = PrivacyFilter::fromLists({}, std::nullopt);
+  auto filter = PrivacyFilter::fromLists({}, int64_t{0});
   REQUIRE(filter);
   return *filter;
 }
@@ -206,7 +206,7 @@ TEST_CASE(
     "A protected destination reaches no observer by name, before the effective date "
     "nothing does",
     "[usage][pipeline][privacy]") {
-  auto privacy = PrivacyFilter::fromLists({{"test", "facebook.com\nfbcdn.net\n"}}, std::nullopt);
+  auto privacy = PrivacyFilter::fromLists({{"test", "facebook.com\nfbcdn.net\n"}}, int64_t{0});
   REQUIRE(privacy);
   CollectingObserver observer;
   replay("facebook.pcap", *privacy, observer);
