@@ -1,5 +1,6 @@
 #pragma once
-// The HTTPS front of the collector: Poco's HTTPServer on a SecureServerSocket with mutual
+// The HTTPS front of the collector: a Poco TCPServer with its own HTTP connection loop (so
+// that a request Poco cannot read still gets an answer) on a SecureServerSocket with mutual
 // TLS (TLS 1.2 and 1.3 only, the configured cipher list, client certificates verified
 // against the CA when presented). Reads each body with a size cap, takes the verified
 // client certificate's common name, and hands both to CollectorService. A revoked client
@@ -12,10 +13,6 @@
 #include "agent/core/config.h"
 #include "collector/certificate_revocation.h"
 #include "collector/collector_service.h"
-
-namespace Poco::Net {
-class HTTPServer;
-}
 
 namespace tillid::collector {
 
