@@ -197,10 +197,11 @@ int executeMain(const ParsedArgs& args) {
     }
     return fail(kProgram, "no offboarding order has been accepted: nothing to execute");
   }
-  auto engine = offboard::OffboardEngine::open(
-      {offboard::offboardSettings(context->config), context->paths.root,
-       /*awaitCertificateUpload=*/args.has("await-upload")},
-      std::move(opened->db));
+  offboard::EngineSettings settings{offboard::offboardSettings(context->config),
+                                    context->paths.root,
+                                    /*awaitCertificateUpload=*/args.has("await-upload")};
+  settings.platform = context->platform;
+  auto engine = offboard::OffboardEngine::open(std::move(settings), std::move(opened->db));
   const Status done = engine->run();
   if (!done) return fail(kProgram, "offboarding stopped: " + done.message());
   // Completed: nothing is left to start the reset service for.
