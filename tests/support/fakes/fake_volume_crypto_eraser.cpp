@@ -27,7 +27,7 @@ Result<platform::CryptoEraseReport> FakeVolumeCryptoEraser::cryptoErase(
   TILLID_RETURN_IF_ERROR(targets.permitsExactly(spec.path));
   auto it = volumes.find(spec.path);
   if (it == volumes.end()) return Status::error(ErrorCode::kNotFound, "no volume " + spec.path);
-  Volume& volume = it->second;
+  FakeVolume& volume = it->second;
   platform::CryptoEraseReport report;
   report.keyslotsDestroyed = volume.keyslots;
   volume.keyslots = 0;

@@ -16,6 +16,12 @@
 
 namespace tillid::test {
 
+struct FakeVolume {
+  int keyslots = 2;
+  uint64_t headerBytes = 16 << 20;
+  bool header = true;  // the LUKS header is still readable
+};
+
 class FakeVolumeCryptoEraser final : public platform::VolumeCryptoEraser {
  public:
   Result<platform::LuksInfo> inspect(const std::string& path) override;
@@ -26,15 +32,10 @@ class FakeVolumeCryptoEraser final : public platform::VolumeCryptoEraser {
                                                     uint64_t headerBytes,
                                                     const platform::TargetList& targets) override;
 
-  struct Volume {
-    int keyslots = 2;
-    uint64_t headerBytes = 16 << 20;
-    bool header = true;  // the LUKS header is still readable
-  };
   // Adds a LUKS2 volume at `path`.
-  void add(const std::string& path, Volume volume = {}) { volumes[path] = volume; }
+  void add(const std::string& path, FakeVolume volume = {}) { volumes[path] = volume; }
 
-  std::map<std::string, Volume> volumes;
+  std::map<std::string, FakeVolume> volumes;
   bool failAfterKeyslots = false;
   std::set<std::string> headerSurvives;
 };
