@@ -246,7 +246,7 @@ TEST_CASE("lock-account and remove-account: changed, then read back", "[offboard
   CHECK(accounts.find("bob"));
 }
 
-TEST_CASE("lock-account: a failed write fails the step; a lock that did not hold is found",
+TEST_CASE("lock-account: a failed write fails the step, and a lock that did not hold is found",
           "[offboard]") {
   StepBench bench({step(StepKind::kLockAccount, "anna")});
   auto& accounts = *bench.fakes.accounts;
@@ -273,7 +273,7 @@ TEST_CASE("remove-account: an account that came back is found", "[offboard]") {
   CHECK(StepBench::field<bool>(bench.step(0).verificationJson, "present"));
 }
 
-TEST_CASE("end-sessions: polite and stubborn processes end; a racing login is ended too",
+TEST_CASE("end-sessions: polite and stubborn processes end, and a racing login is ended too",
           "[offboard]") {
   StepBench bench({step(StepKind::kEndSessions, "anna", "1001")});
   auto& sessions = *bench.fakes.sessions;
@@ -289,7 +289,7 @@ TEST_CASE("end-sessions: polite and stubborn processes end; a racing login is en
   CHECK(sessions.users[1002].polite == 3);  // not a target
 }
 
-TEST_CASE("end-sessions: an error from the system fails the step; root is refused",
+TEST_CASE("end-sessions: an error from the system fails the step, and root is refused",
           "[offboard]") {
   StepBench bench({step(StepKind::kEndSessions, "anna", "1001")});
   bench.fakes.sessions->failure = Status::error(ErrorCode::kIo, "proc unreadable");
