@@ -16,6 +16,7 @@
 #include "platform/device_identity.h"
 #include "platform/directory_cache.h"
 #include "platform/file_eraser.h"
+#include "platform/instance_lock.h"
 #include "platform/luks.h"
 #include "platform/packet_source.h"
 #include "platform/process_lister.h"
@@ -27,6 +28,8 @@
 namespace tillid::platform {
 
 struct Platform {
+  // One agent (and one offboarding run) per state directory.
+  std::shared_ptr<InstanceLocks> instanceLocks;
   // Usage capture: live interfaces and capture files, and who owns each flow's socket.
   std::shared_ptr<PacketSources> packetSources;
   std::shared_ptr<SocketOwnerResolver> socketOwners;

@@ -183,7 +183,8 @@ int executeMain(const ParsedArgs& args) {
   auto context = loadAgentContext(args);
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
   // One process carries out the run: never beside another execute or the agent's runner.
-  auto lock = platform::acquireInstanceLock(offboard::offboardLockPath(context->paths.root));
+  auto lock =
+      context->platform.instanceLocks->acquire(offboard::offboardLockPath(context->paths.root));
   if (!lock) return fail(kProgram, lock.status().message());
   auto opened = store::openStore(context->paths.database(), agentSchemaModules());
   if (!opened) return fail(kProgram, opened.status().message());

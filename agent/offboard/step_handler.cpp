@@ -382,8 +382,9 @@ class Certificate final : public StepHandler {
                              "no device key in the state directory to sign the certificate "
                              "(enroll the agent first)");
       }
-      auto certificate = buildCertificate(run, context.all, settings.platform.deviceIdentity->read(),
-                                          formatTimestamp(WallClock::now()));
+      auto certificate =
+          buildCertificate(run, context.all, settings.platform.deviceIdentity->read(),
+                           formatTimestamp(WallClock::now()));
       // The device certificate travels with it: the collector checks that the key is
       // the one its CA issued to this device.
       auto signedCertificate =

@@ -67,7 +67,7 @@ void recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
 
 Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePaths& paths,
                                             const platform::Platform& platform) {
-  auto lock = platform::acquireInstanceLock(paths.lock());
+  auto lock = platform.instanceLocks->acquire(paths.lock());
   if (!lock) return lock.status();
 
   auto opened = store::openStore(paths.database(), agentSchemaModules(),

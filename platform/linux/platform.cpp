@@ -23,6 +23,14 @@ class LinuxPacketSources final : public PacketSources {
   }
 };
 
+class FlockInstanceLocks final : public InstanceLocks {
+ public:
+  Result<std::unique_ptr<InstanceLock>> acquire(const std::string& path) override {
+    return acquireInstanceLock(path);
+  }
+  std::optional<int> holder(const std::string& path) override { return instanceLockHolder(path); }
+};
+
 class LinuxFileEraser final : public FileEraser {
  public:
   Result<FileEraseReport> eraseTree(const std::string& path, const TargetList& targets) override {
@@ -79,6 +87,7 @@ class DmiDeviceIdentity final : public DeviceIdentitySource {
 
 Platform makePlatform(const std::string& rootPrefix) {
   Platform p;
+  p.instanceLocks = std::make_shared<FlockInstanceLocks>();
   p.packetSources = std::make_shared<LinuxPacketSources>();
   p.socketOwners = makeSocketOwnerResolver();
   p.processes = makeProcessLister();

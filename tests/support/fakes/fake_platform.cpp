@@ -3,7 +3,8 @@
 namespace tillid::test {
 
 FakePlatform::FakePlatform()
-    : accounts(std::make_shared<FakeAccounts>()),
+    : instanceLocks(std::make_shared<FakeInstanceLocks>()),
+      accounts(std::make_shared<FakeAccounts>()),
       sessions(std::make_shared<FakeSessions>()),
       processes(std::make_shared<FakeProcessLister>()),
       userNotifier(std::make_shared<FakeUserNotifier>()),
@@ -15,6 +16,7 @@ FakePlatform::FakePlatform()
 
 platform::Platform FakePlatform::platform() const {
   platform::Platform p;
+  p.instanceLocks = instanceLocks;
   p.processes = processes;
   p.accounts = [table = accounts](std::vector<std::string> targets) {
     return table->manager(std::move(targets));

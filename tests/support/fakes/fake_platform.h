@@ -12,6 +12,7 @@
 #include "tests/support/fakes/fake_device_identity.h"
 #include "tests/support/fakes/fake_directory_cache.h"
 #include "tests/support/fakes/fake_file_eraser.h"
+#include "tests/support/fakes/fake_instance_locks.h"
 #include "tests/support/fakes/fake_process_lister.h"
 #include "tests/support/fakes/fake_sessions.h"
 #include "tests/support/fakes/fake_user_notifier.h"
@@ -23,6 +24,7 @@ struct FakePlatform {
   FakePlatform();
   platform::Platform platform() const;
 
+  std::shared_ptr<FakeInstanceLocks> instanceLocks;
   std::shared_ptr<FakeAccounts> accounts;
   std::shared_ptr<FakeSessions> sessions;
   std::shared_ptr<FakeProcessLister> processes;

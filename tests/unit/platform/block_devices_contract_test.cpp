@@ -116,7 +116,8 @@ TEST_CASE("block devices contract: an overwrite reads back as its pattern to the
   CHECK(!checked->detail.empty());
 }
 
-TEST_CASE("block devices contract: an overwrite resumes from a checkpoint", "[platform][offboard]") {
+TEST_CASE("block devices contract: an overwrite resumes from a checkpoint",
+          "[platform][offboard]") {
   const std::string name = GENERATE("linux", "fake");
   INFO(name);
   TempDir dir;
@@ -147,8 +148,10 @@ TEST_CASE("block devices contract: media not listed exactly are refused", "[plat
   const std::string image = dir.file("disk.img");
   media->create(image, kSize);
   const auto s = spec(image, platform::OverwritePattern::kZeros);
-  CHECK(media->devices().overwrite(s, targets({dir.file("other.img")}), 0, nullptr).status().code() ==
-        ErrorCode::kPermission);
+  CHECK(media->devices()
+            .overwrite(s, targets({dir.file("other.img")}), 0, nullptr)
+            .status()
+            .code() == ErrorCode::kPermission);
   CHECK(media->devices()
             .verify(s, targets({dir.path()}), platform::VerificationMode::kFull, 1, nullptr)
             .status()
