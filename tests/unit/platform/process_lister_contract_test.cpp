@@ -25,19 +25,24 @@ TEST_CASE("process lister contract: a running program is listed with its name an
     fake->running = {{1, "init", "root"}, {child.pid(), "sleep", "anna"}};
     lister = fake;
   }
-  auto processes = lister->list();
-  REQUIRE(processes.isOk());
-  bool found = false;
-  for (const auto& p : *processes) {
+  // The child is listed once it runs the program (a fork not yet exec'd has its parent's
+  // name).
+  std::vector<platform::ProcessInfo> processes;
+  auto listedAsSleep = [&] {
+    auto listed = lister->list();
+    REQUIRE(listed.isOk());
+    processes = *listed;
+    for (const auto& p : processes) {
+      if (p.pid == child.pid()) return p.name == "sleep";
+    }
+    return false;
+  };
+  CHECK(waitUntil(listedAsSleep, std::chrono::seconds(10)));
+  for (const auto& p : processes) {
     CHECK(p.pid > 0);
     CHECK(!p.name.empty());
     CHECK(!p.user.empty());
-    if (p.pid == child.pid()) {
-      found = true;
-      CHECK(p.name == "sleep");
-    }
   }
-  CHECK(found);
 }
 
 }  // namespace
