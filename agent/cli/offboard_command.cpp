@@ -63,7 +63,7 @@ int planMain(const ParsedArgs& args) {
     std::cout << i + 1 << ". " << offboard::stepKindName(step.kind) << "  " << step.target
               << "\n   " << step.method << "\n";
     if (step.kind == offboard::StepKind::kOverwriteBlock) {
-      auto medium = platform::describeMedium(step.target);
+      auto medium = context->platform.blockDevices->describe(step.target);
       std::cout << "   medium: "
                 << (medium ? fixed(static_cast<double>(medium->sizeBytes) / 1e9, "%.2f") + " GB" +
                                  (medium->model.empty() ? "" : ", " + medium->model)
@@ -71,7 +71,7 @@ int planMain(const ParsedArgs& args) {
                 << "\n";
     }
     if (step.kind == offboard::StepKind::kCryptoEraseLuks) {
-      auto info = platform::inspectLuks(step.target);
+      auto info = context->platform.volumeCryptoEraser->inspect(step.target);
       std::cout << "   volume: "
                 << (info ? info->type + " " + info->uuid + ", " +
                                std::to_string(info->activeKeyslots) + " active keyslots"
