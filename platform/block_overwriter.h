@@ -76,4 +76,18 @@ Result<VerificationReport> verifyMedium(const OverwriteSpec& spec, const TargetL
                                         VerificationMode mode, uint64_t sampleSeed,
                                         const ProgressCallback& progress);
 
+// describeMedium, overwriteMedium and verifyMedium as a service the offboarding engine
+// receives (platform.h), so tests can pass a fake medium that reports an error.
+class BlockDevices {
+ public:
+  virtual ~BlockDevices() = default;
+  virtual Result<MediumInfo> describe(const std::string& path) = 0;
+  virtual Result<OverwriteReport> overwrite(const OverwriteSpec& spec, const TargetList& targets,
+                                            uint64_t startOffset,
+                                            const ProgressCallback& progress) = 0;
+  virtual Result<VerificationReport> verify(const OverwriteSpec& spec, const TargetList& targets,
+                                            VerificationMode mode, uint64_t sampleSeed,
+                                            const ProgressCallback& progress) = 0;
+};
+
 }  // namespace tillid::platform

@@ -16,4 +16,11 @@ struct DeviceIdentity {
 
 DeviceIdentity readDeviceIdentity();
 
+// readDeviceIdentity as a service the offboarding engine receives (platform.h).
+class DeviceIdentitySource {
+ public:
+  virtual ~DeviceIdentitySource() = default;
+  virtual DeviceIdentity read() = 0;
+};
+
 }  // namespace tillid::platform

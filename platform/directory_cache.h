@@ -13,4 +13,12 @@ namespace tillid::platform {
 // it was running. Idempotent: a daemon already stopped is ok.
 Result<bool> stopDirectoryCache(const std::string& rootPrefix, const std::string& stopCommand);
 
+// The daemon of the system the platform was made for (its root prefix), as a service the
+// offboarding engine receives (platform.h). stop() is stopDirectoryCache for that root.
+class DirectoryCache {
+ public:
+  virtual ~DirectoryCache() = default;
+  virtual Result<bool> stop(const std::string& stopCommand) = 0;
+};
+
 }  // namespace tillid::platform

@@ -31,4 +31,14 @@ Result<FileEraseReport> eraseTree(const std::string& path, const TargetList& tar
 // The erase's own check: nothing remains at `path` (lstat says it does not exist).
 Status verifyErased(const std::string& path);
 
+// The two operations above as a service the offboarding engine receives (platform.h), so
+// tests can pass a fake that fails half way or leaves something behind.
+class FileEraser {
+ public:
+  virtual ~FileEraser() = default;
+  virtual Result<FileEraseReport> eraseTree(const std::string& path,
+                                            const TargetList& targets) = 0;
+  virtual Status verifyErased(const std::string& path) = 0;
+};
+
 }  // namespace tillid::platform

@@ -22,4 +22,13 @@ Result<std::unique_ptr<InstanceLock>> acquireInstanceLock(const std::string& pat
 // The id of the process holding the lock, or nullopt when no process does.
 std::optional<int> instanceLockHolder(const std::string& path);
 
+// The two functions above as a service the agent and the offboarding runner receive
+// (platform.h).
+class InstanceLocks {
+ public:
+  virtual ~InstanceLocks() = default;
+  virtual Result<std::unique_ptr<InstanceLock>> acquire(const std::string& path) = 0;
+  virtual std::optional<int> holder(const std::string& path) = 0;
+};
+
 }  // namespace tillid::platform

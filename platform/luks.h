@@ -47,4 +47,16 @@ Result<VerificationReport> verifyCryptoErased(const OverwriteSpec& spec, uint64_
 // libcryptsetup's version, for the certificate's tool field.
 std::string cryptsetupVersion();
 
+// Crypto-erase of encrypted volumes as a service the offboarding engine receives
+// (platform.h); LUKS through the functions above is the Linux implementation.
+class VolumeCryptoEraser {
+ public:
+  virtual ~VolumeCryptoEraser() = default;
+  virtual Result<LuksInfo> inspect(const std::string& path) = 0;
+  virtual Result<CryptoEraseReport> cryptoErase(const OverwriteSpec& spec, uint64_t headerBytes,
+                                                const TargetList& targets) = 0;
+  virtual Result<VerificationReport> verifyErased(const OverwriteSpec& spec, uint64_t headerBytes,
+                                                  const TargetList& targets) = 0;
+};
+
 }  // namespace tillid::platform

@@ -82,4 +82,12 @@ struct LiveCaptureOptions {
 // Starts a live capture (needs CAP_NET_RAW). Incoming and outgoing frames are both seen.
 Result<std::unique_ptr<PacketSource>> openLiveCapture(const LiveCaptureOptions& options);
 
+// The two openers above as a service the agent receives (platform.h).
+class PacketSources {
+ public:
+  virtual ~PacketSources() = default;
+  virtual Result<std::unique_ptr<PacketSource>> openFile(const std::string& path) = 0;
+  virtual Result<std::unique_ptr<PacketSource>> openLive(const LiveCaptureOptions& options) = 0;
+};
+
 }  // namespace tillid::platform

@@ -4,6 +4,7 @@
 #include <Poco/Path.h>
 
 #include "agent/core/agent_config.h"
+#include "agent/offboard/offboard_settings.h"
 
 namespace tillid::cli {
 
@@ -29,7 +30,8 @@ Result<AgentContext> loadAgentContext(const ParsedArgs& args) {
   path.makeAbsolute();
   std::string root = path.toString();
   while (root.size() > 1 && root.back() == '/') root.pop_back();
-  return AgentContext{std::move(*config), StatePaths{root}};
+  auto platform = platform::makePlatform(offboard::offboardSettings(*config).rootPrefix);
+  return AgentContext{std::move(*config), StatePaths{root}, std::move(platform)};
 }
 
 Result<store::Database> openStateDatabase(const StatePaths& paths) {

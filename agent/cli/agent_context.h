@@ -6,6 +6,7 @@
 #include "agent/core/config.h"
 #include "agent/service/state_paths.h"
 #include "agent/store/database.h"
+#include "platform/platform.h"
 
 namespace tillid::cli {
 
@@ -14,6 +15,9 @@ inline constexpr const char* kProgram = "tillid-agent";
 struct AgentContext {
   Config config;
   StatePaths paths;
+  // The OS services, built once here for offboard.root_prefix and passed to the agent and
+  // the offboarding engine.
+  platform::Platform platform = {};
 };
 
 std::vector<OptionSpec> agentGlobalOptions();

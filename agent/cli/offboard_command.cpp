@@ -63,7 +63,7 @@ int planMain(const ParsedArgs& args) {
     std::cout << i + 1 << ". " << offboard::stepKindName(step.kind) << "  " << step.target
               << "\n   " << step.method << "\n";
     if (step.kind == offboard::StepKind::kOverwriteBlock) {
-      auto medium = platform::describeMedium(step.target);
+      auto medium = context->platform.blockDevices->describe(step.target);
       std::cout << "   medium: "
                 << (medium ? fixed(static_cast<double>(medium->sizeBytes) / 1e9, "%.2f") + " GB" +
                                  (medium->model.empty() ? "" : ", " + medium->model)
@@ -71,7 +71,7 @@ int planMain(const ParsedArgs& args) {
                 << "\n";
     }
     if (step.kind == offboard::StepKind::kCryptoEraseLuks) {
-      auto info = platform::inspectLuks(step.target);
+      auto info = context->platform.volumeCryptoEraser->inspect(step.target);
       std::cout << "   volume: "
                 << (info ? info->type + " " + info->uuid + ", " +
                                std::to_string(info->activeKeyslots) + " active keyslots"
@@ -183,7 +183,8 @@ int executeMain(const ParsedArgs& args) {
   auto context = loadAgentContext(args);
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
   // One process carries out the run: never beside another execute or the agent's runner.
-  auto lock = platform::acquireInstanceLock(offboard::offboardLockPath(context->paths.root));
+  auto lock =
+      context->platform.instanceLocks->acquire(offboard::offboardLockPath(context->paths.root));
   if (!lock) return fail(kProgram, lock.status().message());
   auto opened = store::openStore(context->paths.database(), agentSchemaModules());
   if (!opened) return fail(kProgram, opened.status().message());
@@ -197,10 +198,11 @@ int executeMain(const ParsedArgs& args) {
     }
     return fail(kProgram, "no offboarding order has been accepted: nothing to execute");
   }
-  auto engine = offboard::OffboardEngine::open(
-      {offboard::offboardSettings(context->config), context->paths.root,
-       /*awaitCertificateUpload=*/args.has("await-upload")},
-      std::move(opened->db));
+  offboard::EngineSettings settings{offboard::offboardSettings(context->config),
+                                    context->paths.root,
+                                    /*awaitCertificateUpload=*/args.has("await-upload")};
+  settings.platform = context->platform;
+  auto engine = offboard::OffboardEngine::open(std::move(settings), std::move(opened->db));
   const Status done = engine->run();
   if (!done) return fail(kProgram, "offboarding stopped: " + done.message());
   // Completed: nothing is left to start the reset service for.

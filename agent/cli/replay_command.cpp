@@ -32,10 +32,11 @@ struct FileResult {
 };
 
 // Reads one file to its end (or to the damage) into the pipeline, then ends its flows.
-FileResult replayFile(const std::string& path, usage::UsagePipeline& pipeline) {
+FileResult replayFile(platform::PacketSources& sources, const std::string& path,
+                      usage::UsagePipeline& pipeline) {
   FileResult result;
   result.path = path;
-  auto source = platform::openCaptureFile(path);
+  auto source = sources.openFile(path);
   if (!source) {
     result.error = source.status().message();
     return result;
@@ -133,7 +134,8 @@ int replay(const ParsedArgs& args) {
     return fail(kProgram, "cannot create the state directory " + context->paths.root + ": " +
                               e.displayText() + " (choose another with --state-dir)");
   }
-  auto agent = Agent::start(context->config, context->paths);
+  context->platform.serviceNotifier = nullptr;  // a replay is not the service
+  auto agent = Agent::start(context->config, context->paths, context->platform);
   if (!agent) {
     return fail(kProgram, "cannot open the store: " + agent.status().message(),
                 agent.status().code() == ErrorCode::kConflict ? kExitUsage : kExitFailure);
@@ -145,7 +147,7 @@ int replay(const ParsedArgs& args) {
 
   std::vector<FileResult> files;
   for (const auto& path : args.words) {
-    files.push_back(replayFile(path, **pipeline));
+    files.push_back(replayFile(*context->platform.packetSources, path, **pipeline));
     citrix.finish();  // each file is its own timeline: its sessions and streams end with it
   }
   aggregator.flush();

@@ -26,8 +26,7 @@ class AgentServerApp final : public Poco::Util::ServerApplication {
     // Before any thread starts: a stop request during start-up then waits for
     // waitForTerminationRequest() instead of killing the agent half started.
     platform::holdTerminationRequests();
-    auto agent =
-        Agent::start(context_.config, context_.paths, platform::makeServiceNotifier());
+    auto agent = Agent::start(context_.config, context_.paths, context_.platform);
     if (!agent) {
       tillid::logger("agent").critical("cannot start: " + agent.status().message());
       std::cerr << kProgram << ": cannot start: " << agent.status().message() << "\n";

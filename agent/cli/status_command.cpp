@@ -172,7 +172,7 @@ int status(const ParsedArgs& args) {
   }
 
   Poco::JSON::Object s;
-  const auto holder = platform::instanceLockHolder(paths.lock());
+  const auto holder = context->platform.instanceLocks->holder(paths.lock());
   s.set("running", holder.has_value());
   if (holder) s.set("pid", *holder);
   s.set("version", TILLID_VERSION);

@@ -16,7 +16,7 @@
 #include "agent/offboard/offboard_settings.h"
 #include "agent/offboard/offboard_store.h"
 #include "agent/store/database.h"
-#include "platform/user_notifier.h"
+#include "platform/platform.h"
 
 namespace tillid::offboard {
 
@@ -31,8 +31,10 @@ struct EngineSettings {
   // any still waiting) at each step's change of state and, while a step moves bytes, at
   // most this often.
   std::chrono::milliseconds progressReportInterval{5000};
-  // Tells the leaving users of the coming reset; null: the platform's (their sessions).
-  std::shared_ptr<platform::UserNotifier> notifier = nullptr;
+  // The OS services every step works through (accounts, sessions, erasers, devices, the
+  // users' notifier), built by the program's main for offboard.rootPrefix.
+  // REQUIRES: every member set (platform::makePlatform, or fakes in tests).
+  platform::Platform platform = {};
 };
 
 class OffboardEngine final {
@@ -52,9 +54,6 @@ class OffboardEngine final {
   // the notice period is over (kUnavailable when stopped first).
   Status awaitNotice(RunRecord& run, const std::vector<StepRecord>& steps,
                      const std::atomic<bool>* stop);
-  Status act(RunRecord& run, const std::vector<StepRecord>& all, StepRecord& step,
-             const std::atomic<bool>* stop);
-  Status verify(RunRecord& run, const std::vector<StepRecord>& all, StepRecord& step);
   // Saves progress at most every quarter second (and always at the end).
   void progress(StepRecord& step, uint64_t done, uint64_t total);
   // Saves the step's state and reports the run.

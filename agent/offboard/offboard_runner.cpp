@@ -1,7 +1,6 @@
 #include "agent/offboard/offboard_runner.h"
 
 #include "agent/core/logging.h"
-#include "platform/instance_lock.h"
 
 namespace tillid::offboard {
 
@@ -24,7 +23,7 @@ void OffboardRunner::stop() {
 
 void OffboardRunner::work() {
   // One process carries out the run: never beside `offboard execute`.
-  auto lock = platform::acquireInstanceLock(offboardLockPath(settings_.stateDir));
+  auto lock = settings_.platform.instanceLocks->acquire(offboardLockPath(settings_.stateDir));
   if (!lock) {
     logger("offboard").warning("not carrying out the run here: " + lock.status().message());
     return;

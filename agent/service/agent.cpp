@@ -60,8 +60,8 @@ void recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
 }  // namespace
 
 Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePaths& paths,
-                                            std::unique_ptr<platform::ServiceNotifier> notifier) {
-  auto lock = platform::acquireInstanceLock(paths.lock());
+                                            const platform::Platform& platform) {
+  auto lock = platform.instanceLocks->acquire(paths.lock());
   if (!lock) return lock.status();
 
   auto opened = store::openStore(paths.database(), agentSchemaModules(),
@@ -100,10 +100,11 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
       std::make_unique<usage::RetentionScheduler>(*agent->writer_, usage::retentionRules(config));
   if (config.boolean("capture.enabled")) {
     // Citrix sessions and heavy streaming are judged on the same packets.
-    agent->processes_ = platform::makeProcessLister();
+    agent->processes_ = platform.processes;
     agent->citrix_ =
         std::make_unique<citrix::CitrixMonitor>(config, *agent->writer_, agent->processes_.get());
-    auto capture = UsageCapture::start(config, *agent->writer_, agent->citrix_->observers());
+    auto capture = UsageCapture::start(config, *agent->writer_, agent->citrix_->observers(),
+                                       platform);
     if (capture) {
       agent->capture_ = std::move(*capture);
     } else {
@@ -123,8 +124,10 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   // Offboarding: a run accepted earlier resumes at its interrupted step (here, or in
   // tillid-reset.service: offboard.executor); the "offboard"
   // task (below) starts a new one.
+  offboard::EngineSettings engine{offboard::offboardSettings(config), paths.root};
+  engine.platform = platform;
   agent->offboard_ = offboard::makeOffboardExecutor(
-      offboard::EngineSettings{offboard::offboardSettings(config), paths.root},
+      std::move(engine),
       [database = paths.database()]() -> Result<store::Database> {
         auto reopened = store::openStore(database, agentSchemaModules());
         if (!reopened) return reopened.status();
@@ -151,8 +154,8 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
                                   [runner = agent->offboard_.get()] { runner->start(); });
     agent->tasks_->start();
   }
-  if (notifier) {
-    agent->notifier_ = std::move(notifier);
+  if (platform.serviceNotifier) {
+    agent->notifier_ = platform.serviceNotifier;
     // READY first: the service manager must not see a watchdog ping before it.
     agent->notifier_->ready();
     agent->watchdog_ = std::make_unique<ServiceWatchdog>(*agent->writer_, *agent->notifier_);

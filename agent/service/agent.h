@@ -19,8 +19,7 @@
 #include "agent/usage/retention.h"
 #include "platform/instance_lock.h"
 #include "platform/local_socket.h"
-#include "platform/process_lister.h"
-#include "platform/service_notifier.h"
+#include "platform/platform.h"
 
 namespace tillid {
 
@@ -28,11 +27,11 @@ class Agent {
  public:
   // Takes the state directory's lock, opens and migrates the store and starts the
   // background components. Fails without side effects on the store if another agent
-  // holds the lock. A notifier, when given, hears ready() once started, watchdog pings
+  // holds the lock. The components work through `platform` (built by the program's
+  // main): its service notifier, when set, hears ready() once started, watchdog pings
   // while the store's writer makes progress, and stopping() when stop() begins.
-  static Result<std::unique_ptr<Agent>> start(
-      const Config& config, const StatePaths& paths,
-      std::unique_ptr<platform::ServiceNotifier> notifier = nullptr);
+  static Result<std::unique_ptr<Agent>> start(const Config& config, const StatePaths& paths,
+                                              const platform::Platform& platform);
 
   ~Agent();  // stops with reason "destroyed" if stop() was not called
   Agent(const Agent&) = delete;
@@ -52,14 +51,14 @@ class Agent {
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<HealthSampler> health_;
   std::unique_ptr<usage::RetentionScheduler> retention_;
-  std::unique_ptr<platform::ProcessLister> processes_;    // for the Citrix monitor
+  std::shared_ptr<platform::ProcessLister> processes_;    // for the Citrix monitor
   std::unique_ptr<citrix::CitrixMonitor> citrix_;         // observes capture_'s pipeline
   std::unique_ptr<UsageCapture> capture_;                 // live capture when capture.enabled
   std::unique_ptr<report::Uploader> uploader_;            // null when not enrolled
   std::unique_ptr<tasks::TaskChannel> tasks_;             // null when not enrolled
   std::unique_ptr<platform::LocalSocketServer> myData_;   // the employee view; may be null
   std::unique_ptr<offboard::OffboardExecutor> offboard_;  // carries out an accepted reset
-  std::unique_ptr<platform::ServiceNotifier> notifier_;
+  std::shared_ptr<platform::ServiceNotifier> notifier_;
   std::unique_ptr<ServiceWatchdog> watchdog_;  // after notifier_: destroyed before it
   std::chrono::steady_clock::time_point started_;
   bool stopped_ = false;

@@ -22,18 +22,18 @@ int64_t wallMicros() {
 
 Result<std::unique_ptr<UsageCapture>> UsageCapture::start(
     const Config& config, store::Writer& writer,
-    const std::vector<usage::FlowObserver*>& observers) {
+    const std::vector<usage::FlowObserver*>& observers, const platform::Platform& platform) {
   std::unique_ptr<UsageCapture> capture(new UsageCapture);
   auto privacy = usage::PrivacyFilter::fromConfig(config);
   if (!privacy) return privacy.status();
   capture->privacy_ = std::make_unique<usage::PrivacyFilter>(std::move(*privacy));
-  capture->resolver_ = platform::makeSocketOwnerResolver();
+  capture->resolver_ = platform.socketOwners;
 
   platform::LiveCaptureOptions options;
   options.interfaces = config.strings("capture.interfaces");
   options.snapLength = static_cast<int>(config.integer("capture.snaplen"));
   options.bufferMegabytes = static_cast<int>(config.integer("capture.buffer_mb"));
-  auto source = platform::openLiveCapture(options);
+  auto source = platform.packetSources->openLive(options);
   if (!source) return source.status();
   capture->source_ = std::move(*source);
 

@@ -18,8 +18,7 @@
 #include "agent/store/writer.h"
 #include "agent/usage/usage_aggregator.h"
 #include "agent/usage/usage_pipeline.h"
-#include "platform/packet_source.h"
-#include "platform/socket_owner_resolver.h"
+#include "platform/platform.h"
 
 namespace tillid {
 
@@ -31,10 +30,11 @@ struct UsageCaptureStats {
 class UsageCapture final {
  public:
   // Opens the live capture (fails without CAP_NET_RAW, or for an unknown interface) and
-  // starts the thread. `writer` and `observers` must outlive this object.
+  // starts the thread, with the platform's packet sources and socket owners. `writer` and
+  // `observers` must outlive this object.
   static Result<std::unique_ptr<UsageCapture>> start(
       const Config& config, store::Writer& writer,
-      const std::vector<usage::FlowObserver*>& observers);
+      const std::vector<usage::FlowObserver*>& observers, const platform::Platform& platform);
 
   // Stops the thread, ends every flow and submits the aggregated usage to the writer.
   ~UsageCapture();
@@ -48,7 +48,7 @@ class UsageCapture final {
   void run();
 
   std::unique_ptr<usage::PrivacyFilter> privacy_;
-  std::unique_ptr<platform::SocketOwnerResolver> resolver_;
+  std::shared_ptr<platform::SocketOwnerResolver> resolver_;
   std::unique_ptr<platform::PacketSource> source_;
   std::unique_ptr<usage::UsagePipeline> pipeline_;
   std::unique_ptr<usage::UsageAggregator> aggregator_;

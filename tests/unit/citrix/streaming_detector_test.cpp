@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/fakes/fake_process_lister.h"
 #include "tests/unit/citrix/citrix_harness.h"
 
 namespace tillid::test {
@@ -186,15 +187,8 @@ TEST_CASE("a session ends after its last ICA flow plus the grace time", "[citrix
   CHECK(s.peakMbps == Approx(0.35).epsilon(0.01));
 }
 
-namespace {
-struct FakeProcesses final : platform::ProcessLister {
-  std::vector<platform::ProcessInfo> running;
-  Result<std::vector<platform::ProcessInfo>> list() override { return running; }
-};
-}  // namespace
-
 TEST_CASE("a running Citrix client process opens a session", "[citrix]") {
-  FakeProcesses processes;
+  FakeProcessLister processes;
   CitrixHarness h(citrixSettings(), &processes);
   processes.running = {{100, "bash", "anna"}, {101, "wfica", "anna"}};
   h.at(10);

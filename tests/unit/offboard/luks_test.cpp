@@ -8,36 +8,17 @@
 
 #include "platform/block_overwriter.h"
 #include "tests/support/child_process.h"
+#include "tests/support/luks_image.h"
 #include "tests/support/temp_dir.h"
 
 namespace tillid::platform {
 namespace {
 
+using test::kCryptsetup;
 using test::runProgram;
 using test::TempDir;
 
-constexpr const char* kCryptsetup = "/usr/sbin/cryptsetup";
 constexpr const char* kLosetup = "/usr/sbin/losetup";
-
-void makeImage(const std::string& path, uint64_t bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.seekp(static_cast<std::streamoff>(bytes - 1));
-  out.put('\0');
-}
-
-// Formats a LUKS2 container in `image` with a fast PBKDF and two keyslots.
-void formatLuks(const TempDir& dir, const std::string& image) {
-  test::writeFile(dir.file("key1"), "first key");
-  test::writeFile(dir.file("key2"), "second key");
-  auto format = runProgram(
-      kCryptsetup, {"luksFormat", "--batch-mode", "--type", "luks2", "--pbkdf", "pbkdf2",
-                    "--pbkdf-force-iterations", "1000", "--key-file", dir.file("key1"), image});
-  REQUIRE(format.exitCode == 0);
-  auto add = runProgram(
-      kCryptsetup, {"luksAddKey", "--batch-mode", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations",
-                    "1000", "--key-file", dir.file("key1"), image, dir.file("key2")});
-  REQUIRE(add.exitCode == 0);
-}
 
 TargetList targets(const std::vector<std::string>& paths) {
   auto list = TargetList::create(paths);
@@ -48,8 +29,7 @@ TargetList targets(const std::vector<std::string>& paths) {
 TEST_CASE("LUKS crypto-erase destroys every keyslot and the header, verified", "[root]") {
   TempDir dir;
   const std::string image = dir.file("luks.img");
-  makeImage(image, 32 << 20);
-  formatLuks(dir, image);
+  test::makeLuksImage(dir, image, 32 << 20);
   auto info = inspectLuks(image);
   REQUIRE(info.isOk());
   CHECK(info->type == "LUKS2");
@@ -89,8 +69,7 @@ TEST_CASE("LUKS crypto-erase destroys every keyslot and the header, verified", "
 TEST_CASE("LUKS crypto-erase refuses an unlisted volume", "[root]") {
   TempDir dir;
   const std::string image = dir.file("luks.img");
-  makeImage(image, 32 << 20);
-  formatLuks(dir, image);
+  test::makeLuksImage(dir, image, 32 << 20);
   OverwriteSpec spec;
   spec.path = image;
   auto refused = cryptoEraseLuks(spec, 16 << 20, targets({dir.file("other.img")}));

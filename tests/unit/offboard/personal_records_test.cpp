@@ -4,7 +4,6 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <mutex>
 #include <set>
 #include <thread>
 
@@ -14,6 +13,7 @@
 #include "agent/report/outbox.h"
 #include "agent/service/schema.h"
 #include "agent/store/store.h"
+#include "tests/support/fakes/fake_user_notifier.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;
@@ -128,19 +128,6 @@ TEST_CASE("the reset erases exactly the tables marked as holding records about p
 namespace tillid::offboard {
 namespace {
 
-// The notifier at the OS edge: records what the users would have been shown.
-class RecordingNotifier final : public platform::UserNotifier {
- public:
-  Status notify(uint32_t uid, uint32_t, const std::string& summary,
-                const std::string& body) override {
-    std::lock_guard<std::mutex> lock(mutex);
-    shown.push_back(std::to_string(uid) + ": " + summary + ": " + body);
-    return Status::ok();
-  }
-  std::mutex mutex;
-  std::vector<std::string> shown;
-};
-
 TEST_CASE("during the notice period the users are told and no step starts", "[offboard]") {
   test::TempDir dir;
   std::filesystem::create_directories(dir.file("root/etc"));
@@ -159,9 +146,12 @@ TEST_CASE("during the notice period the users are told and no step starts", "[of
   REQUIRE(startRun(opened->db, settings, order, dir.file("agent.db")).isOk());
   auto engineDb = store::openStore(dir.file("agent.db"), agentSchemaModules());
   REQUIRE(engineDb.isOk());
-  auto notifier = std::make_shared<RecordingNotifier>();
+  // The real accounts of the test's tree; the notifier at the OS edge records what the
+  // users would have been shown.
+  auto notifier = std::make_shared<test::FakeUserNotifier>();
   EngineSettings engineSettings{settings, dir.file("state")};
-  engineSettings.notifier = notifier;
+  engineSettings.platform = platform::makePlatform(settings.rootPrefix);
+  engineSettings.platform.userNotifier = notifier;
   auto engine = OffboardEngine::open(engineSettings, std::move(engineDb->db));
   std::atomic<bool> stop{false};
   std::thread stopper([&] {
@@ -171,9 +161,10 @@ TEST_CASE("during the notice period the users are told and no step starts", "[of
   const Status ran = engine->run(&stop);
   stopper.join();
   CHECK(ran.code() == ErrorCode::kUnavailable);
-  REQUIRE(notifier->shown.size() == 1);
-  CHECK(notifier->shown[0].rfind("1001: Device reset announced", 0) == 0);
-  CHECK(notifier->shown[0].find("remove any private files") != std::string::npos);
+  const auto shown = notifier->shown();
+  REQUIRE(shown.size() == 1);
+  CHECK(shown[0].rfind("1001: Device reset announced", 0) == 0);
+  CHECK(shown[0].find("remove any private files") != std::string::npos);
   auto run = loadRun(opened->db);
   REQUIRE(run.isOk());
   CHECK((**run).state == kRunNotice);

@@ -112,7 +112,9 @@ TEST_CASE("the running agent applies retention.usage_days", "[usage][retention]"
   auto config = loadAgentConfig(std::nullopt, {"retention.usage_days=30", "health.interval_ms=0"});
   REQUIRE(config.isOk());
   {
-    auto agent = Agent::start(*config, paths);
+    auto services = platform::makePlatform("/");
+    services.serviceNotifier = nullptr;  // not run as a service
+    auto agent = Agent::start(*config, paths, services);
     REQUIRE(agent.isOk());
     (*agent)->stop("test");
   }
