@@ -91,12 +91,15 @@ std::string cell(const Object::Ptr& o, const std::string& key) {
 }
 
 int printList(const ParsedArgs& args, const std::string& path, const std::string& key,
-              const std::vector<std::string>& headers,
-              const std::function<std::vector<std::string>(const Poco::JSON::Object::Ptr&)>&
-                  rowOf) {
+              const std::vector<std::string>& headers, const RowMaker& rowOf) {
   auto client = AdminClient::fromArgs(args);
   if (!client) return fail("tillid-admin", client.status().message(), kExitUsage);
-  auto answer = client->get(path);
+  return printListAnswer(args, client->get(path), key, headers, rowOf);
+}
+
+int printListAnswer(const ParsedArgs& args, const Result<Poco::JSON::Object::Ptr>& answer,
+                    const std::string& key, const std::vector<std::string>& headers,
+                    const RowMaker& rowOf) {
   if (!answer) return fail("tillid-admin", answer.status().message());
   if (args.has("json")) {
     std::cout << canonicalJson(*answer) << "\n";

@@ -40,10 +40,17 @@ void printTable(const std::vector<std::string>& header,
 // A JSON value as one table cell ("" for absent keys).
 std::string cell(const Poco::JSON::Object::Ptr& o, const std::string& key);
 
-// GETs `path` and prints the answer: whole with --json, else the array `key` as a table
-// of `headers`, one row per element made by `rowOf`. Returns the exit code.
+// One table row made from one element of an answer's array.
+using RowMaker = std::function<std::vector<std::string>(const Poco::JSON::Object::Ptr&)>;
+
+// GETs `path` and prints the answer as printListAnswer does. Returns the exit code.
 int printList(const ParsedArgs& args, const std::string& path, const std::string& key,
-              const std::vector<std::string>& headers,
-              const std::function<std::vector<std::string>(const Poco::JSON::Object::Ptr&)>& rowOf);
+              const std::vector<std::string>& headers, const RowMaker& rowOf);
+
+// Prints `answer`: whole with --json, else the array `key` as a table of `headers`, one
+// row per element made by `rowOf`; a failed answer as the error. Returns the exit code.
+int printListAnswer(const ParsedArgs& args, const Result<Poco::JSON::Object::Ptr>& answer,
+                    const std::string& key, const std::vector<std::string>& headers,
+                    const RowMaker& rowOf);
 
 }  // namespace tillid::admin

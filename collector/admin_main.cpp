@@ -48,31 +48,6 @@ int devices(const ParsedArgs& args) {
   return kExitOk;
 }
 
-int usage(const ParsedArgs& args) {
-  if (args.words.size() != 1) return fail(kProgram, "usage needs one DEVICE id", kExitUsage);
-  std::string path = "/v1/admin/devices/" + args.words[0] + "/usage";
-  if (auto limit = args.value("limit")) path += "?limit=" + *limit;
-  auto answer = fetch(args, path);
-  if (!answer) return fail(kProgram, answer.status().message());
-  if (args.has("json")) {
-    std::cout << canonicalJson(*answer) << "\n";
-    return kExitOk;
-  }
-  std::vector<std::vector<std::string>> rows;
-  const Array::Ptr list = (*answer)->getArray("usage");
-  for (unsigned i = 0; list && i < list->size(); ++i) {
-    const Object::Ptr u = list->getObject(i);
-    rows.push_back({cell(u, "hour").substr(0, 16), cell(u, "user"), cell(u, "application"),
-                    cell(u, "destination"), cell(u, "service"), cell(u, "category"),
-                    cell(u, "connections"), cell(u, "bytes_in"), cell(u, "bytes_out"),
-                    cell(u, "active_seconds")});
-  }
-  printTable({"HOUR", "USER", "APPLICATION", "DESTINATION", "SERVICE", "CATEGORY", "CONNS",
-              "BYTES IN", "BYTES OUT", "ACTIVE S"},
-             rows);
-  return kExitOk;
-}
-
 // POSTs `body` to `path` and prints the answer's fields.
 int change(const ParsedArgs& args, const std::string& path, const Object::Ptr& body) {
   auto client = AdminClient::fromArgs(args);
@@ -133,11 +108,6 @@ int main(int argc, char** argv) {
        {"ca", "FILE", "the CA that signed the collector's certificate (PEM)"},
        {"json", "", "print JSON instead of a table"}},
       {{"devices", "devices", "list enrolled devices", {}, admin::devices},
-       {"usage",
-        "usage DEVICE",
-        "hourly usage a device reported, newest first",
-        {{"limit", "N", "at most N rows (default 1000)"}},
-        admin::usage},
        {"retire",
         "retire DEVICE",
         "retire a device: off the device list, its certificate revoked, its data kept until "

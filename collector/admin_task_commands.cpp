@@ -14,6 +14,7 @@
 #include "agent/core/canonical_json.h"
 #include "agent/core/untrusted_text.h"
 #include "agent/report/enrollment.h"
+#include "agent/tasks/purpose_rules.h"
 #include "agent/tasks/signed_order.h"
 #include "agent/tasks/trusted_keys.h"
 #include "collector/admin_client.h"
@@ -155,7 +156,7 @@ int query(const ParsedArgs& args) {
   if (!client) return fail(kProgram, client.status().message(), kExitUsage);
   const std::string& device = args.words[0];
   const std::string& name = args.words[1];
-  const std::string purpose = args.value("purpose").value_or("spot-check");
+  const std::string purpose = args.value("purpose").value_or(tasks::kPurposeDeviceCheck);
   const std::string caseRef = args.value("case").value_or("");
   auto params = paramsFrom(args);
   if (!params) return fail(kProgram, params.status().message(), kExitUsage);
@@ -205,20 +206,78 @@ int spotCheck(const ParsedArgs& args) {
   return exit;
 }
 
-// GETs `path` and prints the array `key` of the answer as a table with a row per element
-// (rowOf), or the whole answer with --json.
+// Reads `what` of DEVICE from the collector's copies (POST /v1/admin/reads): a spot check
+// with --draw, an investigation with --case and --order-key (the order is signed for
+// `what`), and prints the answer's array `key`.
+int readAtCollector(const ParsedArgs& args, const std::string& what, const std::string& key,
+                    const std::vector<std::string>& headers, const RowMaker& rowOf) {
+  if (args.words.size() != 1) return fail(kProgram, what + " needs one DEVICE id", kExitUsage);
+  auto client = AdminClient::fromArgs(args);
+  if (!client) return fail(kProgram, client.status().message(), kExitUsage);
+  const std::string& device = args.words[0];
+  auto params = paramsFrom(args);
+  if (!params) return fail(kProgram, params.status().message(), kExitUsage);
+  if (auto limit = args.value("limit")) {
+    int64_t n = 0;
+    if (!Poco::NumberParser::tryParse64(*limit, n)) {
+      return fail(kProgram, "--limit must be a number", kExitUsage);
+    }
+    (*params)->set("limit", n);
+  }
+  Object::Ptr body = new Object;
+  body->set("device", device);
+  body->set("what", what);
+  body->set("params", *params);
+  if (auto draw = args.value("draw")) {
+    body->set("purpose", tasks::kPurposeSpotCheck);
+    body->set("draw", *draw);
+  } else if (auto caseRef = args.value("case")) {
+    body->set("purpose", tasks::kPurposeInvestigation);
+    body->set("case", *caseRef);
+    auto order = signedOrder(*client, args, device, what, tasks::kPurposeInvestigation, *caseRef,
+                             new Object, 15);
+    if (!order) return fail(kProgram, order.status().message());
+    body->set("order", *order);
+  } else {
+    return fail(kProgram,
+                what + " is personal data: give --draw ID (a spot check's draw) or --case REF "
+                       "with --order-key FILE (an investigation)",
+                kExitUsage);
+  }
+  return printListAnswer(args, client->post("/v1/admin/reads", body), key, headers, rowOf);
+}
+
+int usage(const ParsedArgs& args) {
+  if (args.has("draw")) {
+    return readAtCollector(args, "usage-summary", "volumes",
+                           {"CATEGORY", "SERVICE", "CONNS", "BYTES IN", "BYTES OUT", "ACTIVE S"},
+                           [](const Object::Ptr& v) -> std::vector<std::string> {
+                             return {cell(v, "category"),  cell(v, "service"),
+                                     cell(v, "connections"), cell(v, "bytes_in"),
+                                     cell(v, "bytes_out"), cell(v, "active_seconds")};
+                           });
+  }
+  return readAtCollector(
+      args, "usage-detail", "rows",
+      {"HOUR", "USER", "APPLICATION", "DESTINATION", "SERVICE", "CATEGORY", "CONNS", "BYTES IN",
+       "BYTES OUT", "ACTIVE S"},
+      [](const Object::Ptr& u) -> std::vector<std::string> {
+        return {cell(u, "hour").substr(0, 16), cell(u, "user"),     cell(u, "application"),
+                cell(u, "destination"),        cell(u, "service"),  cell(u, "category"),
+                cell(u, "connections"),        cell(u, "bytes_in"), cell(u, "bytes_out"),
+                cell(u, "active_seconds")};
+      });
+}
+
 int flags(const ParsedArgs& args) {
-  std::string path = "/v1/admin/records?kind=flag";
-  if (!args.words.empty()) path += "&device=" + args.words[0];
-  return printList(args, path, "records",
-                   {"DEVICE", "KIND", "SERVICE", "START", "DURATION S", "AVG MBIT/S", "STATE"},
-                   [](const Object::Ptr& r) -> std::vector<std::string> {
-                     const Object::Ptr f = r->getObject("payload");
-                     return {cell(r, "device"),     cell(f, "kind"),
-                             cell(f, "service"),    cell(f, "start").substr(0, 19),
-                             cell(f, "duration_s"), cell(f, "avg_mbps"),
-                             cell(f, "state")};
-                   });
+  return readAtCollector(args, "flags", "records",
+                         {"KIND", "SERVICE", "START", "DURATION S", "AVG MBIT/S", "STATE"},
+                         [](const Object::Ptr& r) -> std::vector<std::string> {
+                           const Object::Ptr f = r->getObject("payload");
+                           return {cell(f, "kind"),         cell(f, "service"),
+                                   cell(f, "start").substr(0, 19), cell(f, "duration_s"),
+                                   cell(f, "avg_mbps"),     cell(f, "state")};
+                         });
 }
 
 // Compares every anchor the device uploaded with the entry at that position in the
@@ -402,6 +461,13 @@ Result<Object::Ptr> signedOrder(AdminClient& client, const ParsedArgs& args,
 
 std::vector<Command> taskCommands() {
   const OptionSpec wait{"wait", "SECONDS", "how long to wait for the device's answer (60)"};
+  const std::vector<OptionSpec> reads = {
+      {"draw", "ID", "a spot check: the draw (tillid-admin spot-check) that drew the device"},
+      {"case", "REF", "an investigation: the case reference"},
+      {"order-key", "FILE", "your Ed25519 key: signs the investigation's order"},
+      {"valid-minutes", "N", "the signed order expires after N minutes (15)"},
+      {"param", "KEY=VALUE", "since=, until= (the period), user= (usage rows of one user)"},
+      {"limit", "N", "at most N rows (default 1000)"}};
   return {
       {"keygen",
        "keygen --out FILE --name NAME --role ROLE",
@@ -414,7 +480,9 @@ std::vector<Command> taskCommands() {
        "query DEVICE NAME",
        "ask one device a named query (status, inventory, usage-summary, usage-detail, flags, "
        "sessions, audit-log)",
-       {{"purpose", "PURPOSE", "spot-check (default; aggregates only) or investigation"},
+       {{"purpose", "PURPOSE",
+         "device-check (default; status and inventory), investigation or audit-check; a spot "
+         "check is drawn (spot-check)"},
         {"case", "REF", "the case reference (investigations)"},
         {"order-key", "FILE", "your Ed25519 key: signs the order an investigation needs"},
         {"valid-minutes", "N", "the signed order expires after N minutes (15)"},
@@ -429,7 +497,17 @@ std::vector<Command> taskCommands() {
         {"query", "NAME", "usage-summary (default), flags, audit-log, status, inventory"},
         wait},
        spotCheck},
-      {"flags", "flags [DEVICE]", "heavy-streaming flags the devices reported", {}, flags},
+      {"usage",
+       "usage DEVICE (--draw ID | --case REF --order-key FILE)",
+       "the collector's copy of a device's usage: volumes per category for a spot check's "
+       "draw, hourly rows with destinations for an investigation (logged; the employee sees it)",
+       reads,
+       usage},
+      {"flags",
+       "flags DEVICE (--draw ID | --case REF --order-key FILE)",
+       "the heavy-streaming flags a device reported (logged; the employee sees it)",
+       reads,
+       flags},
       {"audit-check",
        "audit-check DEVICE",
        "compare the security-log anchors a device uploaded with its chain now",

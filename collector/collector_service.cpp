@@ -358,9 +358,7 @@ ApiResponse CollectorService::reports(const ApiRequest& request,
 ApiResponse CollectorService::admin(const ApiRequest& request) const {
   auto admitted = administrators_.admit(request);
   if (auto* refusal = std::get_if<ApiResponse>(&admitted)) return *refusal;
-  const std::string& role = std::get<Administrator>(admitted).role;
   Poco::StringTokenizer parts(request.path, "/", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-  // parts: v1 admin devices [ID usage]
   if (parts.count() == 3 && parts[2] == "devices") {
     auto devices = storage_.devices();
     if (!devices) return storageFailure(devices.status());
@@ -368,29 +366,6 @@ ApiResponse CollectorService::admin(const ApiRequest& request) const {
     for (const auto& d : *devices) list->add(deviceJson(d));
     Object::Ptr out = new Object;
     out->set("devices", list);
-    return ok(200, out);
-  }
-  if (parts.count() == 5 && parts[2] == "devices" && parts[4] == "usage") {
-    // Usage is personal data: the investigator role only.
-    if (role != tasks::kRoleInvestigator) {
-      return errorResponse(403, "role_not_permitted", "device usage needs the investigator role");
-    }
-    const std::string deviceId = parts[3];
-    auto device = storage_.device(deviceId);
-    if (!device) return storageFailure(device.status());
-    if (!device->has_value()) return errorResponse(404, "unknown_device", "no device " + deviceId);
-    int64_t limit = 1000;
-    if (request.query.rfind("limit=", 0) == 0 &&
-        !Poco::NumberParser::tryParse64(request.query.substr(6), limit)) {
-      return errorResponse(400, "malformed", "limit must be an integer");
-    }
-    auto usage = storage_.usage(deviceId, std::clamp<int64_t>(limit, 1, 100000));
-    if (!usage) return storageFailure(usage.status());
-    Array::Ptr rows = new Array;
-    for (const auto& u : *usage) rows->add(usageJson(u));
-    Object::Ptr out = new Object;
-    out->set("device_id", deviceId);
-    out->set("usage", rows);
     return ok(200, out);
   }
   return errorResponse(404, "not_found", "no endpoint " + request.path);

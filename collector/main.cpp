@@ -15,6 +15,7 @@
 #include "collector/collector_server.h"
 #include "collector/collector_stores.h"
 #include "collector/offboard_service.h"
+#include "collector/personal_data_reads.h"
 #include "collector/revocation_service.h"
 #include "collector/task_service.h"
 #include "collector/tokens_file.h"
@@ -81,9 +82,12 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     if (!orderKeysFile.empty()) settings.orderKeys = orderKeys->toJson();
     const AdministratorGate administrators(config.strings("admin.common_names"));
     CollectorService service(**storage, *ca, administrators, settings);
-    TaskService taskService(**storage, **taskStore, administrators, *orderKeys,
-                            taskServiceSettings(config));
+    const TaskServiceSettings taskSettings = taskServiceSettings(config);
+    TaskService taskService(**storage, **taskStore, administrators, *orderKeys, taskSettings);
     service.addRoutes(taskService);
+    PersonalDataReads reads(**storage, **taskStore, taskService, administrators, *orderKeys,
+                            taskSettings.orderValidity);
+    service.addRoutes(reads);
     OffboardService offboardService(**storage, **taskStore, *ca, administrators);
     service.addRoutes(offboardService);
     service.addRecordCheck(offboardService);

@@ -7,7 +7,9 @@
 #include "agent/core/logging.h"
 #include "agent/core/untrusted_text.h"
 #include "agent/report/sanitization_signature.h"
+#include "agent/tasks/purpose_rules.h"
 #include "agent/tasks/signed_order.h"
+#include "collector/personal_data_reads.h"
 
 namespace tillid::collector {
 namespace {
@@ -15,11 +17,6 @@ namespace {
 using Poco::JSON::Object;
 
 constexpr const char* kOffboardType = "offboard";
-
-Object::Ptr parsedOrEmpty(const std::string& json) {
-  auto parsed = parseJsonObject(json);
-  return parsed ? *parsed : Object::Ptr(new Object);
-}
 
 // The offboard task as the administrator follows it.
 Object::Ptr orderJson(const StoredTask& t) {
@@ -54,6 +51,21 @@ std::optional<ApiResponse> OffboardService::route(const ApiRequest& request) con
   auto device = storage_.device(parts[3]);
   if (!device) return storageFailure(device.status());
   if (!device->has_value()) return errorResponse(404, "unknown_device", "no device " + parts[3]);
+  // A reset's progress and certificate name the device's accounts: the offboarding
+  // purpose's, and each read is logged (an investigator reads a certificate through
+  // POST /v1/admin/reads).
+  const Administrator& admin = std::get<Administrator>(admitted);
+  const std::string what = parts[2] == "offboard" ? "offboard-status" : "certificate";
+  Object::Ptr details = new Object;
+  details->set("read", what);
+  Status permitted = tasks::checkAccess({tasks::kPurposeOffboarding, what, admin.role, "", false, false});
+  if (!permitted) details->set("reason", permitted.message());
+  if (Status logged = logRead(tasks_, admin, permitted ? "read.answered" : "read.refused",
+                              parts[3], tasks::kPurposeOffboarding, "", details);
+      !logged) {
+    return storageFailure(logged);
+  }
+  if (!permitted) return errorResponse(403, "refused", permitted.message());
   return parts[2] == "offboard" ? status(parts[3]) : certificate(parts[3]);
 }
 

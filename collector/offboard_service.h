@@ -9,7 +9,7 @@
 //   certificate_refused) and goes to the access log as certificate.refused.
 //   Records of kind "offboard-progress" (the agent's latest snapshot of a run) are stored
 //   as they come.
-//   Administrators (any role):
+//   Administrators (the offboarding role; each read is in the access log):
 //     GET /v1/admin/offboard/{device}      the latest offboard order's task, the latest
 //                                          progress snapshot, the certificate's arrival
 //     GET /v1/admin/certificates/{device}  the latest verified certificate

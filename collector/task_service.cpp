@@ -14,6 +14,7 @@
 #include "agent/core/logging.h"
 #include "agent/tasks/named_queries.h"
 #include "agent/tasks/order_verifier.h"
+#include "agent/tasks/purpose_rules.h"
 #include "agent/tasks/signed_order.h"
 #include "collector/batch_parser.h"
 
@@ -26,11 +27,6 @@ using Poco::JSON::Object;
 bool isQuery(const std::string& type) {
   const auto& queries = tasks::namedQueries();
   return std::find(queries.begin(), queries.end(), type) != queries.end();
-}
-
-// What a spot check may ask: aggregates only (the device's own rule).
-bool isSpotCheckQuery(const std::string& type) {
-  return isQuery(type) && tasks::allowedForSpotCheck(type);
 }
 
 std::string queryParameter(const std::string& query, const std::string& name) {
@@ -81,11 +77,6 @@ std::vector<std::string> drawDevices(const std::vector<std::string>& population,
   std::vector<std::string> drawn;
   for (size_t i = 0; i < std::min(count, ranked.size()); ++i) drawn.push_back(ranked[i].second);
   return drawn;
-}
-
-Object::Ptr parsedOrEmpty(const std::string& json) {
-  auto parsed = parseJsonObject(json);
-  return parsed ? *parsed : Object::Ptr(new Object);
 }
 
 // The wire form the device receives (agent/tasks/task.h).
@@ -328,26 +319,11 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
   // once; the device checks again and is the one that counts.
   std::string neededRole;
   if (isQuery(type)) {
-    if (purpose == "spot-check") {
-      if (role != tasks::kRoleViewer && role != tasks::kRoleInvestigator) {
-        return refuse(request, role, body, "spot checks need the viewer or investigator role");
-      }
-      if (!isSpotCheckQuery(type)) {
-        return refuse(request, role, body,
-                      "'" + type + "' shows detail: it needs purpose investigation");
-      }
-    } else if (purpose == "audit-check") {
-      if (type != "audit-log") {
-        return refuse(request, role, body, "purpose audit-check is only for audit-log");
-      }
-    } else if (purpose == "investigation") {
-      neededRole = tasks::kRoleInvestigator;
-      if (caseRef.empty()) return refuse(request, role, body, "an investigation needs --case");
-    } else {
-      return refuse(
-          request, role, body,
-          "purpose '" + purpose + "' is not allowed: use spot-check, investigation or audit-check");
-    }
+    // A spot check is queued only by its draw (spotCheck), so here it is never drawn.
+    Status permitted =
+        tasks::checkAccess({purpose, type, role, caseRef, order.has_value(), false});
+    if (!permitted) return refuse(request, role, body, permitted.message());
+    if (tasks::purposeRule(purpose)->needsOrder) neededRole = tasks::kRoleInvestigator;
   } else if (type == "offboard") {
     neededRole = tasks::kRoleOffboarding;
   } else if (type == "trusted-keys") {
@@ -420,17 +396,16 @@ Status TaskService::checkOrderToQueue(const tasks::SignedOrder& order, const std
 }
 
 ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string& role) const {
-  if (role != tasks::kRoleViewer && role != tasks::kRoleInvestigator) {
-    return errorResponse(403, "refused", "spot checks need the viewer or investigator role");
-  }
   auto parsed = parseJsonObject(request.body);
   if (!parsed) return errorResponse(400, "malformed", parsed.status().message());
   const Object& body = **parsed;
   const int64_t count = body.optValue<int64_t>("count", 1);
   std::string type = stringMember(body, "type");
   if (type.empty()) type = "usage-summary";
-  if (!isSpotCheckQuery(type)) {
-    return errorResponse(403, "refused", "'" + type + "' is not a spot-check query");
+  if (!isQuery(type)) return errorResponse(403, "refused", "no query named '" + type + "'");
+  if (Status permitted = tasks::checkAccess({tasks::kPurposeSpotCheck, type, role, "", false, true});
+      !permitted) {
+    return errorResponse(403, "refused", permitted.message());
   }
   if (body.has("seed")) {
     return errorResponse(400, "malformed",
@@ -499,6 +474,15 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
   return {201, out};
 }
 
+Status TaskService::enqueue(StoredTask task) const {
+  task.id = newTaskId();
+  task.created = formatTimestamp(WallClock::now());
+  if (task.params.empty()) task.params = "{}";
+  if (Status stored = tasks_.addTask(task); !stored) return stored;
+  notifyChange(task.deviceId);
+  return Status::ok();
+}
+
 ApiResponse TaskService::showTask(const ApiRequest& request, const std::string& taskId) const {
   const auto wait = std::chrono::seconds(std::clamp<int64_t>(
       integerParameter(request.query, "wait", 0), 0, settings_.maxWait.count()));
@@ -541,8 +525,9 @@ ApiResponse TaskService::listTasks(const ApiRequest& request) const {
 
 ApiResponse TaskService::records(const ApiRequest& request) const {
   const std::string kind = queryParameter(request.query, "kind");
-  if (kind != "flag" && kind != "anchor") {
-    return errorResponse(400, "malformed", "kind must be flag or anchor");
+  if (kind != "anchor") {
+    return errorResponse(400, "malformed",
+                         "kind must be anchor; flags are read through POST /v1/admin/reads");
   }
   auto list = storage_.records(
       queryParameter(request.query, "device"), kind,

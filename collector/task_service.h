@@ -12,7 +12,9 @@
 //     POST /v1/admin/spot-checks       draw N devices at random and query them
 //     GET  /v1/admin/access-log[?device=D]
 //     GET  /v1/admin/order-keys        the order-signing keys devices are given
-//     GET  /v1/admin/records?kind=flag|anchor[&device=D]  what devices uploaded
+//     GET  /v1/admin/records?kind=anchor[&device=D]  the security-log anchors devices
+//                                      uploaded (hashes only; personal data is read
+//                                      through collector/personal_data_reads.h)
 // The collector enforces roles and purposes, and checks a signed order as the device will
 // (signature, key role, device, type, purpose, case, expiry, longest validity) and that
 // its nonce was never queued before; the device independently checks again. Every queued
@@ -61,6 +63,10 @@ class TaskService final : public ApiRoutes {
 
   // The answer when the request is one of the routes above, nullopt otherwise.
   std::optional<ApiResponse> route(const ApiRequest& request) const override;
+
+  // Queues a task the collector itself sends (no order, e.g. a notice to the device) and
+  // wakes the device's poll. Fills in the id and creation time.
+  Status enqueue(StoredTask task) const;
 
   // Ends every waiting poll now (at shutdown, before the server stops).
   void shutdown();

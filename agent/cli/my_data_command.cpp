@@ -67,7 +67,7 @@ const std::vector<Column> kSessionColumns = {{"server", {"Citrix-server", "Citri
                                              {"bytes_to_server", {"Sendt", "Sent"}}};
 const std::vector<Column> kAccessColumns = {
     {"time", {"Hvornår", "When"}},      {"who", {"Hvem", "Who"}},
-    {"query", {"Hvad", "What"}},        {"purpose", {"Formål", "Purpose"}},
+    {"where", {"Hvor", "Where"}},       {"query", {"Hvad", "What"}},        {"purpose", {"Formål", "Purpose"}},
     {"case", {"Sag", "Case"}},          {"signed_by", {"Underskrevet af", "Signed by"}},
     {"outcome", {"Udfald", "Outcome"}}, {"reason", {"Begrundelse", "Reason"}}};
 

@@ -121,6 +121,11 @@ Result<Poco::JSON::Object::Ptr> parseJsonObject(const std::string& text, bool al
   }
 }
 
+Poco::JSON::Object::Ptr parsedOrEmpty(const std::string& json) {
+  auto parsed = parseJsonObject(json);
+  return parsed ? *parsed : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+}
+
 std::string stringMember(const Poco::JSON::Object& o, const std::string& name) {
   return o.has(name) && o.get(name).isString() ? o.getValue<std::string>(name) : "";
 }

@@ -20,6 +20,9 @@ std::string canonicalJson(const Poco::Dynamic::Var& value);
 // Parses JSON text (comments allowed when allowComments) into an object.
 Result<Poco::JSON::Object::Ptr> parseJsonObject(const std::string& text,
                                                 bool allowComments = false);
+// The object stored as `json`, or an empty object when it is not one (for text this
+// program wrote itself and already checked once).
+Poco::JSON::Object::Ptr parsedOrEmpty(const std::string& json);
 
 // The string member `name` of `o`, or "" when `o` is null or the member is absent or not
 // a string: for fields of untrusted input whose absence is answered later.

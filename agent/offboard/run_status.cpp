@@ -5,15 +5,6 @@
 #include "agent/core/canonical_json.h"
 
 namespace tillid::offboard {
-namespace {
-
-Poco::JSON::Object::Ptr parsedOrEmpty(const std::string& json) {
-  auto parsed = parseJsonObject(json.empty() ? "{}" : json);
-  return parsed ? *parsed : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
-}
-
-}  // namespace
-
 Poco::JSON::Object::Ptr runStatusJson(const RunRecord& run, const std::vector<StepRecord>& steps) {
   Poco::JSON::Object::Ptr out = new Poco::JSON::Object;
   out->set("device", run.deviceId);

@@ -59,7 +59,8 @@ Result<Array::Ptr> usageBy(store::Database& db, const std::string& user, bool by
 }
 
 // Entries of the security log that record a look at this user's data: every answered or
-// refused task (query or order) except those limited to another user.
+// refused task (query or order) and every read at the collector the collector reported,
+// except those limited to another user.
 Result<Array::Ptr> accesses(store::Database& db, const std::string& user) {
   auto s = db.prepare(
       "SELECT time, actor, action, details FROM audit_log WHERE action LIKE 'task.%' "
@@ -76,11 +77,14 @@ Result<Array::Ptr> accesses(store::Database& db, const std::string& user) {
     const Object& d = **details;
     const std::string about = d.optValue<std::string>("user", "");
     if (!about.empty() && about != user) continue;
+    // A read at the collector, from its copies, arrives as a "collector-read" notice.
+    const std::string readThere = d.optValue<std::string>("read", "");
     Object::Ptr o = new Object;
-    o->set("time", s->text(0));
+    o->set("time", readThere.empty() ? s->text(0) : d.optValue<std::string>("read_at", ""));
     o->set("who", s->text(1));
+    o->set("where", readThere.empty() ? "device" : "collector");
     o->set("outcome", s->text(2).substr(5));
-    o->set("query", d.optValue<std::string>("type", ""));
+    o->set("query", readThere.empty() ? d.optValue<std::string>("type", "") : readThere);
     o->set("purpose", d.optValue<std::string>("purpose", ""));
     o->set("case", d.optValue<std::string>("case", ""));
     o->set("signed_by", d.optValue<std::string>("order_issued_by", ""));

@@ -10,6 +10,7 @@
 #include "agent/audit/audit_log.h"
 #include "agent/citrix/citrix_store.h"
 #include "agent/store/store.h"
+#include "agent/tasks/purpose_rules.h"
 
 namespace tillid::tasks {
 namespace {
@@ -200,10 +201,6 @@ const std::vector<std::string>& namedQueries() {
   return kQueries;
 }
 
-bool allowedForSpotCheck(const std::string& query) {
-  return query != "usage-detail" && query != "sessions";
-}
-
 Result<Object::Ptr> runNamedQuery(Database& db, const std::string& query,
                                   const Object::Ptr& params) {
   if (query == "status") return status(db);
@@ -220,25 +217,14 @@ void registerNamedQueries(TaskDispatcher& dispatcher, OrderVerifier& verifier,
                           store::Writer& writer) {
   for (const std::string& query : namedQueries()) {
     dispatcher.add(query, [query, &verifier, &writer](const Task& task) {
-      if (task.purpose == "spot-check") {
-        if (!allowedForSpotCheck(query)) {
-          return TaskReply::refused("'" + query +
-                                    "' shows detail and is answered only for an investigation");
-        }
-      } else if (task.purpose == "audit-check") {
-        // Comparing the chain with its anchors reads the security log, nothing else.
-        if (query != "audit-log") return TaskReply::refused("audit-check is only for audit-log");
-      } else if (task.purpose == "investigation") {
-        if (task.caseRef.empty()) return TaskReply::refused("an investigation needs a case");
-        if (!task.order) {
-          return TaskReply::refused("an investigation needs an order signed by an investigator");
-        }
-        auto key = verifier.accept(*task.order, {query, "investigation", task.caseRef,
+      Status permitted = checkAccess({task.purpose, query, std::nullopt, task.caseRef,
+                                      task.order.has_value(),
+                                      !param(task.params, "draw", "").empty()});
+      if (!permitted) return TaskReply::refused(permitted.message());
+      if (purposeRule(task.purpose)->needsOrder) {
+        auto key = verifier.accept(*task.order, {query, task.purpose, task.caseRef,
                                                  kRoleInvestigator});
         if (!key) return TaskReply::refused(key.status().message());
-      } else {
-        return TaskReply::refused("purpose '" + task.purpose +
-                                  "' is not allowed: only spot-check, investigation or audit-check");
       }
       const Object::Ptr params = task.params;
       auto answer = store::runInWriter<Object::Ptr>(
@@ -247,6 +233,9 @@ void registerNamedQueries(TaskDispatcher& dispatcher, OrderVerifier& verifier,
       return TaskReply::answered(*answer);
     });
   }
+  // The collector answered a read from its own copies: the poller's security-log entry of
+  // the notice is what the employee's view lists.
+  dispatcher.add("collector-read", [](const Task&) { return TaskReply::answered(new Object); });
 }
 
 }  // namespace tillid::tasks

@@ -1,14 +1,8 @@
 #pragma once
-// The named queries a device answers over the task channel — never free SQL — and the
-// rules of the municipality's guideline on who may see what:
-//   - purpose "spot-check": aggregates only. status, inventory, usage-summary (volumes per
-//     category and service, no destinations, no users), flags, audit-log (the security
-//     log, whose random review the guideline prescribes).
-//   - purpose "investigation": also destination-level rows (usage-detail) and Citrix
-//     sessions; needs a case reference and an order signed by an investigator's key that
-//     the device trusts, naming this device, unexpired, with a fresh nonce.
-//   - purpose "audit-check": audit-log only (the chain, to compare with its anchors).
-//   - anything else is refused with the reason.
+// The named queries a device answers over the task channel — never free SQL — under the
+// purpose rules (purpose_rules.h). An investigation's order must be signed by an
+// investigator's key the device trusts, name this device, be unexpired and carry a fresh
+// nonce; a spot check must carry the id of its draw.
 // The poller writes the security-log entry for every answer and refusal.
 
 #include <Poco/JSON/Object.h>
@@ -21,10 +15,10 @@ namespace tillid::tasks {
 
 // The query names, in the order the administrators' help lists them.
 const std::vector<std::string>& namedQueries();
-// True when `query` may be answered for a spot check.
-bool allowedForSpotCheck(const std::string& query);
 
-// Registers every named query on `dispatcher`. `verifier` and `writer` must outlive it.
+// Registers every named query on `dispatcher`, and "collector-read": the notice of a read
+// the collector answered from its copies of the device's data, recorded in the security
+// log so the employee sees it. `verifier` and `writer` must outlive it.
 void registerNamedQueries(TaskDispatcher& dispatcher, OrderVerifier& verifier,
                           store::Writer& writer);
 

@@ -155,7 +155,10 @@ Status TaskPoller::recordInSecurityLog(const Task& task, const TaskReply& reply)
   details->set("type", task.type);
   details->set("purpose", task.purpose);
   details->set("case", task.caseRef);
-  if (task.params->has("user")) details->set("user", task.params->get("user"));
+  // A notice of a read at the collector says what was read there, and when.
+  for (const char* key : {"user", "read", "read_at"}) {
+    if (task.params->has(key)) details->set(key, task.params->get(key));
+  }
   if (!reply.reason.empty()) details->set("reason", reply.reason);
   if (task.order) {
     details->set("order_key", task.order->keyId);
