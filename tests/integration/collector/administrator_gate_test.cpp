@@ -38,9 +38,10 @@ TEST_CASE("a CN removed from admin.common_names is refused on every administrato
 
   const std::string task = R"({"device": ")" + device + R"(", "type": "usage-summary"})";
   const std::string revoke = R"({"serial": "01", "reason": "test"})";
+  const std::string read = R"({"device": ")" + device + R"(", "what": "usage-detail", "purpose": "investigation", "case": "C-1"})";
   const std::vector<report::HttpRequest> routes = {
       {"GET", "/v1/admin/devices", "", {}, ""},
-      {"GET", "/v1/admin/devices/" + device + "/usage", "", {}, ""},
+      {"POST", "/v1/admin/reads", "application/json", {}, read},
       {"GET", "/v1/admin/tasks", "", {}, ""},
       {"POST", "/v1/admin/tasks", "application/json", {}, task},
       {"GET", "/v1/admin/tasks/t-1", "", {}, ""},
@@ -82,9 +83,8 @@ TEST_CASE("a CN removed from admin.common_names is refused on every administrato
   SECTION("a listed CN with a role gets through") {
     report::CurlTransport listed(AdminCli{pki, collector, "investigator"}.tls());
     for (const std::string& path :
-         std::vector<std::string>{"/v1/admin/devices", "/v1/admin/devices/" + device + "/usage",
-                                  "/v1/admin/tasks", "/v1/admin/access-log", "/v1/admin/order-keys",
-                                  "/v1/admin/offboard/" + device, "/v1/admin/revocations"}) {
+         std::vector<std::string>{"/v1/admin/devices", "/v1/admin/tasks", "/v1/admin/access-log",
+                                  "/v1/admin/order-keys", "/v1/admin/revocations"}) {
       INFO(path);
       auto answer = listed.send({"GET", path, "", {}, ""});
       REQUIRE(answer);
@@ -97,9 +97,13 @@ TEST_CASE("a CN removed from admin.common_names is refused on every administrato
     auto list = offboarding.send({"GET", "/v1/admin/devices", "", {}, ""});
     REQUIRE(list);
     CHECK(list->status == 200);
-    auto usage = offboarding.send({"GET", "/v1/admin/devices/" + device + "/usage", "", {}, ""});
+    auto usage = offboarding.send({"POST", "/v1/admin/reads", "application/json", {}, read});
     REQUIRE(usage);
     CHECK(usage->status == 403);
-    CHECK(errorCode(*usage) == "role_not_permitted");
+    CHECK_THAT(usage->body, Catch::Contains("needs the investigator role"));
+    // The refusal is in the access log, with who asked and why it was refused.
+    CHECK(collector.countTasks("SELECT COUNT(*) FROM access_log WHERE action = 'read.refused' AND "
+                               "role = 'offboarding' AND purpose = 'investigation'") == 1);
   }
+
 }

@@ -141,11 +141,22 @@ TEST_CASE("an enrolled agent uploads its usage, tillid-admin shows it", "[report
   REQUIRE(list);
   REQUIRE((*list)->getArray("devices")->size() == 1);
   CHECK((*list)->getArray("devices")->getObject(0)->getValue<std::string>("id") == device);
-  const RunResult usage = with({"usage", device});
+  // Usage is personal: without a purpose nothing; in an investigation with its case and
+  // signed order the rows with destinations, each read in the access log.
+  const RunResult bare = with({"usage", device});
+  CHECK(bare.exitCode == 2);
+  CHECK(bare.err.find("personal data") != std::string::npos);
+  const RunResult usage = with({"usage", device, "--case", "SAG-7", "--order-key",
+                                pki.file("order-investigator.key"), "--param",
+                                "since=2026-11-01T00:00:00Z"});
+  INFO(usage.err);
   REQUIRE(usage.exitCode == 0);
   CHECK(usage.out.find("HOUR") != std::string::npos);
   CHECK(usage.out.find("example.org") != std::string::npos);
   CHECK(usage.out.find("2026-11-10T02:00") != std::string::npos);
+  CHECK(collector.countTasks("SELECT COUNT(*) FROM access_log WHERE action = 'read.answered' "
+                             "AND purpose = 'investigation' AND case_ref = 'SAG-7' AND "
+                             "device_id = '" + device + "'") == 1);
   // A device certificate is not an administrator's.
   const report::EnrollmentFiles files{agentDir};
   const RunResult refused = runProgram(

@@ -170,18 +170,18 @@ TEST_CASE("a revoked administrator certificate is refused, by the collector's li
   const AdminCli investigator{pki, collector, "investigator"};
 
   // On the CA's CRL: refused from the start.
-  const RunResult listed = investigator.run({"flags"});
+  const RunResult listed = investigator.run({"tasks"});
   CHECK(listed.exitCode != 0);
   CHECK(listed.err.find("403") != std::string::npos);
   CHECK(listed.err.find("revocation list") != std::string::npos);
 
   // Revoked with tillid-admin: refused from then on, on every route.
-  REQUIRE(viewer.run({"flags"}).exitCode == 0);
+  REQUIRE(viewer.run({"tasks"}).exitCode == 0);
   const RunResult revoked = offboarding.run(
       {"revoke", serialOf(pki.file("admin-viewer.pem")), "--reason", "left the company"});
   INFO(revoked.err);
   REQUIRE(revoked.exitCode == 0);
-  for (const auto& command : {std::vector<std::string>{"flags"}, {"access-log"}, {"devices"}}) {
+  for (const auto& command : {std::vector<std::string>{"tasks"}, {"access-log"}, {"devices"}}) {
     const RunResult refused = viewer.run(command);
     CHECK(refused.exitCode != 0);
     CHECK(refused.err.find("403") != std::string::npos);
@@ -198,7 +198,7 @@ TEST_CASE("a revoked administrator certificate is refused, by the collector's li
     Poco::FileOutputStream out(crlFile);
     out << crlPem(pki, {serialOf(pki.file("admin-offboarding.pem"))});
   }
-  CHECK(investigator.run({"flags"}).exitCode == 0);
+  CHECK(investigator.run({"tasks"}).exitCode == 0);
   CHECK(offboarding.run({"revocations"}).exitCode != 0);
 }
 

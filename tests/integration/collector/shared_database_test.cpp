@@ -108,8 +108,8 @@ TEST_CASE("two collectors on one PostgreSQL serve one fleet", "[collector][netwo
   }));
 
   const RunResult query =
-      runProgram(TILLID_ADMIN_BIN, {"query", device, "usage-summary", "--json", "--wait", "20",
-                                    "--param", "since=2026-11-01T00:00:00Z", "--server", a.url(),
+      runProgram(TILLID_ADMIN_BIN, {"query", device, "status", "--json", "--wait", "20",
+                                    "--server", a.url(),
                                     "--cert", pki.file("admin-viewer.pem"), "--key",
                                     pki.file("admin-viewer.key"), "--ca", pki.file("ca.pem")});
   INFO(query.out << query.err << agent->err());
@@ -117,9 +117,7 @@ TEST_CASE("two collectors on one PostgreSQL serve one fleet", "[collector][netwo
   auto task = parseJsonObject(query.out);
   REQUIRE(task);
   CHECK((*task)->getValue<std::string>("state") == "answered");
-  auto volumes = (*task)->getObject("result")->getArray("volumes");
-  REQUIRE(volumes);
-  CHECK(volumes->size() == 1);
+  CHECK((*task)->getObject("result"));
   // Queued at A, answered through B: both wrote to the one access log.
   CHECK(pgValue(conninfo, "SELECT string_agg(action, ',' ORDER BY seq) FROM access_log") ==
         "query.queued,query.answered");

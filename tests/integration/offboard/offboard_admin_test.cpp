@@ -240,7 +240,11 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
   CHECK(readFile(machine.root() + "/home/it-admin/.ssh/id_ed25519") == "private key of it-admin");
 
   // The certificate, as text, JSON and a printable page.
-  const RunResult text = viewer.run({"certificate", device});
+  // It names the accounts erased: the offboarding role's, not the viewer's.
+  const RunResult notViewer = viewer.run({"certificate", device});
+  CHECK(notViewer.exitCode == 1);
+  CHECK(notViewer.err.find("purpose offboarding needs the offboarding role") != std::string::npos);
+  const RunResult text = offboarding.run({"certificate", device});
   INFO(text.err);
   REQUIRE(text.exitCode == 0);
   for (const char* expected :
@@ -248,14 +252,14 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
         "file system data", "Clear", "passed", "/home/alice"}) {
     CHECK(text.out.find(expected) != std::string::npos);
   }
-  auto answer = jsonOutput(viewer.run({"certificate", device, "--json"}));
+  auto answer = jsonOutput(offboarding.run({"certificate", device, "--json"}));
   const auto signedCertificate = answer->getObject("signed");
   CHECK(signedCertificate->getObject("collector_verification")->getValue<bool>("signature_valid"));
   // Anyone holding the device certificate can check the signature again.
   CHECK(report::verifySignedCertificate(canonicalJson(signedCertificate),
                                         readFile(agentDir + "/agent.crt")));
   const std::string page = dir.file("certificate.html");
-  const RunResult html = viewer.run({"certificate", device, "--html", page});
+  const RunResult html = offboarding.run({"certificate", device, "--html", page});
   REQUIRE(html.exitCode == 0);
   const std::string markup = readFile(page);
   CHECK(markup.rfind("<!DOCTYPE html>", 0) == 0);

@@ -54,38 +54,111 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
   const AdminCli offboarding{pki, collector, "offboarding"};
   const std::vector<std::string> period = {"--param", "since=2026-11-01T00:00:00Z"};
 
-  SECTION("a spot check answers with aggregates only") {
-    auto args = std::vector<std::string>{"query", device, "usage-summary", "--json"};
-    args.insert(args.end(), period.begin(), period.end());
-    const RunResult r = viewer.run(args);
-    INFO(r.err);
-    REQUIRE(r.exitCode == 0);
-    auto task = jsonOutput(r);
-    CHECK(task->getValue<std::string>("state") == "answered");
-    auto volumes = task->getObject("result")->getArray("volumes");
+  SECTION("a spot check is a draw and answers with aggregates only") {
+    report::CurlTransport admin(viewer.tls());
+    auto drawn = admin.send({"POST", "/v1/admin/spot-checks", "application/json", {},
+                             R"({"count": 1, "type": "usage-summary"})"});
+    REQUIRE(drawn);
+    REQUIRE(drawn->status == 201);
+    auto draw = parseJsonObject(drawn->body);
+    REQUIRE(draw);
+    const std::string taskId =
+        (*draw)->getArray("tasks")->getObject(0)->getValue<std::string>("id");
+    auto answered = admin.send({"GET", "/v1/admin/tasks/" + taskId + "?wait=30", "", {}, ""});
+    REQUIRE(answered);
+    auto task = parseJsonObject(answered->body);
+    REQUIRE(task);
+    CHECK((*task)->getValue<std::string>("state") == "answered");
+    CHECK(answered->body.find("example.org") == std::string::npos);
+    CHECK(answered->body.find("alice") == std::string::npos);
+    // Aimed at a named device, a spot check is refused and never queued.
+    const int64_t queued = collector.countTasks("SELECT COUNT(*) FROM tasks");
+    for (const char* purpose : {"spot-check", "device-check"}) {
+      const RunResult aimed = viewer.run({"query", device, "usage-summary", "--purpose", purpose});
+      CHECK(aimed.exitCode == 1);
+      CHECK(aimed.err.find(std::string(purpose) == "spot-check" ? "never aimed at a device"
+                                                                : "it needs spot-check") !=
+            std::string::npos);
+    }
+    CHECK(collector.countTasks("SELECT COUNT(*) FROM tasks") == queued);
+    // Status and inventory reveal nothing about a person: any role asks a named device.
+    for (const AdminCli* who : {&viewer, &offboarding}) {
+      const RunResult status = who->run({"query", device, "status"});
+      INFO(status.err);
+      CHECK(status.exitCode == 0);
+    }
+  }
+
+  SECTION("the collector's copies are read under the same rules, logged, and the employee is told") {
+    REQUIRE(waitUntil([&] { return collector.count("SELECT COUNT(*) FROM usage") == 2; }));
+    report::CurlTransport admin(viewer.tls());
+    auto drawn = admin.send({"POST", "/v1/admin/spot-checks", "application/json", {},
+                             R"({"count": 1, "type": "status"})"});
+    REQUIRE(drawn);
+    REQUIRE(drawn->status == 201);
+    const std::string draw = (*parseJsonObject(drawn->body))->getValue<std::string>("draw");
+    // A spot check's draw opens the aggregates, never the destinations.
+    const RunResult summary = viewer.run(
+        {"usage", device, "--draw", draw, "--param", "since=2026-11-01T00:00:00Z", "--json"});
+    INFO(summary.err);
+    REQUIRE(summary.exitCode == 0);
+    auto volumes = jsonOutput(summary)->getArray("volumes");
     REQUIRE(volumes->size() == 1);
     CHECK(volumes->getObject(0)->getValue<std::string>("category") == "Web");
     CHECK(volumes->getObject(0)->getValue<int64_t>("bytes_in") == 10000);
-    CHECK(r.out.find("example.org") == std::string::npos);
-    CHECK(r.out.find("alice") == std::string::npos);
+    CHECK(summary.out.find("example.org") == std::string::npos);
+    CHECK(summary.out.find("alice") == std::string::npos);
+    const RunResult unknownDraw = viewer.run({"usage", device, "--draw", "t-made-up"});
+    CHECK(unknownDraw.exitCode == 1);
+    CHECK(unknownDraw.err.find("did not draw device") != std::string::npos);
+    const RunResult noPurpose = viewer.run({"flags", device});
+    CHECK(noPurpose.exitCode == 2);
+    // Destinations only in an investigation, with its case and an investigator's order.
+    const RunResult asViewer = viewer.run({"usage", device, "--case", "SAG-9", "--order-key",
+                                           pki.file("order-investigator.key")});
+    CHECK(asViewer.exitCode == 1);
+    CHECK(asViewer.err.find("needs the investigator role") != std::string::npos);
+    const RunResult wrongKey = investigator.run({"usage", device, "--case", "SAG-9", "--order-key",
+                                                 pki.file("order-offboarding.key")});
+    CHECK(wrongKey.exitCode == 1);
+    const RunResult detail = investigator.run(
+        {"usage", device, "--case", "SAG-9", "--order-key", pki.file("order-investigator.key"),
+         "--param", "since=2026-11-01T00:00:00Z", "--json"});
+    INFO(detail.err);
+    REQUIRE(detail.exitCode == 0);
+    auto rows = jsonOutput(detail)->getArray("rows");
+    REQUIRE(rows->size() == 2);
+    CHECK(rows->getObject(0)->getValue<std::string>("destination") == "example.org");
 
-    // The readable table.
-    auto table = std::vector<std::string>{"query", device, "usage-summary"};
-    table.insert(table.end(), period.begin(), period.end());
-    const RunResult readable = viewer.run(table);
-    CHECK(readable.exitCode == 0);
-    CHECK(readable.out.find("CATEGORY") != std::string::npos);
+    // Each read and refusal is in the access log with who, purpose and case.
+    CHECK(collector.countTasks("SELECT COUNT(*) FROM access_log WHERE action = 'read.answered' "
+                               "AND purpose = 'spot-check' AND actor = 'admin-viewer'") == 1);
+    CHECK(collector.countTasks("SELECT COUNT(*) FROM access_log WHERE action = 'read.answered' "
+                               "AND purpose = 'investigation' AND case_ref = 'SAG-9' AND "
+                               "actor = 'admin-investigator'") == 1);
+    CHECK(collector.countTasks(
+              "SELECT COUNT(*) FROM access_log WHERE action = 'read.refused'") >= 3);
+    // The device learns of both reads: its security log, which the employee's view lists.
+    REQUIRE(waitUntil([&] {
+      auto db = openAgentDb(agentDir);
+      return queryText(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'task.answered' AND "
+                           "details LIKE '%\"type\":\"collector-read\"%'") == "2";
+    }));
+    auto db = openAgentDb(agentDir);
+    CHECK(queryText(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'task.answered' AND "
+                        "details LIKE '%\"read\":\"usage-detail\"%' AND details LIKE "
+                        "'%SAG-9%' AND actor = 'admin:admin-investigator'") == "1");
   }
 
   SECTION("detail is refused for a spot check, without a case, and for the viewer role") {
     const RunResult spot = viewer.run({"query", device, "usage-detail"});
     CHECK(spot.exitCode == 1);
-    CHECK(spot.err.find("needs purpose investigation") != std::string::npos);
+    CHECK(spot.err.find("it needs investigation") != std::string::npos);
     const RunResult noCase =
         investigator.run({"query", device, "usage-detail", "--purpose", "investigation",
                           "--order-key", pki.file("order-investigator.key")});
     CHECK(noCase.exitCode == 1);
-    CHECK(noCase.err.find("needs --case") != std::string::npos);
+    CHECK(noCase.err.find("needs a case reference") != std::string::npos);
     const RunResult wrongRole =
         viewer.run({"query", device, "usage-detail", "--purpose", "investigation", "--case", "S-1",
                     "--order-key", pki.file("order-investigator.key")});
