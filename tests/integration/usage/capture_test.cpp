@@ -1,6 +1,7 @@
 // The real agent on real packets: `replay` of damaged captures (counted, skipped, nothing
-// lost) and of a capture moved to another time (--start), and live capture in `run` on a veth pair between two network namespaces this test
-// creates (root only; removed at the end).
+// lost) and of a capture moved to another time (--start), and live capture in `run` on a
+// veth pair between two network namespaces this test creates (root only; removed at the
+// end).
 
 #include <Poco/JSON/Parser.h>
 #include <unistd.h>
