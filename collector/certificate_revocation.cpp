@@ -45,32 +45,20 @@ Result<std::unique_ptr<CertificateRevocation>> CertificateRevocation::open(
   return revocation;
 }
 
-Result<CertificateRevocation::Crl> CertificateRevocation::readCrl() const {
-  Crl out;
-  out.modified = modifiedTime(crlFile_);
-  std::ifstream in(crlFile_, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return Status::error(ErrorCode::kNotFound, "tls.crl " + crlFile_ + ": cannot read");
-  const std::string content = text.str();
-  auto bio = report::memoryBio(content);
+Result<CertificateRevocation::Crl> parseCrl(const std::string& pemOrDer,
+                                            const std::string& caPem) {
+  auto bio = report::memoryBio(pemOrDer);
   X509_CRL* parsed = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr);
   if (parsed == nullptr) {
     ERR_clear_error();
-    auto der = report::memoryBio(content);
+    auto der = report::memoryBio(pemOrDer);
     parsed = d2i_X509_CRL_bio(der.get(), nullptr);
   }
   if (parsed == nullptr) {
-    return openSslError(ErrorCode::kInvalidArgument,
-                        "tls.crl " + crlFile_ + " is not a CRL (PEM or DER)");
+    return openSslError(ErrorCode::kInvalidArgument, "not a CRL (PEM or DER)");
   }
   std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(parsed, X509_CRL_free);
-  // The CRL counts only when a certificate of tls.ca whose subject is its issuer signed it.
-  std::ifstream caIn(caFile_);
-  std::stringstream caText;
-  caText << caIn.rdbuf();
-  const std::string cas = caText.str();
-  auto caBio = report::memoryBio(cas);
+  auto caBio = report::memoryBio(caPem);
   bool verified = false;
   while (X509* ca = PEM_read_bio_X509(caBio.get(), nullptr, nullptr, nullptr)) {
     if (X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl.get())) == 0 &&
@@ -80,10 +68,8 @@ Result<CertificateRevocation::Crl> CertificateRevocation::readCrl() const {
     X509_free(ca);
   }
   ERR_clear_error();
-  if (!verified) {
-    return Status::error(ErrorCode::kInvalidArgument,
-                         "tls.crl " + crlFile_ + " is not signed by a CA of tls.ca");
-  }
+  if (!verified) return Status::error(ErrorCode::kInvalidArgument, "not signed by a CA of tls.ca");
+  CertificateRevocation::Crl out;
   out.issuer = oneline(X509_CRL_get_issuer(crl.get()));
   const STACK_OF(X509_REVOKED)* entries = X509_CRL_get_REVOKED(crl.get());
   for (int i = 0; i < sk_X509_REVOKED_num(entries); ++i) {
@@ -91,6 +77,21 @@ Result<CertificateRevocation::Crl> CertificateRevocation::readCrl() const {
         serialHex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(entries, i))));
   }
   return out;
+}
+
+Result<CertificateRevocation::Crl> CertificateRevocation::readCrl() const {
+  const int64_t modified = modifiedTime(crlFile_);
+  std::ifstream in(crlFile_, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return Status::error(ErrorCode::kNotFound, "tls.crl " + crlFile_ + ": cannot read");
+  std::ifstream caIn(caFile_);
+  std::stringstream caText;
+  caText << caIn.rdbuf();
+  auto crl = parseCrl(text.str(), caText.str());
+  if (!crl) return crl.status().withContext("tls.crl " + crlFile_);
+  crl->modified = modified;
+  return crl;
 }
 
 CertificateRevocation::Crl CertificateRevocation::currentCrl() const {

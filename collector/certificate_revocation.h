@@ -29,12 +29,13 @@ class CertificateRevocation {
   // Why `certificate` is revoked, or nullopt when it is not.
   Result<std::optional<std::string>> revoked(X509* certificate) const;
 
- private:
   struct Crl {
-    std::string issuer;  // X509_NAME_oneline of the CRL's issuer
-    std::set<std::string> serials;
-    int64_t modified = 0;  // of the file, when read
+    std::string issuer;             // X509_NAME_oneline of the CRL's issuer
+    std::set<std::string> serials;  // upper-case hex, as report::serialHex writes them
+    int64_t modified = 0;           // of the file, when read
   };
+
+ private:
   CertificateRevocation(Storage& storage, std::string crlFile, std::string caFile)
       : storage_(storage), crlFile_(std::move(crlFile)), caFile_(std::move(caFile)) {}
   Result<Crl> readCrl() const;
@@ -47,5 +48,12 @@ class CertificateRevocation {
   mutable std::mutex mutex_;
   mutable Crl crl_;  // GUARDED_BY(mutex_)
 };
+
+// The CRL in `pemOrDer` (PEM or DER): its issuer and revoked serials (`modified` is left 0).
+// It counts only when a certificate in `caPem` (PEM certificates, as tls.ca holds them)
+// whose subject is the CRL's issuer signed it. Anything else, whatever the bytes, is a
+// kInvalidArgument error saying which of the two it is.
+Result<CertificateRevocation::Crl> parseCrl(const std::string& pemOrDer,
+                                            const std::string& caPem);
 
 }  // namespace tillid::collector

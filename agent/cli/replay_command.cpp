@@ -1,18 +1,22 @@
 // `tillid-agent replay FILE...`: runs capture files (pcap, pcapng) through the same usage
 // pipeline as live capture, into the store of the state directory. The evaluation and
 // test path: what a replay records is what the agent would have recorded live, except
-// that no process or user can be known ("unknown").
+// that no process or user can be known ("unknown"). With --start TIME each file's first
+// frame is placed at TIME (all its frames moved by the same amount), so that a capture
+// can stand for any hour.
 
 #include <Poco/File.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include <iostream>
+#include <optional>
 
 #include "agent/citrix/citrix_monitor.h"
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
 #include "agent/core/logging.h"
+#include "agent/core/time.h"
 #include "agent/service/agent.h"
 #include "agent/usage/usage_aggregator.h"
 #include "agent/usage/usage_pipeline.h"
@@ -31,9 +35,29 @@ struct FileResult {
   std::string error;  // empty: read to its end
 };
 
+// Hands frames on with their capture time moved so that the first one is at `startMicros`;
+// the spacing between frames stays as captured.
+class TimeShift final : public platform::FrameSink {
+ public:
+  TimeShift(platform::FrameSink& next, int64_t startMicros)
+      : next_(next), startMicros_(startMicros) {}
+  void onFrame(const platform::CapturedFrame& frame) override {
+    if (!offset_) offset_ = startMicros_ - frame.timeMicros;
+    platform::CapturedFrame moved = frame;
+    moved.timeMicros += *offset_;
+    next_.onFrame(moved);
+  }
+
+ private:
+  platform::FrameSink& next_;
+  const int64_t startMicros_;
+  std::optional<int64_t> offset_;
+};
+
 // Reads one file to its end (or to the damage) into the pipeline, then ends its flows.
+// `startMicros`: where its first frame is placed (nullopt: at its own capture time).
 FileResult replayFile(platform::PacketSources& sources, const std::string& path,
-                      usage::UsagePipeline& pipeline) {
+                      usage::UsagePipeline& pipeline, std::optional<int64_t> startMicros) {
   FileResult result;
   result.path = path;
   auto source = sources.openFile(path);
@@ -41,8 +65,11 @@ FileResult replayFile(platform::PacketSources& sources, const std::string& path,
     result.error = source.status().message();
     return result;
   }
+  std::optional<TimeShift> shifted;
+  if (startMicros) shifted.emplace(pipeline, *startMicros);
+  platform::FrameSink& sink = shifted ? static_cast<platform::FrameSink&>(*shifted) : pipeline;
   while (!(*source)->finished()) {
-    auto delivered = (*source)->dispatch(pipeline, kNoWait);
+    auto delivered = (*source)->dispatch(sink, kNoWait);
     if (!delivered) {
       result.error = delivered.status().message();
       break;
@@ -117,6 +144,14 @@ int replay(const ParsedArgs& args) {
   if (args.words.empty()) {
     return fail(kProgram, "replay needs at least one capture file (pcap or pcapng)", kExitUsage);
   }
+  std::optional<int64_t> startMicros;
+  if (const auto start = args.value("start")) {
+    auto time = parseTimestamp(*start);
+    if (!time) {
+      return fail(kProgram, "--start " + *start + ": " + time.status().message(), kExitUsage);
+    }
+    startMicros = toMicros(*time);
+  }
   ParsedArgs effective = args;
   effective.add("set", "capture.enabled=false");  // a replay never starts a live capture
   auto context = loadAgentContext(effective);
@@ -147,7 +182,7 @@ int replay(const ParsedArgs& args) {
 
   std::vector<FileResult> files;
   for (const auto& path : args.words) {
-    files.push_back(replayFile(*context->platform.packetSources, path, **pipeline));
+    files.push_back(replayFile(*context->platform.packetSources, path, **pipeline, startMicros));
     citrix.finish();  // each file is its own timeline: its sessions and streams end with it
   }
   aggregator.flush();
@@ -173,9 +208,12 @@ int replay(const ParsedArgs& args) {
 
 Command replayCommand() {
   return {"replay",
-          "replay FILE...",
+          "replay [--start TIME] FILE...",
           "run capture files (pcap, pcapng) through the usage pipeline into the store",
-          {{"json", "", "print the counts as JSON"}},
+          {{"json", "", "print the counts as JSON"},
+           {"start", "TIME",
+            "place each file's first frame at TIME (UTC, YYYY-MM-DDTHH:MM:SSZ), the rest "
+            "as far after it as captured"}},
           replay};
 }
 

@@ -15,7 +15,9 @@
 #include "agent/core/canonical_json.h"
 #include "agent/core/time.h"
 #include "agent/report/certificate_request.h"
+#include "agent/report/gzip.h"
 #include "agent/report/openssl_util.h"
+#include "agent/report/outbox.h"
 #include "agent/store/database.h"
 #include "collector/certificate_authority.h"
 #include "tests/integration/collector/fleet.h"
@@ -101,6 +103,80 @@ std::string certificateSerial(const std::string& stateDir) {
 
 std::unique_ptr<ChildProcess> startAgentReporting(const std::string& stateDir) {
   return startAgent(stateDir, fastReporting());
+}
+
+// The start of the hour `hoursAgo` hours before now.
+TimePoint hourStart(int hoursAgo) {
+  const auto time = WallClock::now() - std::chrono::hours(hoursAgo);
+  return time - std::chrono::duration_cast<WallClock::duration>(time.time_since_epoch()) %
+                    std::chrono::hours(1);
+}
+
+// `tillid-agent replay` of a shared capture, its first frame placed at `start`. A replay
+// of an enrolled agent uploads too; a close delay of a day keeps the usage it records for
+// the agent's `run` to upload, so that the tests know which process sends what.
+void replayAt(const std::string& stateDir, const std::string& capture, TimePoint start) {
+  const RunResult replay = agentCommand(
+      stateDir, {"--set", "report.usage_close_delay_seconds=86400", "replay", "--start",
+                 formatTimestamp(start).substr(0, 19) + "Z", pcapPath(capture)});
+  INFO(replay.out << replay.err);
+  REQUIRE(replay.exitCode == 0);
+}
+
+// Usage rows and their totals, of one hour or (a default TimePoint) of all.
+struct UsageTotals {
+  int64_t rows = 0;
+  int64_t connections = 0;
+  int64_t bytesIn = 0;
+  int64_t bytesOut = 0;
+  int64_t activeSeconds = 0;
+  bool operator==(const UsageTotals&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const UsageTotals& t) {
+  return out << t.rows << " rows, " << t.connections << " connections, " << t.bytesIn
+             << " bytes in, " << t.bytesOut << " out, " << t.activeSeconds << " active s";
+}
+
+// `count` runs one SELECT of a single number on the database that holds `table`.
+template <typename Count>
+UsageTotals usageTotals(const std::string& table, TimePoint hour, Count count) {
+  const std::string where =
+      hour == TimePoint{} ? "" : " WHERE hour = '" + formatTimestamp(hour).substr(0, 19) + "Z'";
+  const auto sum = [&](const std::string& column) {
+    return count("SELECT COALESCE(SUM(" + column + "), 0) FROM " + table + where);
+  };
+  return {count("SELECT COUNT(*) FROM " + table + where), sum("connections"), sum("bytes_in"),
+          sum("bytes_out"), sum("active_seconds")};
+}
+
+// True once the agent has taken a batch from its outbox that the collector did not
+// acknowledge.
+bool batchInFlight(const std::string& stateDir) {
+  auto db = store::Database::open(stateDir + "/tillid.db", store::OpenMode::kReadOnly);
+  if (!db) return false;
+  auto taken = db->queryText("SELECT COUNT(*) FROM outbox WHERE batch_id IS NOT NULL");
+  return taken && taken->value_or("0") != "0";
+}
+
+int64_t usageRecords(const report::PendingBatch& batch) {
+  auto parsed = parseJsonObject(batch.json);
+  REQUIRE(parsed);
+  const auto records = (*parsed)->getArray("records");
+  int64_t usage = 0;
+  for (size_t i = 0; i < records->size(); ++i) {
+    if (records->getObject(i)->getValue<std::string>("kind") == "usage") ++usage;
+  }
+  return usage;
+}
+
+// The batch the stopped agent would send next: the one in flight, the same bytes.
+report::PendingBatch pendingBatch(const std::string& stateDir, const std::string& device) {
+  auto db = store::Database::open(stateDir + "/tillid.db", store::OpenMode::kReadWriteCreate);
+  REQUIRE(db);
+  auto batch = report::Outbox::takeBatch(*db, device, 2000, 1 << 20);
+  REQUIRE(batch);
+  return *batch;
 }
 
 }  // namespace
@@ -199,40 +275,98 @@ TEST_CASE("records made while the collector is down arrive exactly once after it
   CHECK(agent->wait() == 0);
 }
 
-TEST_CASE("usage written in any hour order, and added to an uploaded hour, arrives once",
+TEST_CASE("captures replayed in any hour order, and into an uploaded hour, arrive once",
           "[report][network]") {
   TempDir dir;
   const DevPki pki = makeDevPki(dir.file("pki"));
   CollectorProcess collector(pki, dir.file("collector"));
   const std::string agentDir = dir.file("agent");
-  enrollAgent(agentDir, collector, pki);
-  auto agent = startAgentReporting(agentDir);
-  auto collected = [&](const std::string& hour) {
-    return collector.count("SELECT COALESCE(SUM(bytes_in), 0) FROM usage WHERE hour = '" + hour +
-                           "'");
+  const std::string device = enrollAgent(agentDir, collector, pki);
+  // Hours closed long ago (report.usage_close_delay_seconds) and well inside retention.
+  const TimePoint later = hourStart(3);
+  const TimePoint earlier = hourStart(6);
+  const auto agentTotals = [&](TimePoint hour) {
+    return usageTotals("usage_hourly", hour, [&](const std::string& sql) {
+      auto db = openAgentDb(agentDir);
+      return std::stoll(queryText(db, sql));
+    });
   };
-  // A later hour, then an earlier one (a replay, a clock stepped back).
-  const std::string later = hours(5, 1)[0];
-  const std::string earlier = hours(1, 1)[0];
-  addUsageHours(agentDir, {later});
-  REQUIRE(waitUntil([&] { return collected(later) == 5000; }));
-  addUsageHours(agentDir, {earlier});
-  REQUIRE(waitUntil([&] { return collected(earlier) == 5000; }));
-  // A late write to an hour already uploaded merges into the collector's row.
-  addUsageHours(agentDir, {later});
-  REQUIRE(waitUntil([&] { return collected(later) == 10000; }));
-  REQUIRE(waitUntil([&] { return outboxRows(agentDir) == 0; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // several uploader rounds
-  CHECK(collector.count("SELECT COUNT(*) FROM usage") == 2);
-  CHECK(collector.count("SELECT SUM(connections) FROM usage") == 6);
-  CHECK(collector.count("SELECT SUM(active_seconds) FROM usage") == 126);
-  CHECK(collector.count("SELECT COUNT(*) FROM records WHERE kind = 'usage'") == 3);
-  auto db = store::Database::open(agentDir + "/tillid.db", store::OpenMode::kReadOnly);
-  REQUIRE(db);
-  CHECK(db->queryText("SELECT SUM(bytes_in) FROM usage_hourly")->value_or("") == "15000");
-  CHECK(collector.count("SELECT SUM(bytes_in) FROM usage") == 15000);
-  agent->signal(SIGTERM);
-  CHECK(agent->wait() == 0);
+  const auto collectorTotals = [&](TimePoint hour) {
+    return usageTotals("usage", hour, [&](const std::string& sql) { return collector.count(sql); });
+  };
+  const auto allArrived = [&] {
+    return outboxRows(agentDir) == 0 && collectorTotals({}) == agentTotals({});
+  };
+  const auto stopAgent = [](std::unique_ptr<ChildProcess>& agent) {
+    agent->signal(SIGTERM);
+    REQUIRE(agent->wait() == 0);
+  };
+
+  // A later hour first, uploaded by the running agent.
+  replayAt(agentDir, "teams.pcap", later + std::chrono::minutes(10));
+  const UsageTotals first = agentTotals(later);
+  REQUIRE(first.rows > 0);
+  REQUIRE(first == agentTotals({}));
+  auto agent = startAgentReporting(agentDir);
+  REQUIRE(waitUntil(allArrived));
+  CHECK(collectorTotals(later) == first);
+  stopAgent(agent);
+
+  // Then an earlier hour (a capture of the past, a clock stepped back), and the same
+  // traffic again into the later hour the collector already has: the same keys, so the
+  // device's rows grow. The agent's first attempt to upload them gets no answer.
+  replayAt(agentDir, "netflix.pcap", earlier + std::chrono::minutes(10));
+  replayAt(agentDir, "teams.pcap", later + std::chrono::minutes(40));
+  const UsageTotals second = agentTotals(later);
+  CHECK(second.rows == first.rows);
+  CHECK(second.bytesIn == 2 * first.bytesIn);
+  CHECK(second.bytesOut == 2 * first.bytesOut);
+  const UsageTotals added = agentTotals(earlier);
+  REQUIRE(added.rows > 0);
+  setServer(agentDir, "https://localhost:" + std::to_string(freePort()));
+  agent = startAgentReporting(agentDir);
+  REQUIRE(waitUntil([&] { return batchInFlight(agentDir); }));
+  stopAgent(agent);
+
+  // The collector stored that batch all the same (only its answer was lost): the agent's
+  // resend of it under the same idempotency key adds nothing, the rest follows.
+  const report::PendingBatch lost = pendingBatch(agentDir, device);
+  // It carries every usage delta of both replays (the whole outbox fits in one batch).
+  CHECK(usageRecords(lost) == added.rows + second.rows);
+  report::CurlTransport transport(deviceTls(agentDir, collector.url()));
+  const report::HttpRequest resend{
+      "POST",
+      "/v1/reports",
+      "application/json",
+      {{"Content-Encoding", "gzip"}, {"Idempotency-Key", lost.batchId}},
+      report::gzipCompress(lost.json)};
+  const auto sendLost = [&] {
+    auto response = transport.send(resend);
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    return response->body;
+  };
+  CHECK_THAT(sendLost(), Catch::Contains("\"stored\""));
+  setServer(agentDir, collector.url());
+  agent = startAgentReporting(agentDir);
+  REQUIRE(waitUntil(allArrived));
+  CHECK(collectorTotals(later) == second);
+  CHECK(collectorTotals(earlier) == agentTotals(earlier));
+  CHECK(collector.count("SELECT COUNT(*) FROM batches WHERE idempotency_key = '" + lost.batchId +
+                        "'") == 1);
+  stopAgent(agent);
+
+  // Uploading again adds nothing: a new run's first round (its anchor arrived) sends no
+  // usage, nor does the same batch sent once more.
+  const std::string anchors = "SELECT COUNT(*) FROM records WHERE kind = 'anchor'";
+  const int64_t anchorsBefore = collector.count(anchors);
+  agent = startAgentReporting(agentDir);
+  REQUIRE(waitUntil(
+      [&] { return collector.count(anchors) > anchorsBefore && outboxRows(agentDir) == 0; }));
+  CHECK_THAT(sendLost(), Catch::Contains("\"duplicate\""));
+  CHECK(collectorTotals({}) == agentTotals({}));
+  CHECK(collectorTotals(later) == second);
+  stopAgent(agent);
 }
 
 TEST_CASE("a man in the middle gets nothing and the agent loses nothing",

@@ -1,6 +1,7 @@
 // The real agent on real packets: `replay` of damaged captures (counted, skipped, nothing
-// lost), and live capture in `run` on a veth pair between two network namespaces this test
-// creates (root only; removed at the end).
+// lost) and of a capture moved to another time (--start), and live capture in `run` on a
+// veth pair between two network namespaces this test creates (root only; removed at the
+// end).
 
 #include <Poco/JSON/Parser.h>
 #include <unistd.h>
@@ -80,6 +81,35 @@ TEST_CASE("replay of a file that is not a capture fails with the reason", "[usag
   CHECK(replay.exitCode == 1);
   CHECK_THAT(replay.out, Catch::Contains("notes.txt") && Catch::Contains("stopped"));
   CHECK(agentCommand(dir.file("state"), {"replay"}).exitCode == 2);
+}
+
+TEST_CASE("replay --start places each file's first frame at the time given",
+          "[usage][replay]") {
+  TempDir dir;
+  // The hours recorded, and the rows with their totals.
+  const auto replayed = [&](const std::string& state, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--set", "retention.usage_days=3650", "replay"});
+    args.push_back(pcapPath("teams.pcap"));
+    const RunResult replay = agentCommand(state, args);
+    INFO(replay.err);
+    REQUIRE(replay.exitCode == 0);
+    auto db = openAgentDb(state);
+    return std::make_pair(
+        queryText(db, "SELECT group_concat(DISTINCT hour) FROM usage_hourly"),
+        queryText(db, "SELECT count(*) || ' ' || sum(connections) || ' ' || sum(bytes_in) ||"
+                      " ' ' || sum(bytes_out) FROM usage_hourly"));
+  };
+  const auto asCaptured = replayed(dir.file("captured"), {});
+  const auto moved = replayed(dir.file("moved"), {"--start", "2026-11-10T09:30:00Z"});
+  // The capture's 26 s of April 2020 fall in one hour either way, with the same rows.
+  CHECK(asCaptured.first == "2020-04-16T12:00:00Z");
+  CHECK(moved.first == "2026-11-10T09:00:00Z");
+  CHECK(moved.second == asCaptured.second);
+
+  const RunResult bad =
+      agentCommand(dir.file("bad"), {"replay", "--start", "yesterday", pcapPath("teams.pcap")});
+  CHECK(bad.exitCode == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--start yesterday"));
 }
 
 TEST_CASE("live capture in the running agent records this device's traffic",
