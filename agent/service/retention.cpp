@@ -122,25 +122,9 @@ Result<RetentionOutcome> applyRetention(store::Database& db, const RetentionRule
   return outcome;
 }
 
-RetentionScheduler::RetentionScheduler(store::Writer& writer, std::vector<RetentionRule> rules,
-                                       std::chrono::milliseconds interval)
-    : writer_(writer), rules_(std::move(rules)), interval_(interval) {
-  runNow();  // at start, so that a short-lived agent also enforces the limit
-  thread_ = std::thread([this] { loop(); });
-}
-
-RetentionScheduler::~RetentionScheduler() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
-
-void RetentionScheduler::runNow() {
-  for (const auto& rule : rules_) {
-    writer_.submit([rule](store::Database& db) -> Status {
+void submitRetention(store::Writer& writer, const std::vector<RetentionRule>& rules) {
+  for (const auto& rule : rules) {
+    writer.submit([rule](store::Database& db) -> Status {
       auto outcome = applyRetention(db, rule, WallClock::now());
       if (!outcome) return outcome.status().withContext(rule.name + " retention");
       if (outcome->deleted > 0 || outcome->keptUnsent > 0) {
@@ -151,15 +135,6 @@ void RetentionScheduler::runNow() {
       }
       return Status::ok();
     });
-  }
-}
-
-void RetentionScheduler::loop() {
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, interval_, [&] { return stopping_; })) {
-    lock.unlock();
-    runNow();
-    lock.lock();
   }
 }
 

@@ -8,15 +8,13 @@
 #include <Poco/JSON/Object.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "agent/core/config.h"
+#include "agent/core/periodic_runner.h"
 #include "agent/core/time.h"
 #include "agent/store/database.h"
 #include "agent/store/writer.h"
@@ -60,28 +58,19 @@ std::vector<RetentionRule> retentionRules(const Config& config, bool reportsToCo
 Result<RetentionOutcome> applyRetention(store::Database& db, const RetentionRule& rule,
                                         TimePoint now);
 
-// Runs every rule through the writer at construction and then every `interval`.
+// Submits one run of every rule to the writer, as of the wall clock.
+void submitRetention(store::Writer& writer, const std::vector<RetentionRule>& rules);
+
+// Runs every rule through the writer at construction and then every `interval`; a run
+// submitted before destruction still completes in the writer.
 class RetentionScheduler {
  public:
   RetentionScheduler(store::Writer& writer, std::vector<RetentionRule> rules,
-                     std::chrono::milliseconds interval = std::chrono::hours(1));
-  ~RetentionScheduler();  // stops the thread; a submitted run still completes in the writer
-  RetentionScheduler(const RetentionScheduler&) = delete;
-  RetentionScheduler& operator=(const RetentionScheduler&) = delete;
-
-  // Submits one run of every rule now (also what the thread does each interval).
-  void runNow();
+                     std::chrono::milliseconds interval = std::chrono::hours(1))
+      : runner_(interval, [&writer, rules = std::move(rules)] { submitRetention(writer, rules); }) {}
 
  private:
-  void loop();
-
-  store::Writer& writer_;
-  const std::vector<RetentionRule> rules_;
-  const std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // GUARDED_BY(mutex_)
-  std::thread thread_;
+  PeriodicRunner runner_;
 };
 
 }  // namespace tillid
