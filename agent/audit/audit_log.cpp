@@ -178,6 +178,19 @@ Finding classifyBreak(const Entry& e, int64_t expectedSeq, const std::set<int64_
                  "entry " + std::to_string(e.seq) + " was not chained to it");
 }
 
+// Whether an entry in `kept` is the retention entry that made `checkpoint`.
+bool recordsCheckpoint(const std::vector<Entry>& kept, const ChainHead& checkpoint) {
+  for (const auto& e : kept) {
+    if (e.action != kRetentionAction) continue;
+    auto details = parseJsonObject(e.details);
+    if (details && (*details)->optValue<int64_t>("checkpoint_seq", 0) == checkpoint.seq &&
+        (*details)->optValue<std::string>("checkpoint_hash", "") == checkpoint.hash) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<Verification> verify(store::Database& db) {
@@ -209,6 +222,13 @@ Result<Verification> verify(store::Database& db) {
     expectedSeq = e.seq + 1;
     expectedPrev = e.hash;
     result.head = ChainHead{e.seq, e.hash};
+  }
+  // A checkpoint is only legitimate with the kept entry that says retention made it.
+  if (!result.firstProblem && *start && !recordsCheckpoint(*all, **start)) {
+    result.firstProblem =
+        finding(Tamper::kDeleted, (*start)->seq,
+                "entries up to it are gone, but no " + std::string(kRetentionAction) +
+                    " entry names checkpoint " + std::to_string((*start)->seq));
   }
   return result;
 }

@@ -38,6 +38,9 @@ struct ChainHead {
 
 // The hash of the empty chain: what the first entry's prevHash holds.
 extern const char* const kGenesisHash;
+// The entry that records a deletion under retention; its details name the checkpoint
+// ("checkpoint_seq", "checkpoint_hash"). verify() requires one for the current checkpoint.
+inline constexpr const char* kRetentionAction = "security_log.retention";
 
 store::SchemaModule auditSchema();
 
@@ -92,7 +95,8 @@ struct Verification {
 };
 
 // Walks the chain in append order from the checkpoint (or the genesis hash) and reports the
-// first entry that breaks it.
+// first entry that breaks it; a checkpoint no kept kRetentionAction entry names is a
+// deletion.
 Result<Verification> verify(store::Database& db);
 
 // Entries in append order, for display and export.

@@ -80,6 +80,7 @@ std::vector<RetentionRule> retentionRules(const Config& config, bool reportsToCo
       // Sessions are not uploaded. One never ended (the agent was killed) ages from its start.
       tableRetention("sessions", "citrix_sessions", "COALESCE(end, start)", RowTime::kEnd,
                      config.integer("retention.sessions_days"), "")};
+  // Its entry, "security_log.retention", is audit::kRetentionAction: verify() looks for it.
   rules.push_back({"security_log", config.integer("retention.security_log_days"),
                    [](store::Database& db, TimePoint cutoff) -> Result<RetentionOutcome> {
                      auto cut = audit::deleteAnchoredBefore(db, cutoff);

@@ -358,6 +358,25 @@ TEST_CASE("security-log retention deletes up to an acknowledged anchor and keeps
   }
 }
 
+TEST_CASE("a prefix cut to an anchored entry without a retention entry is a deletion",
+          "[retention][audit]") {
+  TempDir dir;
+  store::Database db = openAgentStore(dir);
+  const audit::ChainHead anchored = appendAt(db, "2026-11-20T08:00:00.000000Z", 5);
+  appendAt(db, "2026-11-20T09:00:00.000000Z", 3);
+  // What retention would leave, done by hand: the checkpoint matches an anchor, but no
+  // kept entry says retention made it.
+  exec(db, "DELETE FROM audit_log WHERE seq <= " + std::to_string(anchored.seq));
+  exec(db, "INSERT INTO audit_checkpoint(id, seq, hash) VALUES(1, " +
+               std::to_string(anchored.seq) + ", '" + anchored.hash + "')");
+  auto verification = audit::verify(db);
+  REQUIRE(verification.isOk());
+  REQUIRE(verification->firstProblem.has_value());
+  CHECK(verification->firstProblem->kind == audit::Tamper::kDeleted);
+  CHECK(verification->firstProblem->seq == anchored.seq);
+  CHECK_THAT(verification->firstProblem->message, Catch::Contains("security_log.retention"));
+}
+
 TEST_CASE("without an acknowledged anchor the security log keeps everything",
           "[retention][audit]") {
   TempDir dir;
