@@ -1,9 +1,10 @@
 #pragma once
 // Retention on the device: usage rows, Citrix flags and sessions and security-log entries
 // older than their retention.*_days are deleted every hour. A row the collector has not
-// yet received stays however old, and is counted. Each run that deleted rows, or kept a
-// different number of unsent ones, is a security-log entry "<rule>.retention" with the
-// counts (the log shows that the limit is enforced, never what was deleted).
+// yet received stays however old, and is counted. Each run that deleted rows, or in which
+// rows started or stopped waiting for the collector, is a security-log entry
+// "<rule>.retention" with the counts (the log shows that the limit is enforced, never what
+// was deleted).
 
 #include <Poco/JSON/Object.h>
 
@@ -23,8 +24,8 @@ namespace tillid {
 
 struct RetentionOutcome {
   int64_t deleted = 0;
-  int64_t keptUnsent = 0;                 // expired, but not yet at the collector
-  Poco::JSON::Object::Ptr extra;          // further details for the log entry; may be null
+  int64_t keptUnsent = 0;         // expired, but not yet at the collector
+  Poco::JSON::Object::Ptr extra;  // further details for the log entry; may be null
 };
 
 struct RetentionRule {
@@ -53,8 +54,9 @@ RetentionRule tableRetention(std::string name, std::string table, std::string ti
 // wait for it; a device that reports nowhere has nothing to wait for.
 std::vector<RetentionRule> retentionRules(const Config& config, bool reportsToCollector);
 
-// Applies `rule` as of `now` and logs the outcome when rows were deleted or the number kept
-// unsent changed since the rule's last entry. REQUIRES: inside a transaction (a writer job).
+// Applies `rule` as of `now` and logs the outcome when rows were deleted, or when rows
+// started or stopped waiting for the collector since the rule's last entry.
+// REQUIRES: inside a transaction (a writer job).
 Result<RetentionOutcome> applyRetention(store::Database& db, const RetentionRule& rule,
                                         TimePoint now);
 
@@ -67,7 +69,8 @@ class RetentionScheduler {
  public:
   RetentionScheduler(store::Writer& writer, std::vector<RetentionRule> rules,
                      std::chrono::milliseconds interval = std::chrono::hours(1))
-      : runner_(interval, [&writer, rules = std::move(rules)] { submitRetention(writer, rules); }) {}
+      : runner_(interval,
+                [&writer, rules = std::move(rules)] { submitRetention(writer, rules); }) {}
 
  private:
   PeriodicRunner runner_;
