@@ -9,7 +9,9 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include "agent/core/canonical_json.h"
 #include "agent/core/untrusted_text.h"
@@ -281,7 +283,10 @@ int flags(const ParsedArgs& args) {
 }
 
 // Compares every anchor the device uploaded with the entry at that position in the
-// chain the device holds now: a rewritten or truncated log no longer matches.
+// chain the device holds now: a rewritten or truncated log no longer matches. When
+// retention deleted the log's oldest entries, the chain starts at a checkpoint, which must
+// be one of the anchors: anchors before it are gone legitimately, a checkpoint that is no
+// anchor is a cut chain.
 int auditCheck(const ParsedArgs& args) {
   if (args.words.size() != 1) return fail(kProgram, "audit-check needs DEVICE", kExitUsage);
   auto client = AdminClient::fromArgs(args);
@@ -298,6 +303,7 @@ int auditCheck(const ParsedArgs& args) {
   std::string seamProblem;
   int64_t lastSeq = 0;
   std::string lastHash;
+  std::optional<std::pair<int64_t, std::string>> checkpoint;
   for (;;) {
     Object::Ptr body = new Object;
     body->set("device", device);
@@ -317,6 +323,13 @@ int auditCheck(const ParsedArgs& args) {
                                 cell(*task, "reason"));
     }
     const Object::Ptr page = (*task)->getObject("result");
+    if (!result && page && page->has("checkpoint")) {
+      // The first kept entry must continue the checkpoint.
+      const Object::Ptr cp = page->getObject("checkpoint");
+      checkpoint.emplace(cp->getValue<int64_t>("seq"), cell(cp, "hash"));
+      lastSeq = checkpoint->first;
+      lastHash = checkpoint->second;
+    }
     // The first page's verdict on the whole chain stands unless a later page finds a problem.
     if (!result || (page && !page->optValue<bool>("intact", false))) result = page;
     const Array::Ptr entries = page ? page->getArray("entries") : nullptr;
@@ -338,6 +351,8 @@ int auditCheck(const ParsedArgs& args) {
   std::vector<std::vector<std::string>> rows;
   int matched = 0;
   int broken = 0;
+  int retired = 0;  // anchors of entries deleted under retention
+  bool checkpointAnchored = false;
   const Array::Ptr list = (*anchors)->getArray("records");
   for (unsigned i = 0; list && i < list->size(); ++i) {
     const Object::Ptr a = list->getObject(i)->getObject("payload");
@@ -345,7 +360,14 @@ int auditCheck(const ParsedArgs& args) {
     const int64_t seq = a->getValue<int64_t>("seq");
     const auto it = chain.find(seq);
     std::string verdict;
-    if (it == chain.end()) {
+    if (checkpoint && seq < checkpoint->first) {
+      verdict = "before the checkpoint (deleted under retention)";
+      ++retired;
+    } else if (checkpoint && seq == checkpoint->first) {
+      checkpointAnchored = cell(a, "hash") == checkpoint->second;
+      verdict = checkpointAnchored ? "matches the checkpoint" : "DIFFERS from the checkpoint";
+      ++(checkpointAnchored ? matched : broken);
+    } else if (it == chain.end()) {
       verdict = "MISSING from the chain";
       ++broken;
     } else if (it->second != cell(a, "hash")) {
@@ -357,6 +379,10 @@ int auditCheck(const ParsedArgs& args) {
     }
     rows.push_back({std::to_string(seq), cell(list->getObject(i), "time").substr(0, 19),
                     cell(a, "hash").substr(0, 16), verdict});
+  }
+  if (checkpoint && !checkpointAnchored && seamProblem.empty()) {
+    seamProblem = "the chain starts at entry " + std::to_string(checkpoint->first + 1) +
+                  " but no anchor vouches for its checkpoint: entries were cut";
   }
   const bool intact = result && result->optValue<bool>("intact", false) && seamProblem.empty();
   const std::string problem = !seamProblem.empty() ? seamProblem
@@ -370,12 +396,17 @@ int auditCheck(const ParsedArgs& args) {
     out->set("chain_entries", result ? result->get("total") : Poco::Dynamic::Var(0));
     out->set("anchors_matched", matched);
     out->set("anchors_broken", broken);
+    out->set("anchors_before_checkpoint", retired);
+    if (checkpoint) out->set("checkpoint_seq", checkpoint->first);
     printJson(out);
   } else {
-    std::cout << "device " << device << ": chain of " << cell(result, "total") << " entries, "
-              << (intact ? "intact" : "BROKEN: " + problem) << "\n";
+    std::cout << "device " << device << ": chain of " << cell(result, "total") << " entries";
+    if (checkpoint) std::cout << " from checkpoint " << checkpoint->first;
+    std::cout << ", " << (intact ? "intact" : "BROKEN: " + problem) << "\n";
     printTable({"SEQ", "ANCHORED", "HASH", "VERDICT"}, rows);
-    std::cout << matched << " anchors match, " << broken << " do not\n";
+    std::cout << matched << " anchors match, " << broken << " do not";
+    if (retired > 0) std::cout << ", " << retired << " before the checkpoint";
+    std::cout << "\n";
   }
   return intact && broken == 0 ? kExitOk : kExitFailure;
 }

@@ -30,6 +30,8 @@ std::vector<ConfigConstraint> collectorConfigConstraints() {
       rangeConstraint("tasks.order_max_hours.trusted_keys", 1, 8760),
       oneOfConstraint("storage.backend", {"sqlite", "postgresql"}),
       rangeConstraint("storage.postgresql_connections", 1, 1000),
+      rangeConstraint("retention.usage_days", 1, 3650),
+      rangeConstraint("retention.flags_days", 1, 3650),
   };
 }
 

@@ -12,6 +12,7 @@
 #include "agent/core/logging.h"
 #include "agent/report/curl_transport.h"
 #include "collector/collector_config.h"
+#include "collector/collector_retention.h"
 #include "collector/collector_server.h"
 #include "collector/collector_stores.h"
 #include "collector/offboard_service.h"
@@ -109,6 +110,7 @@ class CollectorApp final : public Poco::Util::ServerApplication {
     tillid::logger("collector")
         .information("listening on " + config.string("listen.address") + ":" +
                      std::to_string((*server)->port()));
+    const CollectorRetention retention(**storage, **taskStore, collectorRetentionSettings(config));
     waitForTerminationRequest();
     taskService.shutdown();
     (*server)->stop();

@@ -233,6 +233,26 @@ class PostgresStorage final : public Storage {
         {deviceId, kind, pg::param(limit)}, readRecord<Row>);
   }
 
+  Result<RetentionDeleted> deleteExpired(TimePoint usageBefore, TimePoint flagsBefore) override {
+    RetentionDeleted deleted;
+    Status done = pool_->transaction([&](Session& s) -> Status {
+      auto rows = s.exec("DELETE FROM usage WHERE hour < $1", {hourStartLabel(usageBefore)});
+      if (!rows) return rows.status();
+      deleted.usageRows = rows->affected();
+      auto usageRecords = s.exec("DELETE FROM records WHERE kind = 'usage' AND time < $1",
+                                 {formatTimestamp(usageBefore)});
+      if (!usageRecords) return usageRecords.status();
+      deleted.usageRecords = usageRecords->affected();
+      auto flags = s.exec("DELETE FROM records WHERE kind = 'flag' AND time < $1",
+                          {formatTimestamp(flagsBefore)});
+      if (!flags) return flags.status();
+      deleted.flagRecords = flags->affected();
+      return Status::ok();
+    });
+    if (!done) return done;
+    return deleted;
+  }
+
  private:
   static Status insertRevocation(Session& s, const RevokedCertificate& r) {
     return s

@@ -1,6 +1,7 @@
 #include "collector/sqlite_storage.h"
 
 #include <mutex>
+#include <tuple>
 
 #include "agent/store/store.h"
 #include "collector/storage_rows.h"
@@ -277,6 +278,28 @@ class SqliteStorage final : public Storage {
       if (!*row) return out;
       out.push_back(readRecord(*select));
     }
+  }
+
+  Result<RetentionDeleted> deleteExpired(TimePoint usageBefore, TimePoint flagsBefore) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    TILLID_RETURN_IF_ERROR(tx.begun());
+    RetentionDeleted deleted;
+    for (const auto& [sql, bound, count] :
+         {std::tuple<const char*, std::string, int64_t*>{"DELETE FROM usage WHERE hour < ?",
+                                                         hourStartLabel(usageBefore),
+                                                         &deleted.usageRows},
+          {"DELETE FROM records WHERE kind = 'usage' AND time < ?", formatTimestamp(usageBefore),
+           &deleted.usageRecords},
+          {"DELETE FROM records WHERE kind = 'flag' AND time < ?", formatTimestamp(flagsBefore),
+           &deleted.flagRecords}}) {
+      auto remove = db_.prepare(sql);
+      if (!remove) return remove.status();
+      TILLID_RETURN_IF_ERROR(remove->bind(1, bound).run());
+      *count = db_.changes();
+    }
+    TILLID_RETURN_IF_ERROR(tx.commit());
+    return deleted;
   }
 
  private:

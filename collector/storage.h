@@ -57,7 +57,7 @@ struct UsageRecord {
 
 struct ReportRecord {
   std::string id;                    // unique per device, chosen by the agent
-  std::string kind;                  // "usage", "flag", "anchor", "certificate"
+  std::string kind;  // "usage", "flag", "anchor", "certificate", "offboard-progress"
   std::string time;                  // when the agent recorded it
   std::string payload;               // canonical JSON object
   std::optional<UsageRecord> usage;  // set for kind "usage"
@@ -80,6 +80,13 @@ enum class BatchOutcome {
   kStored,     // first time: every record stored (records already present are skipped)
   kDuplicate,  // the same batch again: nothing changed
   kConflict,   // the key was used before for different content: nothing changed
+};
+
+// What one retention run deleted, over every device.
+struct RetentionDeleted {
+  int64_t usageRows = 0;     // hourly usage rows (the table the usage reads use)
+  int64_t usageRecords = 0;  // the usage records they were summed from
+  int64_t flagRecords = 0;
 };
 
 enum class EnrollOutcome { kEnrolled, kUnknownToken, kTokenExhausted, kTokenExpired };
@@ -128,6 +135,11 @@ class Storage {
   // `deviceId` is "".
   virtual Result<std::vector<StoredRecord>> records(const std::string& deviceId,
                                                     const std::string& kind, int64_t limit) = 0;
+
+  // Retention, every device's: deletes the usage rows of hours that ended by `usageBefore`
+  // and the usage records recorded before it, and the flag records recorded before
+  // `flagsBefore`. Anchors, certificates and offboarding progress stay (docs/collector-storage.md).
+  virtual Result<RetentionDeleted> deleteExpired(TimePoint usageBefore, TimePoint flagsBefore) = 0;
 };
 
 }  // namespace tillid::collector

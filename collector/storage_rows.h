@@ -73,6 +73,12 @@ AccessRecord readAccess(const Row& r) {
 
 // The decisions both backends take the same way, whatever their SQL.
 
+// The `hour` label ("YYYY-MM-DDTHH:00:00Z", as agents send it) of the hour holding `t`:
+// every usage row labelled before it ended by `t`.
+inline std::string hourStartLabel(TimePoint t) {
+  return formatTimestamp(t).substr(0, 13) + ":00:00Z";
+}
+
 // kEnrolled when a token with these counts and expiry ("" = none) may be used at `now`.
 inline EnrollOutcome tokenOutcome(int64_t maxUses, int64_t uses, const std::string& expires,
                                   TimePoint now) {

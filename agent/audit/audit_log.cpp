@@ -1,5 +1,6 @@
 #include "agent/audit/audit_log.h"
 
+#include <limits>
 #include <set>
 
 #include "agent/core/canonical_json.h"
@@ -18,7 +19,12 @@ store::SchemaModule auditSchema() {
             " id INTEGER PRIMARY KEY,"
             " seq INTEGER NOT NULL, time TEXT NOT NULL, actor TEXT NOT NULL,"
             " action TEXT NOT NULL, details TEXT NOT NULL,"
-            " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)"}}};
+            " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)"},
+           {"retention: the checkpoint the kept chain starts from, acknowledged anchors",
+            "CREATE TABLE audit_checkpoint ("
+            " id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);"
+            "CREATE TABLE audit_anchors_acknowledged ("
+            " seq INTEGER PRIMARY KEY, hash TEXT NOT NULL);"}}};
 }
 
 std::string computeHash(const Entry& entry) {
@@ -33,13 +39,41 @@ std::string computeHash(const Entry& entry) {
                    canonicalJson(Poco::JSON::Object::Ptr(new Poco::JSON::Object(record))));
 }
 
-Result<std::optional<ChainHead>> head(store::Database& db) {
-  auto stmt = db.prepare("SELECT seq, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+namespace {
+
+Result<std::optional<ChainHead>> firstHead(store::Database& db, const std::string& sql) {
+  auto stmt = db.prepare(sql);
   if (!stmt) return stmt.status();
   auto row = stmt->step();
   if (!row) return row.status();
   if (!*row) return std::optional<ChainHead>();
   return std::optional<ChainHead>(ChainHead{stmt->int64(0), stmt->text(1)});
+}
+
+}  // namespace
+
+Result<std::optional<ChainHead>> head(store::Database& db) {
+  auto last = firstHead(db, "SELECT seq, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+  if (!last || last->has_value()) return last;
+  return checkpoint(db);
+}
+
+Result<std::optional<ChainHead>> checkpoint(store::Database& db) {
+  // A database written before retention existed has no checkpoint table (read-only
+  // commands open it without migrating): nothing was deleted from it.
+  auto exists = db.queryText(
+      "SELECT name FROM sqlite_master WHERE type='table' AND name='audit_checkpoint'");
+  if (!exists) return exists.status();
+  if (!exists->has_value()) return std::optional<ChainHead>();
+  return firstHead(db, "SELECT seq, hash FROM audit_checkpoint WHERE id = 1");
+}
+
+Status recordAcknowledgedAnchor(store::Database& db, const ChainHead& anchor) {
+  auto insert = db.prepare(
+      "INSERT INTO audit_anchors_acknowledged(seq, hash) VALUES(?1, ?2)"
+      " ON CONFLICT(seq) DO UPDATE SET hash = excluded.hash");
+  if (!insert) return insert.status();
+  return insert->bind(1, anchor.seq).bind(2, anchor.hash).run();
 }
 
 Result<Entry> append(store::Database& db, const std::string& actor, const std::string& action,
@@ -144,18 +178,35 @@ Finding classifyBreak(const Entry& e, int64_t expectedSeq, const std::set<int64_
                  "entry " + std::to_string(e.seq) + " was not chained to it");
 }
 
+// Whether an entry in `kept` is the retention entry that made `checkpoint`.
+bool recordsCheckpoint(const std::vector<Entry>& kept, const ChainHead& checkpoint) {
+  for (const auto& e : kept) {
+    if (e.action != kRetentionAction) continue;
+    auto details = parseJsonObject(e.details);
+    if (details && (*details)->optValue<int64_t>("checkpoint_seq", 0) == checkpoint.seq &&
+        (*details)->optValue<std::string>("checkpoint_hash", "") == checkpoint.hash) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<Verification> verify(store::Database& db) {
+  auto start = checkpoint(db);
+  if (!start) return start.status();
   auto all = entries(db);
   if (!all) return all.status();
   std::multiset<int64_t> allSeqs;
   for (const auto& e : *all) allSeqs.insert(e.seq);
 
   Verification result;
+  result.checkpoint = *start;
+  result.head = *start;
   std::set<int64_t> seen;
-  int64_t expectedSeq = 1;
-  std::string expectedPrev = kGenesisHash;
+  int64_t expectedSeq = *start ? (*start)->seq + 1 : 1;
+  std::string expectedPrev = *start ? (*start)->hash : kGenesisHash;
   for (const auto& e : *all) {
     result.entries++;
     if (computeHash(e) != e.hash) {
@@ -172,7 +223,69 @@ Result<Verification> verify(store::Database& db) {
     expectedPrev = e.hash;
     result.head = ChainHead{e.seq, e.hash};
   }
+  // A checkpoint is only legitimate with the kept entry that says retention made it.
+  if (!result.firstProblem && *start && !recordsCheckpoint(*all, **start)) {
+    result.firstProblem =
+        finding(Tamper::kDeleted, (*start)->seq,
+                "entries up to it are gone, but no " + std::string(kRetentionAction) +
+                    " entry names checkpoint " + std::to_string((*start)->seq));
+  }
   return result;
+}
+
+Result<Truncation> deleteAnchoredBefore(store::Database& db, TimePoint cutoff) {
+  auto verification = verify(db);
+  if (!verification) return verification.status();
+  if (verification->firstProblem) {
+    return Status::error(ErrorCode::kConflict, "the security log does not verify (" +
+                                                   verification->firstProblem->message +
+                                                   "): nothing deleted");
+  }
+  const std::string before = formatTimestamp(cutoff);
+  // Only a prefix of the chain goes: up to the first entry not yet expired (a clock set
+  // back can make a later entry older), and there to the newest acknowledged anchor that
+  // is still the chain's entry at that position.
+  auto firstKept = db.prepare("SELECT MIN(seq) FROM audit_log WHERE time >= ?1");
+  if (!firstKept) return firstKept.status();
+  firstKept->bind(1, before);
+  auto row = firstKept->step();
+  if (!row) return row.status();
+  const int64_t limit =
+      firstKept->isNull(0) ? std::numeric_limits<int64_t>::max() : firstKept->int64(0);
+  firstKept->reset();
+  auto anchor = db.prepare(
+      "SELECT a.seq, a.hash FROM audit_anchors_acknowledged a"
+      " JOIN audit_log l ON l.seq = a.seq AND l.hash = a.hash"
+      " WHERE a.seq < ?1 ORDER BY a.seq DESC LIMIT 1");
+  if (!anchor) return anchor.status();
+  anchor->bind(1, limit);
+  auto found = anchor->step();
+  if (!found) return found.status();
+  Truncation outcome;
+  if (*found) {
+    const ChainHead cut{anchor->int64(0), anchor->text(1)};
+    anchor->reset();
+    auto remove = db.prepare("DELETE FROM audit_log WHERE seq <= ?1");
+    if (!remove) return remove.status();
+    TILLID_RETURN_IF_ERROR(remove->bind(1, cut.seq).run());
+    outcome.deleted = db.changes();
+    auto save = db.prepare(
+        "INSERT INTO audit_checkpoint(id, seq, hash) VALUES(1, ?1, ?2)"
+        " ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash");
+    if (!save) return save.status();
+    TILLID_RETURN_IF_ERROR(save->bind(1, cut.seq).bind(2, cut.hash).run());
+    auto forget = db.prepare("DELETE FROM audit_anchors_acknowledged WHERE seq <= ?1");
+    if (!forget) return forget.status();
+    TILLID_RETURN_IF_ERROR(forget->bind(1, cut.seq).run());
+    outcome.checkpoint = cut;
+  }
+  auto kept = db.prepare("SELECT COUNT(*) FROM audit_log WHERE time < ?1");
+  if (!kept) return kept.status();
+  kept->bind(1, before);
+  auto counted = kept->step();
+  if (!counted) return counted.status();
+  outcome.keptUnanchored = kept->int64(0);
+  return outcome;
 }
 
 }  // namespace tillid::audit

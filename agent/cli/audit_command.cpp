@@ -19,6 +19,10 @@ int verify(store::Database& db, bool json) {
     Poco::JSON::Object out;
     out.set("intact", !result->firstProblem.has_value());
     out.set("entries", result->entries);
+    if (result->checkpoint) {
+      out.set("checkpoint_seq", result->checkpoint->seq);
+      out.set("checkpoint_hash", result->checkpoint->hash);
+    }
     if (result->firstProblem) {
       out.set("problem", audit::tamperName(result->firstProblem->kind));
       out.set("seq", result->firstProblem->seq);
@@ -33,6 +37,10 @@ int verify(store::Database& db, bool json) {
     std::cout << "security log BROKEN: " << result->firstProblem->message << "\n";
   } else {
     std::cout << "security log intact: " << result->entries << " entries";
+    if (result->checkpoint) {
+      std::cout << " from checkpoint " << result->checkpoint->seq << " "
+                << result->checkpoint->hash;
+    }
     if (result->head) std::cout << ", head " << result->head->seq << " " << result->head->hash;
     std::cout << "\n";
   }

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "agent/audit/audit_log.h"
 #include "agent/core/canonical_json.h"
 #include "agent/report/report_batch.h"
 #include "agent/store/store.h"
@@ -143,6 +144,25 @@ Result<PendingBatch> Outbox::takeBatch(store::Database& db, const std::string& d
 }
 
 Status Outbox::acknowledge(store::Database& db, const std::string& batchId) {
+  // The anchors the collector now holds: security-log retention may delete up to them.
+  auto anchors =
+      db.prepare("SELECT uid, payload FROM outbox WHERE batch_id = ? AND kind = 'anchor'");
+  if (!anchors) return anchors.status();
+  anchors->bind(1, batchId);
+  std::vector<audit::ChainHead> acknowledged;
+  while (true) {
+    auto row = anchors->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    auto payload = parseJsonObject(anchors->text(1));
+    if (!payload) return payload.status().withContext("outbox anchor " + anchors->text(0));
+    acknowledged.push_back({(*payload)->getValue<int64_t>("seq"),
+                            (*payload)->getValue<std::string>("hash")});
+  }
+  anchors->reset();
+  for (const auto& anchor : acknowledged) {
+    TILLID_RETURN_IF_ERROR(audit::recordAcknowledgedAnchor(db, anchor));
+  }
   auto remove = db.prepare("DELETE FROM outbox WHERE batch_id = ?");
   if (!remove) return remove.status();
   return remove->bind(1, batchId).run();

@@ -76,7 +76,8 @@ class Outbox final {
   // maxRecords records and about maxBytes of payload, most urgent and oldest first.
   static Result<PendingBatch> takeBatch(store::Database& db, const std::string& deviceId,
                                         int64_t maxRecords, int64_t maxBytes);
-  // The collector stored the batch: its records leave the outbox.
+  // The collector stored the batch: its records leave the outbox, and its anchors are
+  // recorded as acknowledged (audit::recordAcknowledgedAnchor).
   static Status acknowledge(store::Database& db, const std::string& batchId);
   // The batch was refused as too large: its records go back to wait for smaller batches.
   static Status release(store::Database& db, const std::string& batchId);

@@ -96,8 +96,6 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   agent->health_ = std::make_unique<HealthSampler>(
       *agent->writer_, std::chrono::milliseconds(config.integer("health.interval_ms")),
       config.integer("health.keep_samples"));
-  agent->retention_ =
-      std::make_unique<usage::RetentionScheduler>(*agent->writer_, usage::retentionRules(config));
   if (config.boolean("capture.enabled")) {
     // Citrix sessions and heavy streaming are judged on the same packets.
     agent->processes_ = platform.processes;
@@ -121,6 +119,11 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   } else {
     logger("agent").error("not uploading: " + uploader.status().message());
   }
+  // Rows wait for the collector on a device enrolled with one, also while its uploader
+  // could not start.
+  const bool reportsToCollector = !uploader || agent->uploader_ != nullptr;
+  agent->retention_ = std::make_unique<RetentionScheduler>(
+      *agent->writer_, retentionRules(config, reportsToCollector));
   // Offboarding: a run accepted earlier resumes at its interrupted step (here, or in
   // tillid-reset.service: offboard.executor); the "offboard"
   // task (below) starts a new one.

@@ -16,7 +16,7 @@
 #include "agent/service/usage_capture.h"
 #include "agent/store/writer.h"
 #include "agent/tasks/task_channel.h"
-#include "agent/usage/retention.h"
+#include "agent/service/retention.h"
 #include "platform/instance_lock.h"
 #include "platform/local_socket.h"
 #include "platform/platform.h"
@@ -50,7 +50,7 @@ class Agent {
   std::unique_ptr<platform::InstanceLock> lock_;
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<HealthSampler> health_;
-  std::unique_ptr<usage::RetentionScheduler> retention_;
+  std::unique_ptr<RetentionScheduler> retention_;
   std::shared_ptr<platform::ProcessLister> processes_;    // for the Citrix monitor
   std::unique_ptr<citrix::CitrixMonitor> citrix_;         // observes capture_'s pipeline
   std::unique_ptr<UsageCapture> capture_;                 // live capture when capture.enabled

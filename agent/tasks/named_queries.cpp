@@ -186,6 +186,14 @@ Result<Object::Ptr> auditLog(Database& db, const Object::Ptr& params) {
   out->set("entries", rows);
   out->set("total", verification->entries);
   out->set("intact", !verification->firstProblem.has_value());
+  // Entries up to the checkpoint were deleted under retention; the first kept entry links
+  // to its hash, which the collector holds as an anchor.
+  if (verification->checkpoint) {
+    Object::Ptr checkpoint = new Object;
+    checkpoint->set("seq", verification->checkpoint->seq);
+    checkpoint->set("hash", verification->checkpoint->hash);
+    out->set("checkpoint", checkpoint);
+  }
   if (verification->firstProblem) {
     out->set("problem", verification->firstProblem->message);
     out->set("problem_seq", verification->firstProblem->seq);

@@ -3,12 +3,16 @@
 // the first page, and a tampered entry past the first page in the agent's SQLite file.
 // Hidden for now: a second audit-check task on the same agent intermittently stays
 // "delivered" without an answer; run it with [audit-long].
+// Also: audit-check after security-log retention deleted the oldest entries (a checkpoint
+// the collector holds as an anchor), and a chain cut at a checkpoint no anchor vouches for.
 
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <string>
 
 #include "agent/audit/audit_log.h"
+#include "agent/core/agent_config.h"
+#include "agent/service/retention.h"
 #include "agent/store/database.h"
 #include "tests/integration/collector/fleet.h"
 
@@ -110,4 +114,95 @@ TEST_CASE("audit-check reads the whole of a long security log", "[.][audit-long]
 
   agent->signal(SIGTERM);
   CHECK(agent->wait() == 0);
+}
+
+namespace {
+
+// Security-log retention as the agent runs it, `days` from now (injected time).
+audit::ChainHead runSecurityLogRetention(const std::string& stateDir, int days) {
+  auto config = loadAgentConfig(std::nullopt, {});
+  REQUIRE(config);
+  RetentionRule rule;
+  for (auto& r : retentionRules(*config, true)) {
+    if (r.name == "security_log") rule = r;
+  }
+  auto db = store::Database::open(stateDir + "/tillid.db", store::OpenMode::kReadWriteCreate);
+  REQUIRE(db);
+  store::Transaction tx(*db);
+  auto outcome = applyRetention(*db, rule, WallClock::now() + std::chrono::hours(24 * days));
+  REQUIRE(outcome);
+  REQUIRE(outcome->deleted > 0);
+  REQUIRE(tx.commit().ok());
+  auto checkpoint = audit::checkpoint(*db);
+  REQUIRE(checkpoint);
+  REQUIRE(checkpoint->has_value());
+  return **checkpoint;
+}
+
+}  // namespace
+
+TEST_CASE("audit-check passes from a retention checkpoint and finds a chain cut elsewhere",
+          "[tasks][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  // The agent restarts between checks: a task handed to the stopped agent's last long poll
+  // goes out again soon.
+  CollectorProcess collector(pki, dir.file("collector"), 0, {"tasks.redeliver_after_seconds=5"});
+  const std::string agentDir = dir.file("agent");
+  const std::string device = enrollAgent(agentDir, collector, pki);
+  const AdminCli viewer{pki, collector, "viewer"};
+
+  // Anchors reach the collector and the device records them as acknowledged.
+  {
+    auto agent = startAgent(agentDir, fastTasks());
+    REQUIRE(waitUntil([&] {
+      auto db = openAgentDb(agentDir);
+      return queryText(db, "SELECT COUNT(*) FROM audit_anchors_acknowledged") != "0";
+    }));
+    agent->signal(SIGTERM);
+    REQUIRE(agent->wait() == 0);
+  }
+  const audit::ChainHead checkpoint = runSecurityLogRetention(agentDir, 200);
+  {
+    auto agent = startAgent(agentDir, fastTasks());
+    const RunResult r = viewer.run({"audit-check", device});
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(r.out.find("from checkpoint " + std::to_string(checkpoint.seq) + ", intact") !=
+          std::string::npos);
+    CHECK(r.out.find("matches the checkpoint") != std::string::npos);
+    CHECK(r.out.find("MISSING") == std::string::npos);
+    CHECK(r.out.find(" 0 do not") != std::string::npos);
+    agent->signal(SIGTERM);
+    REQUIRE(agent->wait() == 0);
+  }
+
+  // Someone deletes more and moves the checkpoint to an entry the collector never anchored:
+  // the device's chain verifies from there, the collector's anchors do not vouch for it.
+  {
+    auto db = store::Database::open(agentDir + "/tillid.db", store::OpenMode::kReadWriteCreate);
+    REQUIRE(db);
+    int64_t cut = checkpoint.seq + 1;
+    while (collector.count("SELECT COUNT(*) FROM records WHERE kind = 'anchor' AND payload LIKE "
+                           "'%\"seq\":" +
+                           std::to_string(cut) + "}%'") > 0) {
+      ++cut;
+    }
+    const std::string hash =
+        queryText(*db, "SELECT hash FROM audit_log WHERE seq = " + std::to_string(cut));
+    REQUIRE(hash.size() == 64);
+    REQUIRE(db->exec("DELETE FROM audit_log WHERE seq <= " + std::to_string(cut)).ok());
+    REQUIRE(db->exec("UPDATE audit_checkpoint SET seq = " + std::to_string(cut) + ", hash = '" +
+                     hash + "'")
+                .ok());
+  }
+  {
+    auto agent = startAgent(agentDir, fastTasks());
+    const RunResult r = viewer.run({"audit-check", device});
+    INFO(r.out << r.err << agent->err());
+    CHECK(r.exitCode != 0);
+    CHECK(r.out.find("no anchor vouches for its checkpoint") != std::string::npos);
+    agent->signal(SIGTERM);
+    CHECK(agent->wait() == 0);
+  }
 }

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "collector/batch_parser.h"
+#include "collector/collector_retention.h"
 #include "tests/unit/collector/storage_backends.h"
 
 using namespace tillid;
@@ -321,4 +322,70 @@ TEST_CASE("storage: revoked certificates are listed once, newest first", "[colle
   REQUIRE(list->size() == 2);
   CHECK((*list)[0].serial == "02");
   CHECK((*list)[1].reason == "left");
+}
+
+TEST_CASE("storage: retention deletes expired usage and flags, keeps anchors and certificates",
+          "[collector][retention]") {
+  const std::string name = GENERATE(test::kSqliteBackend, test::kPostgresBackend);
+  INFO("backend " << name);
+  test::StorageBackend backend(name);
+  Storage& s = backend.storage();
+  const TimePoint now = *parseTimestamp("2026-11-25T16:30:00Z");
+  REQUIRE(s.importTokens({{std::string(64, 'a'), 2, std::nullopt}}));
+  REQUIRE(*s.enrollDevice(std::string(64, 'a'), now, device("d-1")) == EnrollOutcome::kEnrolled);
+  REQUIRE(*s.enrollDevice(std::string(64, 'a'), now, device("d-2")) == EnrollOutcome::kEnrolled);
+  auto usage = [](const std::string& id, const std::string& hour, const std::string& time) {
+    UsageRecord u{hour, "alice", "firefox", "example.org", "TLS", "Web", 1, 10, 10, 5};
+    return ReportRecord{id, "usage", time, "{}", u};
+  };
+  // 180 days before `now` is 2026-05-29T16:30Z; flags are kept 30 days (until 2026-10-26).
+  ReportBatch old{"d-1", "b-1", "s1", {}};
+  old.records.push_back(usage("u-1", "2026-05-29T15:00:00Z", "2026-05-29T16:15:00.000000Z"));
+  old.records.push_back(usage("u-2", "2026-05-29T16:00:00Z", "2026-05-29T17:15:00.000000Z"));
+  old.records.push_back({"f-1", "flag", "2026-10-01T10:00:00.000000Z", "{}", {}});
+  old.records.push_back({"f-2", "flag", "2026-11-01T10:00:00.000000Z", "{}", {}});
+  old.records.push_back({"a-1", "anchor", "2026-01-01T10:00:00.000000Z", "{}", {}});
+  old.records.push_back({"c-1", "certificate", "2026-01-01T10:00:00.000000Z", "{}", {}});
+  old.records.push_back({"p-1", "offboard-progress", "2026-01-01T10:00:00.000000Z", "{}", {}});
+  REQUIRE(*s.storeBatch(old, now) == BatchOutcome::kStored);
+  ReportBatch other{"d-2", "b-1", "s1", {}};
+  other.records.push_back(usage("u-1", "2026-01-01T00:00:00Z", "2026-01-01T01:15:00.000000Z"));
+  REQUIRE(*s.storeBatch(other, now) == BatchOutcome::kStored);
+
+  const CollectorRetentionSettings settings{180, 30, std::chrono::hours(1)};
+  auto deleted = applyCollectorRetention(s, backend.tasks(), settings, now);
+  REQUIRE(deleted);
+  CHECK(deleted->usageRows == 2);  // d-1's ended hour and d-2's
+  CHECK(deleted->usageRecords == 2);
+  CHECK(deleted->flagRecords == 1);
+  auto kept = s.usage("d-1", 10);
+  REQUIRE(kept);
+  REQUIRE(kept->size() == 1);
+  CHECK(kept->at(0).hour == "2026-05-29T16:00:00Z");  // straddles the limit
+  CHECK(s.usage("d-2", 10)->empty());
+  CHECK(*s.recordCount("d-1", "usage") == 1);
+  CHECK(*s.recordCount("d-2", "usage") == 0);
+  auto flags = s.records("d-1", "flag", 10);
+  REQUIRE(flags->size() == 1);
+  CHECK(flags->at(0).record.id == "f-2");
+  CHECK(*s.recordCount("d-1", "anchor") == 1);
+  CHECK(*s.recordCount("d-1", "certificate") == 1);
+  CHECK(*s.recordCount("d-1", "offboard-progress") == 1);
+
+  // The access log holds the counts, never what was deleted.
+  auto log = backend.tasks().accessLog("", 10);
+  REQUIRE(log);
+  REQUIRE(log->size() == 1);
+  CHECK(log->at(0).actor == "collector");
+  CHECK(log->at(0).action == "retention.deleted");
+  CHECK(log->at(0).details.find("\"usage_rows\":2") != std::string::npos);
+  CHECK(log->at(0).details.find("\"usage_records\":2") != std::string::npos);
+  CHECK(log->at(0).details.find("\"flag_records\":1") != std::string::npos);
+  CHECK(log->at(0).details.find("example.org") == std::string::npos);
+
+  // Nothing more expired: nothing deleted, nothing logged.
+  deleted = applyCollectorRetention(s, backend.tasks(), settings, now);
+  REQUIRE(deleted);
+  CHECK(deleted->usageRows + deleted->usageRecords + deleted->flagRecords == 0);
+  CHECK(backend.tasks().accessLog("", 10)->size() == 1);
 }
