@@ -58,7 +58,7 @@ TEST_CASE("an investigation needs the investigator, a case and an order", "[task
   CHECK(refusal({kPurposeInvestigation, "sessions", std::nullopt, "C-1", true, false}).empty());
 }
 
-TEST_CASE("certificates of a reset are the offboarding role's; unknown purposes are refused",
+TEST_CASE("certificates of a reset are the offboarding role's, unknown purposes are refused",
           "[tasks][purpose]") {
   CHECK(refusal({kPurposeOffboarding, "certificate", kRoleOffboarding, "", false, false}).empty());
   CHECK_THAT(refusal({kPurposeOffboarding, "certificate", kRoleViewer, "", false, false}),
