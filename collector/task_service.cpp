@@ -92,7 +92,9 @@ Object::Ptr deviceTaskJson(const StoredTask& t) {
   return o;
 }
 
-Object::Ptr adminTaskJson(const StoredTask& t) {
+// A task as administrators see it. The device's answer may be personal data: only the
+// administrator who asked sees it (their request is the logged access); others see its state.
+Object::Ptr adminTaskJson(const StoredTask& t, const std::string& reader) {
   Object::Ptr o = deviceTaskJson(t);
   o->set("device", t.deviceId);
   o->set("role", t.role);
@@ -101,7 +103,13 @@ Object::Ptr adminTaskJson(const StoredTask& t) {
   o->set("delivered_at", t.deliveredAt);
   o->set("answered_at", t.answeredAt);
   o->set("reason", t.reason);
-  if (!t.result.empty()) o->set("result", parsedOrEmpty(t.result));
+  if (!t.result.empty()) {
+    if (reader == t.requestedBy) {
+      o->set("result", parsedOrEmpty(t.result));
+    } else {
+      o->set("result_withheld", "the answer is shown only to " + t.requestedBy + ", who asked");
+    }
+  }
   return o;
 }
 
@@ -375,7 +383,7 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
                                     purpose, caseRef, canonicalJson(details)});
   if (!logged) return storageFailure(logged);
   notifyChange(deviceId);
-  return {201, adminTaskJson(task)};
+  return {201, adminTaskJson(task, *request.clientCommonName)};
 }
 
 Status TaskService::checkOrderToQueue(const tasks::SignedOrder& order, const std::string& deviceId,
@@ -463,7 +471,7 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
                                           "spot-check", "", canonicalJson(queued)});
         !stored)
       return storageFailure(stored);
-    created->add(adminTaskJson(task));
+    created->add(adminTaskJson(task, *request.clientCommonName));
   }
   for (const auto& id : drawn) notifyChange(id);
   Object::Ptr out = new Object;
@@ -501,7 +509,7 @@ ApiResponse TaskService::showTask(const ApiRequest& request, const std::string& 
     if (!task->has_value()) return errorResponse(404, "unknown_task", "no task " + taskId);
     const bool open = (*task)->state == "queued" || (*task)->state == "delivered";
     if (!open || stopping || std::chrono::steady_clock::now() >= deadline) {
-      return {200, adminTaskJson(**task)};
+      return {200, adminTaskJson(**task, *request.clientCommonName)};
     }
     if (deviceId.empty()) {
       deviceId = (*task)->deviceId;
@@ -517,7 +525,7 @@ ApiResponse TaskService::listTasks(const ApiRequest& request) const {
                    std::clamp<int64_t>(integerParameter(request.query, "limit", 100), 1, 10000));
   if (!list) return storageFailure(list.status());
   Array::Ptr rows = new Array;
-  for (const auto& t : *list) rows->add(adminTaskJson(t));
+  for (const auto& t : *list) rows->add(adminTaskJson(t, *request.clientCommonName));
   Object::Ptr out = new Object;
   out->set("tasks", rows);
   return {200, out};

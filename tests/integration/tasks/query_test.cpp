@@ -193,6 +193,17 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     REQUIRE(rows->size() == 2);
     CHECK(rows->getObject(0)->getValue<std::string>("destination") == "example.org");
 
+    // The answer is the investigator's: another administrator sees the task, not its rows.
+    report::CurlTransport other(viewer.tls());
+    for (const std::string& path :
+         {"/v1/admin/tasks/" + task->getValue<std::string>("id"), std::string("/v1/admin/tasks")}) {
+      auto seen = other.send({"GET", path, "", {}, ""});
+      REQUIRE(seen);
+      CHECK(seen->status == 200);
+      CHECK(seen->body.find("example.org") == std::string::npos);
+      CHECK(seen->body.find("result_withheld") != std::string::npos);
+    }
+
     // The same signed order again (a replay through the collector) is refused by the
     // collector and never queued.
     Poco::JSON::Object::Ptr replay = new Poco::JSON::Object;
