@@ -481,7 +481,9 @@ Result<Object::Ptr> signedOrder(AdminClient& client, const ParsedArgs& args,
   order.type = type;
   order.purpose = purpose;
   order.caseRef = caseRef;
-  order.nonce = tasks::newNonce();
+  auto nonce = tasks::newNonce();
+  if (!nonce) return nonce.status();
+  order.nonce = *nonce;
   order.expires = formatTimestamp(WallClock::now() + std::chrono::minutes(minutes));
   order.issuedBy = mine->name;
   order.params = params;

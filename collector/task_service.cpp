@@ -5,11 +5,11 @@
 #include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 
 #include "agent/core/canonical_json.h"
+#include "agent/core/random_hex.h"
 #include "agent/core/digest.h"
 #include "agent/core/logging.h"
 #include "agent/tasks/named_queries.h"
@@ -50,21 +50,6 @@ std::string newTaskId() {
   std::string uuid = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
   uuid.erase(std::remove(uuid.begin(), uuid.end(), '-'), uuid.end());
   return "t-" + uuid.substr(0, 24);
-}
-
-// 16 bytes from OpenSSL's CSPRNG as 32 hex digits: a seed nobody chooses.
-Result<std::string> randomSeedHex() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    return Status::error(ErrorCode::kUnavailable, "the random number generator failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (const unsigned char b : bytes) {
-    hex += kHex[b >> 4];
-    hex += kHex[b & 0xf];
-  }
-  return hex;
 }
 
 // A draw anyone can re-check from the access log with any SHA-256 tool: each device ranks
@@ -264,6 +249,25 @@ ApiResponse TaskService::taskResult(const ApiRequest& request, const std::string
     return errorResponse(400, "malformed", "'outcome' must be answered, refused or failed");
   }
   const Object::Ptr result = (*body)->getObject("result");
+  // The access-log entry goes first: an answer is never stored unlogged (a failed log is a
+  // 503, and the device sends the answer again); a repeated answer is not logged again.
+  auto task = tasks_.task(taskId);
+  if (!task) return storageFailure(task.status());
+  const bool open = task->has_value() && (*task)->deviceId == deviceId &&
+                    ((*task)->state == "queued" || (*task)->state == "delivered");
+  if (open) {
+    const StoredTask& t = **task;
+    Object::Ptr details = new Object;
+    details->set("task", t.id);
+    details->set("type", t.type);
+    details->set("reason", stringMember(**body, "reason"));
+    if (Status logged = tasks_.logAccess({formatTimestamp(WallClock::now()), t.requestedBy,
+                                          t.role, "query." + outcome, deviceId, t.purpose,
+                                          t.caseRef, canonicalJson(details)});
+        !logged) {
+      return storageFailure(logged);
+    }
+  }
   auto stored = tasks_.completeTask(deviceId, taskId, outcome, stringMember(**body, "reason"),
                                     result ? canonicalJson(result) : "{}", WallClock::now());
   if (!stored) {
@@ -272,20 +276,7 @@ ApiResponse TaskService::taskResult(const ApiRequest& request, const std::string
     }
     return storageFailure(stored.status());
   }
-  if (*stored) {
-    auto task = tasks_.task(taskId);
-    if (task && task->has_value()) {
-      const StoredTask& t = **task;
-      Object::Ptr details = new Object;
-      details->set("task", t.id);
-      details->set("type", t.type);
-      details->set("reason", stringMember(**body, "reason"));
-      (void)tasks_.logAccess({formatTimestamp(WallClock::now()), t.requestedBy, t.role,
-                              "query." + outcome, deviceId, t.purpose, t.caseRef,
-                              canonicalJson(details)});
-    }
-    notifyChange(deviceId);
-  }
+  if (*stored) notifyChange(deviceId);
   Object::Ptr out = new Object;
   out->set("status", *stored ? "stored" : "duplicate");
   return {200, out};
@@ -296,10 +287,13 @@ ApiResponse TaskService::refuse(const ApiRequest& request, const std::string& ro
   Object::Ptr details = new Object;
   details->set("type", stringMember(body, "type"));
   details->set("reason", reason);
-  (void)tasks_.logAccess({formatTimestamp(WallClock::now()), *request.clientCommonName, role,
-                          "query.refused", stringMember(body, "device"),
-                          stringMember(body, "purpose"), stringMember(body, "case"),
-                          canonicalJson(details)});
+  if (Status logged = tasks_.logAccess({formatTimestamp(WallClock::now()),
+                                        *request.clientCommonName, role, "query.refused",
+                                        stringMember(body, "device"), stringMember(body, "purpose"),
+                                        stringMember(body, "case"), canonicalJson(details)});
+      !logged) {
+    return storageFailure(logged);
+  }
   return errorResponse(403, "refused", reason);
 }
 
@@ -419,7 +413,7 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
     return errorResponse(400, "malformed",
                          "a spot check's seed is drawn by the collector; it cannot be chosen");
   }
-  auto seed = randomSeedHex();
+  auto seed = randomHex(16);  // a seed nobody chooses
   if (!seed) {
     return errorResponse(500, "random_unavailable", seed.status().message());
   }

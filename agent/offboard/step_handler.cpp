@@ -453,8 +453,10 @@ class FinalCommand final : public StepHandler {
     const int code = result ? (*result)->optValue<int>("exit_code", -1) : -1;
     Object::Ptr v = new Object;
     v->set("method", "exit status");
+    // A command that failed left nothing behind: it is an I/O failure, not a finding.
     return verified(step, v,
-                    code != 0 ? failed("the final command exited with " + std::to_string(code))
+                    code != 0 ? Status::error(ErrorCode::kIo, "the final command exited with " +
+                                                                  std::to_string(code))
                               : Status::ok());
   }
 };

@@ -2,7 +2,6 @@
 
 #include <zlib.h>
 
-#include <stdexcept>
 
 namespace tillid::report {
 namespace {
@@ -17,11 +16,11 @@ Status invalid(const std::string& message) {
 
 }  // namespace
 
-std::string gzipCompress(const std::string& data) {
+Result<std::string> gzipCompress(const std::string& data) {
   z_stream stream{};
   if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 8,
                    Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("zlib deflateInit2 failed");
+    return Status::error(ErrorCode::kInternal, "zlib cannot start compressing (out of memory?)");
   }
   std::string out;
   out.resize(deflateBound(&stream, static_cast<uLong>(data.size())) + 32);
@@ -32,7 +31,7 @@ std::string gzipCompress(const std::string& data) {
   const int rc = deflate(&stream, Z_FINISH);
   const size_t written = out.size() - stream.avail_out;
   deflateEnd(&stream);
-  if (rc != Z_STREAM_END) throw std::runtime_error("zlib deflate did not finish");
+  if (rc != Z_STREAM_END) return Status::error(ErrorCode::kInternal, "zlib did not finish compressing");
   out.resize(written);
   return out;
 }

@@ -9,7 +9,8 @@
 
 namespace tillid::report {
 
-std::string gzipCompress(const std::string& data);
+// `data` as one gzip member; kInternal when zlib cannot (out of memory).
+Result<std::string> gzipCompress(const std::string& data);
 
 // Decompresses one complete gzip member. kInvalidArgument when the data is not gzip, is
 // truncated (no end-of-stream marker), has trailing bytes, or expands beyond maxBytes.

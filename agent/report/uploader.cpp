@@ -218,11 +218,16 @@ milliseconds Uploader::step() {
   }
   if (batch->batchId.empty()) return settings_.interval;
 
+  auto body = gzipCompress(batch->json);
+  if (!body) {
+    recordFailure("compressing the batch: " + body.status().message());
+    return backoff(std::nullopt);
+  }
   HttpRequest request{"POST",
                       "/v1/reports",
                       "application/json",
                       {{"Content-Encoding", "gzip"}, {"Idempotency-Key", batch->batchId}},
-                      gzipCompress(batch->json)};
+                      std::move(*body)};
   auto response = transport_->send(request);
   if (!response) {
     recordFailure(response.status().message());

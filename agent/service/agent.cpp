@@ -17,23 +17,25 @@ namespace {
 using Poco::JSON::Object;
 
 // Security-log entries for what opening the store did, and for a changed configuration.
-void recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
-                        const Config& config) {
+// A failure fails the start: the agent does not run with facts its log does not show.
+Status recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
+                          const Config& config) {
   if (opened.recovery) {
     Object::Ptr details = new Object;
     details->set("reason", opened.recovery->reason);
     details->set("moved_to", opened.recovery->movedTo);
-    (void)audit::append(db, "agent", "store.recovered", details);
-    (void)store::setMeta(db, "last_recovery",
-                         formatTimestamp(WallClock::now()) + " " + opened.recovery->movedTo + " (" +
-                             opened.recovery->reason + ")");
+    TILLID_RETURN_IF_ERROR(audit::append(db, "agent", "store.recovered", details).status());
+    TILLID_RETURN_IF_ERROR(store::setMeta(db, "last_recovery",
+                                          formatTimestamp(WallClock::now()) + " " +
+                                              opened.recovery->movedTo + " (" +
+                                              opened.recovery->reason + ")"));
   }
   for (const auto& m : opened.migrations) {
     Object::Ptr details = new Object;
     details->set("module", m.module);
     details->set("from", m.fromVersion);
     details->set("to", m.toVersion);
-    (void)audit::append(db, "agent", "store.migrated", details);
+    TILLID_RETURN_IF_ERROR(audit::append(db, "agent", "store.migrated", details).status());
   }
   const std::string current = config.canonical();
   auto previous = store::getMeta(db, "config");
@@ -52,9 +54,12 @@ void recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
       for (const auto& key : config.overriddenKeys()) overrides->add(key);
       details->set("overrides", overrides);
     }
-    (void)audit::append(db, "agent", before.empty() ? "config.initial" : "config.changed", details);
-    (void)store::setMeta(db, "config", current);
+    TILLID_RETURN_IF_ERROR(
+        audit::append(db, "agent", before.empty() ? "config.initial" : "config.changed", details)
+            .status());
+    TILLID_RETURN_IF_ERROR(store::setMeta(db, "config", current));
   }
+  return Status::ok();
 }
 
 }  // namespace
@@ -75,7 +80,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   {
     store::Transaction tx(opened->db);
     TILLID_RETURN_IF_ERROR(tx.begun());
-    recordStartupFacts(opened->db, *opened, config);
+    TILLID_RETURN_IF_ERROR(recordStartupFacts(opened->db, *opened, config));
     Object::Ptr details = new Object;
     details->set("version", TILLID_VERSION);
     details->set("state_dir", paths.root);

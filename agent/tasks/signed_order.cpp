@@ -2,15 +2,14 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 
 #include <optional>
 #include <sstream>
-#include <stdexcept>
 
 #include "agent/core/base64.h"
 #include "agent/core/canonical_json.h"
 #include "agent/core/digest.h"
+#include "agent/core/random_hex.h"
 #include "agent/report/openssl_util.h"
 
 namespace tillid::tasks {
@@ -171,16 +170,6 @@ bool verifyEd25519(const std::string& publicKeyBase64, const std::string& messag
   return ok;
 }
 
-std::string newNonce() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
+Result<std::string> newNonce() { return randomHex(16); }
 
 }  // namespace tillid::tasks

@@ -82,6 +82,6 @@ bool verifyEd25519(const std::string& publicKeyBase64, const std::string& messag
                    const std::string& signatureBase64);
 
 // A fresh random nonce (128 bits, hex).
-std::string newNonce();
+Result<std::string> newNonce();
 
 }  // namespace tillid::tasks

@@ -137,7 +137,7 @@ int ingest(const ParsedArgs& args, const report::TlsClientOptions& base) {
   auto startNext = [&](Upload& u) {
     const Device& d = devices[u.agent];
     const std::string key = "b-" + d.id + "-" + std::to_string(u.sent);
-    u.body = report::gzipCompress(usageBatch(d.id, key, rows));
+    u.body = *report::gzipCompress(usageBatch(d.id, key, rows));
     wireBytes += static_cast<int64_t>(u.body.size());
     if (u.easy == nullptr) u.easy = curl_easy_init();
     curl_easy_reset(u.easy);
@@ -423,7 +423,7 @@ class FleetLoad {
     Call& c = reports_[agent];
     c.agent = agent;
     start(c, Kind::kReport, serverOf(agent), "/v1/reports",
-          report::gzipCompress(usageBatch(d.id, key, rows_)), &d, 60, key);
+          *report::gzipCompress(usageBatch(d.id, key, rows_)), &d, 60, key);
     nextReport_[agent] = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                             std::chrono::duration<double>(reportInterval_));
   }
@@ -620,7 +620,7 @@ int heavyDay(const ParsedArgs& args, report::TlsClientOptions tls) {
                         "/v1/reports",
                         "application/json",
                         {{"Content-Encoding", "gzip"}, {"Idempotency-Key", batch->batchId}},
-                        report::gzipCompress(batch->json)});
+                        *report::gzipCompress(batch->json)});
     if (!response || response->status != 200) return fail(kProgram, "upload refused");
     sentBytes += static_cast<int64_t>(response->bytesSent);
     if (!report::Outbox::acknowledge(db, batch->batchId)) return fail(kProgram, "ack failed");

@@ -48,7 +48,7 @@ TEST_CASE("the same batch sent twice is stored once", "[collector][network]") {
   const std::string device = enrollAgent(dir.file("agent"), collector, pki);
 
   report::CurlTransport transport(deviceTls(dir.file("agent"), collector.url()));
-  const std::string body = report::gzipCompress(usageBatch(device, "b-1", "u-1"));
+  const std::string body = *report::gzipCompress(usageBatch(device, "b-1", "u-1"));
   auto first = transport.send(reportRequest("b-1", body));
   REQUIRE(first);
   CHECK(first->status == 200);
@@ -62,12 +62,12 @@ TEST_CASE("the same batch sent twice is stored once", "[collector][network]") {
 
   // The same key with other content is a conflict, and changes nothing.
   auto other =
-      transport.send(reportRequest("b-1", report::gzipCompress(usageBatch(device, "b-1", "u-2"))));
+      transport.send(reportRequest("b-1", *report::gzipCompress(usageBatch(device, "b-1", "u-2"))));
   REQUIRE(other);
   CHECK(other->status == 409);
   // A record already delivered in another batch is not stored twice either.
   auto overlap =
-      transport.send(reportRequest("b-2", report::gzipCompress(usageBatch(device, "b-2", "u-1"))));
+      transport.send(reportRequest("b-2", *report::gzipCompress(usageBatch(device, "b-2", "u-1"))));
   REQUIRE(overlap);
   CHECK(overlap->status == 200);
   CHECK(collector.count("SELECT COUNT(*) FROM usage") == 1);
@@ -81,7 +81,7 @@ TEST_CASE("bad requests get a 4xx JSON error, change nothing, and the collector 
   const std::string device = enrollAgent(dir.file("agent"), collector, pki);
   report::CurlTransport transport(deviceTls(dir.file("agent"), collector.url()));
   const std::string good = usageBatch(device, "b-1", "u-1");
-  const std::string gzipped = report::gzipCompress(good);
+  const std::string gzipped = *report::gzipCompress(good);
 
   struct Case {
     std::string name;
@@ -96,15 +96,15 @@ TEST_CASE("bad requests get a 4xx JSON error, change nothing, and the collector 
       {"truncated gzip", reportRequest("b-1", gzipped.substr(0, gzipped.size() - 9)), 400,
        "bad_gzip"},
       {"gzip of a broken document",
-       reportRequest("b-1", report::gzipCompress(good.substr(0, good.size() / 2))), 400,
+       reportRequest("b-1", *report::gzipCompress(good.substr(0, good.size() / 2))), 400,
        "malformed"},
       {"gzip of JSON that is not a batch",
-       reportRequest("b-1", report::gzipCompress(R"({"records": 5})")), 400, "malformed"},
+       reportRequest("b-1", *report::gzipCompress(R"({"records": 5})")), 400, "malformed"},
       {"wrong content type", reportRequest("b-1", gzipped, "text/plain"), 415,
        "unsupported_media_type"},
       {"oversized body", reportRequest("b-1", random), 413, "payload_too_large"},
       {"another device's batch",
-       reportRequest("b-1", report::gzipCompress(usageBatch("d-someoneelse", "b-1", "u-1"))), 403,
+       reportRequest("b-1", *report::gzipCompress(usageBatch("d-someoneelse", "b-1", "u-1"))), 403,
        "device_mismatch"},
       {"key differs from batch_id", reportRequest("b-9", gzipped), 400, "bad_idempotency_key"},
       {"no idempotency key",

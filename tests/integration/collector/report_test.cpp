@@ -339,7 +339,7 @@ TEST_CASE("captures replayed in any hour order, and into an uploaded hour, arriv
       "/v1/reports",
       "application/json",
       {{"Content-Encoding", "gzip"}, {"Idempotency-Key", lost.batchId}},
-      report::gzipCompress(lost.json)};
+      *report::gzipCompress(lost.json)};
   const auto sendLost = [&] {
     auto response = transport.send(resend);
     REQUIRE(response);

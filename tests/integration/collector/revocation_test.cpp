@@ -135,7 +135,7 @@ TEST_CASE("a retired device leaves the list and its certificate is refused on ev
                             "/v1/reports",
                             "application/json",
                             {{"Content-Encoding", "gzip"}, {"Idempotency-Key", "b-1"}},
-                            report::gzipCompress("{}")},
+                            *report::gzipCompress("{}")},
         report::HttpRequest{"GET", "/v1/tasks", "", {}, ""}}) {
     INFO(request.method << " " << request.path);
     report::CurlTransport transport(deviceTls(dir.file("agent"), collector.url()));
@@ -278,7 +278,7 @@ TEST_CASE("a report batch that is not UTF-8 is refused with 400", "[collector][n
                                 "/v1/reports",
                                 "application/json",
                                 {{"Content-Encoding", "gzip"}, {"Idempotency-Key", "b-1"}},
-                                report::gzipCompress(raw)});
+                                *report::gzipCompress(raw)});
   REQUIRE(answer);
   CHECK(answer->status == 400);
   CHECK(errorCode(*answer) == "invalid_utf8");

@@ -48,7 +48,7 @@ std::string upload(const std::string& agentDir, const std::string& url, const st
                                   "/v1/reports",
                                   "application/json",
                                   {{"Content-Encoding", "gzip"}, {"Idempotency-Key", key}},
-                                  report::gzipCompress(batch)});
+                                  *report::gzipCompress(batch)});
   REQUIRE(response);
   INFO(response->body);
   REQUIRE(response->status == 200);

@@ -69,7 +69,7 @@ report::HttpResponse postCertificate(const std::string& agentDir, const Collecto
                       "/v1/reports",
                       "application/json",
                       {{"Content-Encoding", "gzip"}, {"Idempotency-Key", "b-tampered-1"}},
-                      report::gzipCompress(batch)});
+                      *report::gzipCompress(batch)});
   REQUIRE(response);
   return *response;
 }
@@ -156,7 +156,7 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
     o.type = "offboard";
     o.purpose = "offboarding";
     o.caseRef = "HR-2026-117";
-    o.nonce = tasks::newNonce();
+    o.nonce = *tasks::newNonce();
     o.expires = formatTimestamp(WallClock::now() + std::chrono::minutes(5));
     o.issuedBy = "Stranger";
     o.params->set("profile", "user-data");
@@ -185,7 +185,7 @@ TEST_CASE("tillid-admin orders a reset, follows it and shows the verified certif
     o.params->set("profile", "user-data");
     const auto refusedBeforeQueuing = [&](tasks::Order edited, const std::string& keyFile,
                                           const std::string& reason) {
-      edited.nonce = tasks::newNonce();
+      edited.nonce = *tasks::newNonce();
       const int64_t queued = collector.countTasks("SELECT COUNT(*) FROM tasks");
       const auto answer = offboarding.post(signedTask(keyFile, edited));
       INFO(answer.body);

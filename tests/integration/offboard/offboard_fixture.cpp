@@ -136,7 +136,7 @@ std::string OffboardDevice::order(const std::string& profile, const tasks::Order
   o.type = "offboard";
   o.purpose = "offboarding";
   o.caseRef = "HR-2026-117";
-  o.nonce = tasks::newNonce();
+  o.nonce = *tasks::newNonce();
   o.expires = formatTimestamp(WallClock::now() + std::chrono::minutes(30));
   o.issuedBy = "Ida IT-chef";
   o.params->set("profile", profile);

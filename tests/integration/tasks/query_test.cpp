@@ -234,7 +234,7 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     order.issuedBy = "dev investigator";
     const auto refusedBeforeQueuing = [&](tasks::Order o, const std::string& keyFile,
                                           const std::string& reason) {
-      o.nonce = tasks::newNonce();
+      o.nonce = *tasks::newNonce();
       const int64_t queued = collector.countTasks("SELECT COUNT(*) FROM tasks");
       const auto answer = investigator.post(signedTask(keyFile, o));
       INFO(answer.body);
@@ -250,7 +250,7 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     refusedBeforeQueuing(order, pki.file("order-offboarding.key"), "needs investigator");
 
     // Within the collector's limit but not the device's: queued, and the device refuses.
-    order.nonce = tasks::newNonce();
+    order.nonce = *tasks::newNonce();
     order.expires = formatTimestamp(WallClock::now() + std::chrono::hours(24 * 30));
     auto refused = investigator.queueAndWait(signedTask(pki.file("order-investigator.key"), order));
     CHECK(refused->getValue<std::string>("state") == "refused");

@@ -43,7 +43,7 @@ Poco::JSON::Object::Ptr keySet(int64_t version, const std::vector<TrustedKey>& k
   return set;
 }
 
-Order investigation(const std::string& nonce = newNonce()) {
+Order investigation(const std::string& nonce = *newNonce()) {
   Order order;
   order.device = kDevice;
   order.type = "usage-detail";
@@ -192,7 +192,7 @@ TEST_CASE("an order valid for longer than its kind allows is refused", "[tasks]"
 
   // The limit is counted from the check, so an order just inside it is accepted, and the
   // refusal above did not spend the nonce of an otherwise good order.
-  order.nonce = newNonce();
+  order.nonce = *newNonce();
   order.expires =
       formatTimestamp(WallClock::now() + limits.investigation - std::chrono::minutes(1));
   auto justInside = investigator.sign(order);
@@ -246,7 +246,7 @@ TEST_CASE("trusted keys rotate only by a newer set signed by a trusted key", "[t
   rotation.device = kDevice;
   rotation.type = "trusted-keys";
   rotation.purpose = "key-rotation";
-  rotation.nonce = newNonce();
+  rotation.nonce = *newNonce();
   rotation.expires = formatTimestamp(WallClock::now() + std::chrono::hours(1));
   rotation.issuedBy = "Ane Jensen";
   rotation.params = keySet(2, {trusted(newKeyPair, "Cai Berg", kRoleInvestigator)});
