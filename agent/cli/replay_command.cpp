@@ -169,8 +169,8 @@ int replay(const ParsedArgs& args) {
     return fail(kProgram, "cannot create the state directory " + context->paths.root + ": " +
                               e.displayText() + " (choose another with --state-dir)");
   }
-  context->platform.serviceNotifier = nullptr;  // a replay is not the service
-  auto agent = Agent::start(context->config, context->paths, context->platform);
+  auto agent =
+      Agent::start(context->config, context->paths, context->platform, AgentScope::kRecordingOnly);
   if (!agent) {
     return fail(kProgram, "cannot open the store: " + agent.status().message(),
                 agent.status().code() == ErrorCode::kConflict ? kExitUsage : kExitFailure);

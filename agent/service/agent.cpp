@@ -65,7 +65,8 @@ Status recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
 }  // namespace
 
 Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePaths& paths,
-                                            const platform::Platform& platform) {
+                                            const platform::Platform& platform,
+                                            AgentScope scope) {
   auto lock = platform.instanceLocks->acquire(paths.lock());
   if (!lock) return lock.status();
 
@@ -98,78 +99,83 @@ Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePat
   options.maxBatchDelay = std::chrono::milliseconds(config.integer("store.batch_max_ms"));
   options.recordLoss = audit::recordLostWrites;
   agent->writer_ = std::make_unique<store::Writer>(std::move(opened->db), options);
-  agent->health_ = std::make_unique<HealthSampler>(
-      *agent->writer_, std::chrono::milliseconds(config.integer("health.interval_ms")),
+  if (scope == AgentScope::kService) agent->startServiceComponents(config, paths, platform);
+  logger("agent").information("agent started, state directory " + paths.root);
+  return agent;
+}
+
+void Agent::startServiceComponents(const Config& config, const StatePaths& paths,
+                                   const platform::Platform& platform) {
+  health_ = std::make_unique<HealthSampler>(
+      *writer_, std::chrono::milliseconds(config.integer("health.interval_ms")),
       config.integer("health.keep_samples"));
   if (config.boolean("capture.enabled")) {
     // Citrix sessions and heavy streaming are judged on the same packets.
-    agent->processes_ = platform.processes;
-    agent->citrix_ =
-        std::make_unique<citrix::CitrixMonitor>(config, *agent->writer_, agent->processes_.get());
-    auto capture = UsageCapture::start(config, *agent->writer_, agent->citrix_->observers(),
+    processes_ = platform.processes;
+    citrix_ =
+        std::make_unique<citrix::CitrixMonitor>(config, *writer_, processes_.get());
+    auto capture = UsageCapture::start(config, *writer_, citrix_->observers(),
                                        platform);
     if (capture) {
-      agent->capture_ = std::move(*capture);
+      capture_ = std::move(*capture);
     } else {
       // The agent's other duties (reporting, offboarding) go on; the gap is on record.
       logger("agent").error("not capturing: " + capture.status().message());
       Object::Ptr details = new Object;
       details->set("reason", capture.status().message());
-      agent->audit("agent", "capture.failed", details);
+      audit("agent", "capture.failed", details);
     }
   }
-  auto uploader = report::startUploaderIfEnrolled(config, paths.root, *agent->writer_);
+  auto uploader = report::startUploaderIfEnrolled(config, paths.root, *writer_);
   if (uploader) {
-    agent->uploader_ = std::move(*uploader);
+    uploader_ = std::move(*uploader);
   } else {
     logger("agent").error("not uploading: " + uploader.status().message());
   }
   // Rows wait for the collector on a device enrolled with one, also while its uploader
   // could not start.
-  const bool reportsToCollector = !uploader || agent->uploader_ != nullptr;
-  agent->retention_ = std::make_unique<RetentionScheduler>(
-      *agent->writer_, retentionRules(config, reportsToCollector));
+  const bool reportsToCollector = !uploader || uploader_ != nullptr;
+  retention_ = std::make_unique<RetentionScheduler>(
+      *writer_, retentionRules(config, reportsToCollector));
   // Offboarding: a run accepted earlier resumes at its interrupted step (here, or in
   // tillid-reset.service: offboard.executor); the "offboard"
   // task (below) starts a new one.
   offboard::EngineSettings engine{offboard::offboardSettings(config), paths.root};
   engine.platform = platform;
-  agent->offboard_ = offboard::makeOffboardExecutor(
+  offboard_ = offboard::makeOffboardExecutor(
       std::move(engine),
       [database = paths.database()]() -> Result<store::Database> {
         auto reopened = store::openStore(database, agentSchemaModules());
         if (!reopened) return reopened.status();
         return std::move(reopened->db);
       });
-  agent->offboard_->start();
-  auto myData = serveMyData(config, *agent->writer_);
+  offboard_->start();
+  auto myData = serveMyData(config, *writer_);
   if (myData) {
-    agent->myData_ = std::move(*myData);
+    myData_ = std::move(*myData);
   } else {
     // Not fatal: the employee view is missing, recording and reporting go on.
     logger("agent").error("no employee view: " + myData.status().message());
   }
   // Task handlers are registered by name before the channel starts polling.
-  auto channel = tasks::TaskChannel::openIfEnrolled(config, paths.root, *agent->writer_);
+  auto channel = tasks::TaskChannel::openIfEnrolled(config, paths.root, *writer_);
   if (!channel) {
     logger("agent").error("no task channel: " + channel.status().message());
   } else if (*channel) {
-    agent->tasks_ = std::move(*channel);
-    tasks::registerNamedQueries(agent->tasks_->dispatcher(), agent->tasks_->verifier(),
-                                *agent->writer_);
-    offboard::registerOffboarding(agent->tasks_->dispatcher(), agent->tasks_->verifier(),
+    tasks_ = std::move(*channel);
+    tasks::registerNamedQueries(tasks_->dispatcher(), tasks_->verifier(),
+                                *writer_);
+    offboard::registerOffboarding(tasks_->dispatcher(), tasks_->verifier(),
                                   offboard::offboardSettings(config), paths.database(),
-                                  [runner = agent->offboard_.get()] { runner->start(); });
-    agent->tasks_->start();
+                                  [runner = offboard_.get()] { runner->start(); });
+    tasks_->start();
   }
   if (platform.serviceNotifier) {
-    agent->notifier_ = platform.serviceNotifier;
+    notifier_ = platform.serviceNotifier;
     // READY first: the service manager must not see a watchdog ping before it.
-    agent->notifier_->ready();
-    agent->watchdog_ = std::make_unique<ServiceWatchdog>(*agent->writer_, *agent->notifier_);
+    notifier_->ready();
+    watchdog_ = std::make_unique<ServiceWatchdog>(*writer_, *notifier_);
   }
-  logger("agent").information("agent started, state directory " + paths.root);
-  return agent;
 }
 
 Agent::~Agent() {

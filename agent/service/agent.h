@@ -23,15 +23,21 @@
 
 namespace tillid {
 
+// What a command starts. The service starts every component; a replay only what records
+// (the lock, the store, its writer and the security log), so it never captures live,
+// uploads, answers tasks, resumes a reset or serves the employee view.
+enum class AgentScope { kService, kRecordingOnly };
+
 class Agent {
  public:
   // Takes the state directory's lock, opens and migrates the store and starts the
-  // background components. Fails without side effects on the store if another agent
+  // background components `scope` asks for. Fails without side effects on the store if another agent
   // holds the lock. The components work through `platform` (built by the program's
   // main): its service notifier, when set, hears ready() once started, watchdog pings
   // while the store's writer makes progress, and stopping() when stop() begins.
   static Result<std::unique_ptr<Agent>> start(const Config& config, const StatePaths& paths,
-                                              const platform::Platform& platform);
+                                              const platform::Platform& platform,
+                                              AgentScope scope = AgentScope::kService);
 
   ~Agent();  // stops with reason "destroyed" if stop() was not called
   Agent(const Agent&) = delete;
@@ -46,6 +52,10 @@ class Agent {
 
  private:
   Agent() = default;
+  // Health samples, retention, live capture, reporting, tasks, offboarding, the employee
+  // view and the service manager's notifications. REQUIRES: writer_ is open.
+  void startServiceComponents(const Config& config, const StatePaths& paths,
+                              const platform::Platform& platform);
 
   std::unique_ptr<platform::InstanceLock> lock_;
   std::unique_ptr<store::Writer> writer_;

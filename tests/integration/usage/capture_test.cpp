@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "tests/integration/agent/agent_helpers.h"
 
@@ -110,6 +111,25 @@ TEST_CASE("replay --start places each file's first frame at the time given",
       agentCommand(dir.file("bad"), {"replay", "--start", "yesterday", pcapPath("teams.pcap")});
   CHECK(bad.exitCode == 2);
   CHECK_THAT(bad.err, Catch::Contains("--start yesterday"));
+}
+
+TEST_CASE("replay starts only what records: no live capture, no uploads, no employee view",
+          "[usage][replay]") {
+  TempDir dir;
+  // Settings under which the service would capture live and serve the employee view; a
+  // replay must not try either (each would fail here and say so).
+  const RunResult replay = agentCommand(
+      dir.file("state"), {"--set", "capture.enabled=true", "--set",
+                          "employee_view.socket=" + dir.file("no/such/dir/my-data.sock"),
+                          "replay", pcapPath("teams.pcap")});
+  INFO(replay.err);
+  CHECK(replay.exitCode == 0);
+  CHECK(replay.err.find("employee view") == std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("no")));  // the view would make its directory
+  CHECK_FALSE(std::filesystem::exists(dir.file("state/offboard.lock")));  // nor resume a reset
+  CHECK(replay.err.find("not capturing") == std::string::npos);
+  auto db = openAgentDb(dir.file("state"));
+  CHECK(queryText(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'usage.replay'") == "1");
 }
 
 TEST_CASE("live capture in the running agent records this device's traffic",
