@@ -325,7 +325,7 @@ TEST_CASE("captures replayed in any hour order, and into an uploaded hour, arriv
   REQUIRE(added.rows > 0);
   setServer(agentDir, "https://localhost:" + std::to_string(freePort()));
   agent = startAgentReporting(agentDir);
-  REQUIRE(waitUntil([&] { return batchInFlight(agentDir); }));
+  REQUIRE(waitUntil([&] { return batchInFlight(agentDir); }, std::chrono::seconds(60)));
   stopAgent(agent);
 
   // The collector stored that batch all the same (only its answer was lost): the agent's
