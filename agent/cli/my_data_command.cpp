@@ -12,6 +12,7 @@
 
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
+#include "agent/cli/employee_language.h"
 #include "agent/core/canonical_json.h"
 #include "agent/core/html.h"
 #include "platform/local_socket.h"
@@ -21,16 +22,6 @@ namespace {
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-// The page speaks the employee's language: Danish by default (employee_view.language or
-// --lang), English on request. Every text the reader sees has both forms here.
-enum class Language { kDanish, kEnglish };
-
-struct Text {
-  const char* da;
-  const char* en;
-  const char* in(Language l) const { return l == Language::kDanish ? da : en; }
-};
 
 struct Column {
   const char* key;
@@ -295,10 +286,9 @@ int myData(const ParsedArgs& args) {
   auto data = parseJsonObject(*answer);
   if (!data) return fail(kProgram, "the agent's answer is not readable: " + answer->substr(0, 200));
   if ((*data)->has("error")) return fail(kProgram, text(*data, "error"));
-  const std::string lang =
-      args.value("lang").value_or(context->config.string("employee_view.language"));
-  if (lang != "da" && lang != "en") return fail(kProgram, "--lang must be da or en", kExitUsage);
-  const Language language = lang == "da" ? Language::kDanish : Language::kEnglish;
+  auto chosen = employeeLanguage(args, context->config);
+  if (!chosen) return fail(kProgram, chosen.status().message(), kExitUsage);
+  const Language language = *chosen;
   if (args.has("json")) {
     std::cout << canonicalJson(*data) << "\n";
   } else if (auto file = args.value("html")) {

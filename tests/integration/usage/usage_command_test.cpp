@@ -148,20 +148,46 @@ TEST_CASE("notice prints the employees' notice from the configuration", "[usage]
   TempDir dir;
   const RunResult text = agentCommand(
       dir.path(), {"notice", "--set", "monitoring.effective_from=2026-12-01", "--set",
-                   "retention.usage_days=90", "--set", "notice.controller=Eksempel Kommune"});
+                   "retention.usage_days=90", "--set", "retention.flags_days=60", "--set",
+                   "retention.sessions_days=30", "--set", "retention.security_log_days=365",
+                   "--set", "offboard.notice_hours=48", "--set",
+                   "citrix.ica_video.start_mbps=3.5", "--set", "notice.controller=Eksempel Kommune"});
+  INFO(text.err);
   REQUIRE(text.exitCode == 0);
   CHECK_THAT(text.out, Catch::Contains("Dataansvarlig\n  Eksempel Kommune"));
-  CHECK_THAT(text.out, Catch::Contains("efter 90 dage"));
+  // Each kind's retention, the reset's notice period and the streaming threshold are the
+  // configuration's.
+  CHECK_THAT(text.out, Catch::Contains("internetbrug efter 90 dage"));
+  CHECK_THAT(text.out, Catch::Contains("streamingmarkeringer efter 60 dage"));
+  CHECK_THAT(text.out, Catch::Contains("Citrix-sessioner efter 30 dage"));
+  CHECK_THAT(text.out, Catch::Contains("sikkerhedsloggen efter 365 dage"));
+  CHECK_THAT(text.out, Catch::Contains("'tillid-agent my-data' 48 timer før"));
+  CHECK_THAT(text.out, Catch::Contains("over 3,5 Mbit/s"));
   CHECK_THAT(text.out, Catch::Contains("2026-12-01. Før denne dato registreres intet."));
   CHECK_THAT(text.out, Catch::Contains("fagforeninger, sundhed, religion, politik"));
+  // Who sees what: spot checks without destinations, investigations with them, the
+  // collector's copy, and every read shown to the employee.
+  CHECK_THAT(text.out, Catch::Contains("aldrig destinationer"));
+  CHECK_THAT(text.out, Catch::Contains("også destinationer og Citrix-sessioner"));
+  CHECK_THAT(text.out, Catch::Contains("centrale server modtager en kopi"));
+  CHECK_THAT(text.out, Catch::Contains("tillid-agent my-data"));
+  CHECK(text.out.find("kun kategorier og mængder") == std::string::npos);
+
+  const RunResult english = agentCommand(dir.path(), {"notice", "--lang", "en"});
+  REQUIRE(english.exitCode == 0);
+  CHECK_THAT(english.out, Catch::Contains(". Nothing is recorded before this date."));
+  CHECK_THAT(english.out, Catch::Contains("internet use is deleted after 180 days"));
+  CHECK_THAT(english.out, Catch::Contains("above 2.5 Mbit/s"));
+  CHECK(agentCommand(dir.path(), {"notice", "--lang", "de"}).exitCode == 2);
 
   auto notice = json(runProgram(TILLID_AGENT_BIN, {"--state-dir", dir.path(), "notice", "--json"}));
-  CHECK(notice->getValue<int64_t>("retention_days") == 180);
+  CHECK(notice->getObject("retention_days")->getValue<int64_t>("usage_days") == 180);
   CHECK(notice->getValue<std::string>("effective_from").empty());
+  CHECK_THAT(notice->getValue<std::string>("in_effect"), Catch::Contains("der registreres intet"));
   for (const char* key : {"controller", "contact", "purpose", "legal_basis", "rights"}) {
     INFO(key);
     CHECK_FALSE(notice->getValue<std::string>(key).empty());
   }
-  CHECK(notice->getArray("data_categories")->size() >= 5);
-  CHECK(notice->getArray("recipients")->size() >= 2);
+  CHECK(notice->getArray("recorded")->size() == 7);
+  CHECK(notice->getArray("who_sees_what")->size() == 5);
 }
