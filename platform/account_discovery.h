@@ -1,7 +1,7 @@
 #pragma once
 // Every account the system knows, whatever holds it: the system's own account files,
 // the name service (so directory users from SSSD, LDAP or winbind appear), the login
-// manager's users with sessions, the owners of directories under the home roots, and the
+// manager's users with sessions, systemd-homed's users, the owners of directories under the home roots, and the
 // users cached by SSSD (with the cache files that hold their cached password hashes).
 // Accounts are merged by id; each records where it was found. Every source but the name
 // service is read under the root prefix, so tests point them at a temporary tree.
@@ -27,7 +27,8 @@ struct DiscoveredAccount {
   bool local = false;                // in the root's own passwd: lock and remove apply
   bool person = false;               // a human's account, not a system or service one
   std::string domain;                // the directory domain ("" when local or unknown)
-  std::vector<std::string> sources;  // "passwd", "nss", "logind", "home-owner", "sssd-cache"
+  std::vector<std::string> sources;  // "passwd", "nss", "logind", "homed",
+                                     // "home-owner", "sssd-cache"
 };
 
 // The directory caches holding an account's cached credentials, as the system sees them.

@@ -10,6 +10,8 @@
 #include <optional>
 #include <sstream>
 
+#include "agent/core/canonical_json.h"
+
 namespace tillid::platform {
 namespace {
 
@@ -198,6 +200,34 @@ void addLogindUsers(const AccountSources& s, Merger& merger) {
   }
 }
 
+// systemd-homed's users: one JSON user record per user (https://systemd.io/USER_RECORD/),
+// which no passwd file holds. Their data at rest is the home's image (a LUKS file, or a
+// directory or subvolume beside the mount point), so that is the home to erase; the mount
+// point is empty while the user is logged out.
+void addHomedUsers(const AccountSources& s, Merger& merger, AccountDiscovery& found) {
+  const std::string dir = underRoot(s.rootPrefix, "/var/lib/systemd/home");
+  for (const auto& file : listDirectory(dir)) {
+    if (file.size() <= 9 || file.substr(file.size() - 9) != ".identity") continue;
+    auto record = parseJsonObject(readAll(dir + "/" + file));
+    if (!record || !(*record)->has("uid") || !(*record)->get("uid").isInteger()) {
+      ++found.unreadableEntries;
+      continue;
+    }
+    const auto uid = parseUid((*record)->get("uid").toString());
+    const std::string name = stringMember(*record, "userName");
+    if (!uid || name.empty()) {
+      ++found.unreadableEntries;
+      continue;
+    }
+    std::string home = stringMember(*record, "imagePath");
+    if (home.empty()) home = stringMember(*record, "homeDirectory");
+    if (home.empty()) home = "/home/" + name;
+    std::string shell = stringMember(*record, "shell");
+    if (shell.empty()) shell = "/bin/bash";  // homed's default
+    fill(merger.add(*uid, "homed"), name, home, shell);
+  }
+}
+
 // Directories under each home root, by owner; a root-owned directory there (a domain's
 // "/home/<domain>") is looked into one level down.
 void addHomeOwners(const AccountSources& s, Merger& merger, AccountDiscovery& found) {
@@ -250,6 +280,7 @@ Result<AccountDiscovery> discoverAccounts(const AccountSources& s) {
   }
   addSssdCaches(s, merger, found);
   addLogindUsers(s, merger);
+  addHomedUsers(s, merger, found);
   addHomeOwners(s, merger, found);
   found.accounts = merger.take();
   return found;

@@ -214,7 +214,9 @@ std::unique_ptr<AccountManager> makeAccountManager(const std::string& rootPrefix
 
 bool isPersonAccount(const Account& account) {
   const uint32_t uid = account.uid;
-  if (uid < 1000 || (uid >= 60000 && uid <= 65535)) return false;
+  // Below 1000 the system's; 60514..65535 container and special ids. systemd-homed's users
+  // are people with ids in 60001..60513.
+  if (uid < 1000 || (uid >= 60514 && uid <= 65535)) return false;
   const std::string shell = account.shell.substr(account.shell.find_last_of('/') + 1);
   return shell != "nologin" && shell != "false";
 }

@@ -151,6 +151,57 @@ TEST_CASE("accounts: SSSD-cached and home-owning users are found, planned and er
   discoverPlanAndErase(false);
 }
 
+TEST_CASE("accounts: systemd-homed users are found from their user records, image as home",
+          "[offboard]") {
+  TempDir dir;
+  const std::string root = dir.file("root");
+  fs::create_directories(root + "/etc");
+  writeFile(root + "/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+  fs::create_directories(root + "/var/lib/systemd/home");
+  // A LUKS-backed home (the image is a file) and a directory-backed one, as homectl writes
+  // their records; and one record that is not a user record.
+  writeFile(root + "/var/lib/systemd/home/carol.identity",
+            R"({"userName":"carol","uid":60231,"gid":60231,"storage":"luks",)"
+            R"("imagePath":"/home/carol.home","homeDirectory":"/home/carol",)"
+            R"("disposition":"regular","privileged":{"hashedPassword":["$y$x"]}})");
+  writeFile(root + "/var/lib/systemd/home/frank.identity",
+            R"({"userName":"frank","uid":60400,"storage":"directory",)"
+            R"("imagePath":"/home/frank.homedir","shell":"/bin/zsh"})");
+  writeFile(root + "/var/lib/systemd/home/broken.identity", "{not json");
+  fs::create_directories(root + "/home");
+  writeFile(root + "/home/carol.home", "LUKS image of carol's home");
+  test::makeOwnedHome(root + "/home/frank.homedir", 60400);
+  platform::AccountSources sources;
+  sources.rootPrefix = root;
+  sources.nameService = false;
+  auto found = platform::discoverAccounts(sources);
+  REQUIRE(found.isOk());
+  const auto* carol = byUid(*found, 60231);
+  REQUIRE(carol != nullptr);
+  CHECK(carol->person);
+  CHECK(!carol->local);
+  CHECK(carol->account.name == "carol");
+  CHECK(carol->account.home == "/home/carol.home");
+  CHECK(carol->sources == std::vector<std::string>{"homed"});
+  const auto* frank = byUid(*found, 60400);
+  REQUIRE(frank != nullptr);
+  CHECK(frank->account.home == "/home/frank.homedir");
+  CHECK(frank->account.shell == "/bin/zsh");
+  CHECK(hasSource(*frank, "homed"));
+  CHECK(hasSource(*frank, "home-owner"));
+  CHECK(found->unreadableEntries == 1);
+
+  // The plan erases each image, where the data of a logged-out homed user lives.
+  OffboardSettings settings;
+  settings.rootPrefix = root;
+  const auto built = buildPlan(settings, Profile::kUserData, *found, dir.file("state.db"));
+  REQUIRE(built);
+  std::vector<std::string> erased;
+  for (const auto& s : stepsOf(*built, StepKind::kEraseFiles)) erased.push_back(s.target);
+  CHECK(std::find(erased.begin(), erased.end(), root + "/home/carol.home") != erased.end());
+  CHECK(std::find(erased.begin(), erased.end(), root + "/home/frank.homedir") != erased.end());
+}
+
 // Run by ctest under nss_wrapper (tests/unit/CMakeLists.txt): hidden from plain runs.
 TEST_CASE("accounts: name-service users are found through NSS", "[.][nss]") {
   if (std::getenv("NSS_WRAPPER_PASSWD") == nullptr) {
