@@ -216,15 +216,27 @@ ApiResponse TaskService::pollTasks(const ApiRequest& request, const std::string&
   const auto wait = std::chrono::seconds(std::clamp<int64_t>(
       integerParameter(request.query, "wait", 0), 0, settings_.maxWait.count()));
   const auto deadline = std::chrono::steady_clock::now() + wait;
+  // A device polls once at a time: a new poll means an earlier one is dead (the agent
+  // restarted, the connection broke), so the earlier one ends now rather than take tasks
+  // for a reader that is gone. And a poll that says it holds nothing ("fresh": the first
+  // after a start or a failed poll) gets again what was delivered and not answered.
+  uint64_t poll = 0;
+  {
+    std::lock_guard lock(mutex_);
+    poll = ++polls_[deviceId];
+  }
+  notifyChange(deviceId);
+  const bool fresh = queryParameter(request.query, "fresh") == "1";
   while (true) {
     uint64_t seen = 0;
     {
       std::lock_guard lock(mutex_);
       seen = changeCount(deviceId);
-      if (shuttingDown_) break;
+      if (shuttingDown_ || polls_[deviceId] != poll) break;
     }
     const TimePoint now = WallClock::now();
-    auto pending = tasks_.takePending(deviceId, now, now - settings_.redeliverAfter, 50);
+    auto pending = tasks_.takePending(deviceId, now,
+                                      fresh ? now : now - settings_.redeliverAfter, 50);
     if (!pending) return storageFailure(pending.status());
     if (!pending->empty() || std::chrono::steady_clock::now() >= deadline) {
       Array::Ptr list = new Array;

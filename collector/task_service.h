@@ -2,7 +2,9 @@
 // The collector's end of the task channel and the administrators' query endpoints
 // (docs/protocol.md, "Tasks"). Registered on CollectorService as extra routes:
 //   device (client certificate of an enrolled device):
-//     GET  /v1/tasks?wait=N            long poll: the device's pending tasks
+//     GET  /v1/tasks?wait=N[&fresh=1]  long poll: the device's pending tasks; a newer poll
+//                                      ends an older one; fresh=1 (the device holds no
+//                                      task) also returns what was delivered, unanswered
 //     POST /v1/tasks/{id}/result       the device's reply
 //   administrators (client certificate whose OU is a role: viewer, investigator,
 //   offboarding):
@@ -111,6 +113,8 @@ class TaskService final : public ApiRoutes {
   mutable uint64_t generation_ = 0;  // GUARDED_BY(mutex_): bumped by changes of any device
   // GUARDED_BY(mutex_): bumped by changes of one device's tasks
   mutable std::unordered_map<std::string, uint64_t> deviceChanges_;
+  // GUARDED_BY(mutex_): the number of the latest poll of each device; earlier ones end
+  mutable std::unordered_map<std::string, uint64_t> polls_;
   bool watched_ = false;       // the store reports other collectors' changes (set once)
   bool shuttingDown_ = false;  // GUARDED_BY(mutex_)
 };

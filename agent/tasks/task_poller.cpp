@@ -96,8 +96,15 @@ bool TaskPoller::deliverReplies() {
 }
 
 bool TaskPoller::pollOnce() {
-  auto response = transport_->send(
-      {"GET", "/v1/tasks?wait=" + std::to_string(settings_.wait.count()), "", {}, ""});
+  // Until a poll's answer arrives whole, tasks the collector handed out may never have
+  // reached this process: "fresh" asks for them again.
+  auto response = transport_->send({"GET",
+                                    "/v1/tasks?wait=" + std::to_string(settings_.wait.count()) +
+                                        (holdsNothing_ ? "&fresh=1" : ""),
+                                    "",
+                                    {},
+                                    ""});
+  holdsNothing_ = !response || response->status != 200;
   if (!response) {
     if (!abort_) logger("tasks").warning("task poll failed: " + response.status().message());
     return false;
@@ -110,6 +117,7 @@ bool TaskPoller::pollOnce() {
   auto body = parseJsonObject(response->body);
   const Array::Ptr list = body ? (*body)->getArray("tasks") : nullptr;
   if (!list) {
+    holdsNothing_ = true;
     logger("tasks").warning("task poll: the answer holds no 'tasks' list");
     return false;
   }

@@ -53,7 +53,7 @@ int64_t headSeq(const std::string& stateDir) {
 
 }  // namespace
 
-TEST_CASE("audit-check reads the whole of a long security log", "[.][audit-long][tasks][network]") {
+TEST_CASE("audit-check reads the whole of a long security log", "[audit-long][tasks][network]") {
   TempDir dir;
   const DevPki pki = makeDevPki(dir.file("pki"));
   CollectorProcess collector(pki, dir.file("collector"));
