@@ -242,8 +242,9 @@ int readAtCollector(const ParsedArgs& args, const std::string& what, const std::
     body->set("order", *order);
   } else {
     return fail(kProgram,
-                what + " is personal data: give --draw ID (a spot check's draw) or --case REF "
-                       "with --order-key FILE (an investigation)",
+                what +
+                    " is personal data: give --draw ID (a spot check's draw) or --case REF "
+                    "with --order-key FILE (an investigation)",
                 kExitUsage);
   }
   return printListAnswer(args, client->post("/v1/admin/reads", body), key, headers, rowOf);
@@ -254,9 +255,9 @@ int usage(const ParsedArgs& args) {
     return readAtCollector(args, "usage-summary", "volumes",
                            {"CATEGORY", "SERVICE", "CONNS", "BYTES IN", "BYTES OUT", "ACTIVE S"},
                            [](const Object::Ptr& v) -> std::vector<std::string> {
-                             return {cell(v, "category"),  cell(v, "service"),
+                             return {cell(v, "category"),    cell(v, "service"),
                                      cell(v, "connections"), cell(v, "bytes_in"),
-                                     cell(v, "bytes_out"), cell(v, "active_seconds")};
+                                     cell(v, "bytes_out"),   cell(v, "active_seconds")};
                            });
   }
   return readAtCollector(
@@ -272,14 +273,13 @@ int usage(const ParsedArgs& args) {
 }
 
 int flags(const ParsedArgs& args) {
-  return readAtCollector(args, "flags", "records",
-                         {"KIND", "SERVICE", "START", "DURATION S", "AVG MBIT/S", "STATE"},
-                         [](const Object::Ptr& r) -> std::vector<std::string> {
-                           const Object::Ptr f = r->getObject("payload");
-                           return {cell(f, "kind"),         cell(f, "service"),
-                                   cell(f, "start").substr(0, 19), cell(f, "duration_s"),
-                                   cell(f, "avg_mbps"),     cell(f, "state")};
-                         });
+  return readAtCollector(
+      args, "flags", "records", {"KIND", "SERVICE", "START", "DURATION S", "AVG MBIT/S", "STATE"},
+      [](const Object::Ptr& r) -> std::vector<std::string> {
+        const Object::Ptr f = r->getObject("payload");
+        return {cell(f, "kind"),       cell(f, "service"),  cell(f, "start").substr(0, 19),
+                cell(f, "duration_s"), cell(f, "avg_mbps"), cell(f, "state")};
+      });
 }
 
 // Compares every anchor the device uploaded with the entry at that position in the
@@ -530,17 +530,12 @@ std::vector<Command> taskCommands() {
         {"query", "NAME", "usage-summary (default), flags, audit-log, status, inventory"},
         wait},
        spotCheck},
-      {"usage",
-       "usage DEVICE (--draw ID | --case REF --order-key FILE)",
+      {"usage", "usage DEVICE (--draw ID | --case REF --order-key FILE)",
        "the collector's copy of a device's usage: volumes per category for a spot check's "
        "draw, hourly rows with destinations for an investigation (logged; the employee sees it)",
-       reads,
-       usage},
-      {"flags",
-       "flags DEVICE (--draw ID | --case REF --order-key FILE)",
-       "the heavy-streaming flags a device reported (logged; the employee sees it)",
-       reads,
-       flags},
+       reads, usage},
+      {"flags", "flags DEVICE (--draw ID | --case REF --order-key FILE)",
+       "the heavy-streaming flags a device reported (logged; the employee sees it)", reads, flags},
       {"audit-check",
        "audit-check DEVICE",
        "compare the security-log anchors a device uploaded with its chain now",

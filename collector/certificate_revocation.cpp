@@ -45,8 +45,7 @@ Result<std::unique_ptr<CertificateRevocation>> CertificateRevocation::open(
   return revocation;
 }
 
-Result<CertificateRevocation::Crl> parseCrl(const std::string& pemOrDer,
-                                            const std::string& caPem) {
+Result<CertificateRevocation::Crl> parseCrl(const std::string& pemOrDer, const std::string& caPem) {
   auto bio = report::memoryBio(pemOrDer);
   X509_CRL* parsed = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr);
   if (parsed == nullptr) {

@@ -53,7 +53,6 @@ class CertificateRevocation {
 // It counts only when a certificate in `caPem` (PEM certificates, as tls.ca holds them)
 // whose subject is the CRL's issuer signed it. Anything else, whatever the bytes, is a
 // kInvalidArgument error saying which of the two it is.
-Result<CertificateRevocation::Crl> parseCrl(const std::string& pemOrDer,
-                                            const std::string& caPem);
+Result<CertificateRevocation::Crl> parseCrl(const std::string& pemOrDer, const std::string& caPem);
 
 }  // namespace tillid::collector

@@ -1,10 +1,10 @@
 #include "collector/collector_server.h"
 
+#include <Poco/BasicEvent.h>
+#include <Poco/Delegate.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/BasicEvent.h>
-#include <Poco/Delegate.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
@@ -103,8 +103,7 @@ void discardUnreadBody(std::istream& in, Poco::Net::StreamSocket& socket) {
       const Poco::Timestamp::TimeDiff left = kMaxMicroseconds - start.elapsed();
       if (left <= 0) break;
       socket.setReceiveTimeout(Poco::Timespan(left));
-      in.read(buffer, static_cast<std::streamsize>(
-                          std::min(sizeof buffer, kMaxBytes - discarded)));
+      in.read(buffer, static_cast<std::streamsize>(std::min(sizeof buffer, kMaxBytes - discarded)));
       discarded += static_cast<size_t>(in.gcount());
     }
   } catch (const Poco::Exception&) {
@@ -183,9 +182,9 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
         refusal = contentLengthRefusal(request.get("Content-Length"), maxBodyBytes_);
       }
       if (!refusal && readBody(request, maxBodyBytes_, api.body) == BodyRead::kTooLarge) {
-        refusal = errorResponse(
-            413, "payload_too_large",
-            "the body is larger than " + std::to_string(maxBodyBytes_) + " bytes");
+        refusal =
+            errorResponse(413, "payload_too_large",
+                          "the body is larger than " + std::to_string(maxBodyBytes_) + " bytes");
       }
       if (refusal) {
         response.setKeepAlive(false);
@@ -263,8 +262,7 @@ class ApiConnection final : public Poco::Net::TCPServerConnection {
         const std::string message = e.message();
         const auto colon = message.rfind(": ");
         refuse(session,
-               contentLengthRefusal(colon == std::string::npos ? "" : message.substr(colon + 2),
-                                    0)
+               contentLengthRefusal(colon == std::string::npos ? "" : message.substr(colon + 2), 0)
                    .value());
         break;
       }
@@ -278,8 +276,7 @@ class ApiConnection final : public Poco::Net::TCPServerConnection {
     response.setDate(Poco::Timestamp());
     response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() &&
                           session.canKeepAlive());
-    std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(
-        handlers_.createRequestHandler(request));
+    std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(handlers_.createRequestHandler(request));
     if (request.getExpectContinue() && response.getStatus() == HTTPServerResponse::HTTP_OK) {
       response.sendContinue();
     }
@@ -324,8 +321,7 @@ class ApiConnectionFactory final : public Poco::Net::TCPServerConnectionFactory 
  public:
   ApiConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, ApiHandlerFactory& handlers)
       : params_(std::move(params)), handlers_(handlers) {}
-  Poco::Net::TCPServerConnection* createConnection(
-      const Poco::Net::StreamSocket& socket) override {
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
     return new ApiConnection(socket, params_, handlers_);
   }
 
@@ -397,8 +393,8 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::start(
     server->parts_->handlers = std::make_unique<ApiHandlerFactory>(
         service, revocation, static_cast<size_t>(config.integer("limits.max_body_bytes")));
     server->parts_->server = std::make_unique<Poco::Net::TCPServer>(
-        new ApiConnectionFactory(params, *server->parts_->handlers), *server->parts_->pool,
-        socket, params);
+        new ApiConnectionFactory(params, *server->parts_->handlers), *server->parts_->pool, socket,
+        params);
     server->parts_->server->start();
   } catch (const Poco::Exception& e) {
     return Status::error(ErrorCode::kUnavailable,

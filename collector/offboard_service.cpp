@@ -58,10 +58,11 @@ std::optional<ApiResponse> OffboardService::route(const ApiRequest& request) con
   const std::string what = parts[2] == "offboard" ? "offboard-status" : "certificate";
   Object::Ptr details = new Object;
   details->set("read", what);
-  Status permitted = tasks::checkAccess({tasks::kPurposeOffboarding, what, admin.role, "", false, false});
+  Status permitted =
+      tasks::checkAccess({tasks::kPurposeOffboarding, what, admin.role, "", false, false});
   if (!permitted) details->set("reason", permitted.message());
-  if (Status logged = logRead(tasks_, admin, permitted ? "read.answered" : "read.refused",
-                              parts[3], tasks::kPurposeOffboarding, "", details);
+  if (Status logged = logRead(tasks_, admin, permitted ? "read.answered" : "read.refused", parts[3],
+                              tasks::kPurposeOffboarding, "", details);
       !logged) {
     return storageFailure(logged);
   }

@@ -37,8 +37,8 @@ struct PersonalDataReads::Read {
 };
 
 Status logRead(TaskStore& tasks, const Administrator& admin, const std::string& action,
-               const std::string& deviceId, const std::string& purpose,
-               const std::string& caseRef, const Object::Ptr& details) {
+               const std::string& deviceId, const std::string& purpose, const std::string& caseRef,
+               const Object::Ptr& details) {
   return tasks.logAccess({formatTimestamp(WallClock::now()), admin.commonName, admin.role, action,
                           deviceId, purpose, caseRef, canonicalJson(details)});
 }
@@ -92,8 +92,8 @@ ApiResponse PersonalDataReads::read(const ApiRequest& request, const Administrat
   if (permitted) permitted = permit(r, admin.role);
   if (!permitted) {
     details->set("reason", permitted.message());
-    if (Status logged = logRead(tasks_, admin, "read.refused", r.deviceId, r.purpose, r.caseRef,
-                                details);
+    if (Status logged =
+            logRead(tasks_, admin, "read.refused", r.deviceId, r.purpose, r.caseRef, details);
         !logged) {
       return storageFailure(logged);
     }
@@ -133,8 +133,8 @@ ApiResponse PersonalDataReads::read(const ApiRequest& request, const Administrat
 }
 
 Status PersonalDataReads::permit(const Read& r, const std::string& role) const {
-  Status allowed =
-      tasks::checkAccess({r.purpose, r.what, role, r.caseRef, r.order.has_value(), !r.draw.empty()});
+  Status allowed = tasks::checkAccess(
+      {r.purpose, r.what, role, r.caseRef, r.order.has_value(), !r.draw.empty()});
   if (!allowed) return allowed;
   const tasks::PurposeRule& rule = *tasks::purposeRule(r.purpose);
   if (rule.needsOrder) {
@@ -207,8 +207,9 @@ Result<std::pair<Object::Ptr, int64_t>> PersonalDataReads::answer(const Read& r)
     const auto total = [](const Object::Ptr& o) {
       return o->getValue<int64_t>("bytes_in") + o->getValue<int64_t>("bytes_out");
     };
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [&](const Object::Ptr& a, const Object::Ptr& b) { return total(a) > total(b); });
+    std::stable_sort(sorted.begin(), sorted.end(), [&](const Object::Ptr& a, const Object::Ptr& b) {
+      return total(a) > total(b);
+    });
     for (const auto& o : sorted) rows->add(o);
     out->set("volumes", rows);
     return std::make_pair(out, static_cast<int64_t>(rows->size()));

@@ -61,7 +61,7 @@ class PersonalDataReads final : public ApiRoutes {
 
 // Logs a read of `deviceId`'s data (action read.answered or read.refused) by `admin`.
 Status logRead(TaskStore& tasks, const Administrator& admin, const std::string& action,
-               const std::string& deviceId, const std::string& purpose,
-               const std::string& caseRef, const Poco::JSON::Object::Ptr& details);
+               const std::string& deviceId, const std::string& purpose, const std::string& caseRef,
+               const Poco::JSON::Object::Ptr& details);
 
 }  // namespace tillid::collector

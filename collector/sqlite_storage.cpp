@@ -286,9 +286,8 @@ class SqliteStorage final : public Storage {
     TILLID_RETURN_IF_ERROR(tx.begun());
     RetentionDeleted deleted;
     for (const auto& [sql, bound, count] :
-         {std::tuple<const char*, std::string, int64_t*>{"DELETE FROM usage WHERE hour < ?",
-                                                         hourStartLabel(usageBefore),
-                                                         &deleted.usageRows},
+         {std::tuple<const char*, std::string, int64_t*>{
+              "DELETE FROM usage WHERE hour < ?", hourStartLabel(usageBefore), &deleted.usageRows},
           {"DELETE FROM records WHERE kind = 'usage' AND time < ?", formatTimestamp(usageBefore),
            &deleted.usageRecords},
           {"DELETE FROM records WHERE kind = 'flag' AND time < ?", formatTimestamp(flagsBefore),

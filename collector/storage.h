@@ -56,10 +56,10 @@ struct UsageRecord {
 };
 
 struct ReportRecord {
-  std::string id;                    // unique per device, chosen by the agent
-  std::string kind;  // "usage", "flag", "anchor", "certificate", "offboard-progress"
-  std::string time;                  // when the agent recorded it
-  std::string payload;               // canonical JSON object
+  std::string id;       // unique per device, chosen by the agent
+  std::string kind;     // "usage", "flag", "anchor", "certificate", "offboard-progress"
+  std::string time;     // when the agent recorded it
+  std::string payload;  // canonical JSON object
   std::optional<UsageRecord> usage;  // set for kind "usage"
 };
 

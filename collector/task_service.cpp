@@ -9,9 +9,9 @@
 #include <algorithm>
 
 #include "agent/core/canonical_json.h"
-#include "agent/core/random_hex.h"
 #include "agent/core/digest.h"
 #include "agent/core/logging.h"
+#include "agent/core/random_hex.h"
 #include "agent/tasks/named_queries.h"
 #include "agent/tasks/order_verifier.h"
 #include "agent/tasks/purpose_rules.h"
@@ -235,8 +235,8 @@ ApiResponse TaskService::pollTasks(const ApiRequest& request, const std::string&
       if (shuttingDown_ || polls_[deviceId] != poll) break;
     }
     const TimePoint now = WallClock::now();
-    auto pending = tasks_.takePending(deviceId, now,
-                                      fresh ? now : now - settings_.redeliverAfter, 50);
+    auto pending =
+        tasks_.takePending(deviceId, now, fresh ? now : now - settings_.redeliverAfter, 50);
     if (!pending) return storageFailure(pending.status());
     if (!pending->empty() || std::chrono::steady_clock::now() >= deadline) {
       Array::Ptr list = new Array;
@@ -273,9 +273,9 @@ ApiResponse TaskService::taskResult(const ApiRequest& request, const std::string
     details->set("task", t.id);
     details->set("type", t.type);
     details->set("reason", stringMember(**body, "reason"));
-    if (Status logged = tasks_.logAccess({formatTimestamp(WallClock::now()), t.requestedBy,
-                                          t.role, "query." + outcome, deviceId, t.purpose,
-                                          t.caseRef, canonicalJson(details)});
+    if (Status logged = tasks_.logAccess({formatTimestamp(WallClock::now()), t.requestedBy, t.role,
+                                          "query." + outcome, deviceId, t.purpose, t.caseRef,
+                                          canonicalJson(details)});
         !logged) {
       return storageFailure(logged);
     }
@@ -334,8 +334,7 @@ ApiResponse TaskService::createTask(const ApiRequest& request, const std::string
   std::string neededRole;
   if (isQuery(type)) {
     // A spot check is queued only by its draw (spotCheck), so here it is never drawn.
-    Status permitted =
-        tasks::checkAccess({purpose, type, role, caseRef, order.has_value(), false});
+    Status permitted = tasks::checkAccess({purpose, type, role, caseRef, order.has_value(), false});
     if (!permitted) return refuse(request, role, body, permitted.message());
     if (tasks::purposeRule(purpose)->needsOrder) neededRole = tasks::kRoleInvestigator;
   } else if (type == "offboard") {
@@ -417,7 +416,8 @@ ApiResponse TaskService::spotCheck(const ApiRequest& request, const std::string&
   std::string type = stringMember(body, "type");
   if (type.empty()) type = "usage-summary";
   if (!isQuery(type)) return errorResponse(403, "refused", "no query named '" + type + "'");
-  if (Status permitted = tasks::checkAccess({tasks::kPurposeSpotCheck, type, role, "", false, true});
+  if (Status permitted =
+          tasks::checkAccess({tasks::kPurposeSpotCheck, type, role, "", false, true});
       !permitted) {
     return errorResponse(403, "refused", permitted.message());
   }

@@ -17,7 +17,8 @@ Result<std::vector<EnrollmentToken>> readTokensFile(const std::string& path) {
   auto document = parseJsonObject(text.str(), /*allowComments=*/true);
   if (!document) return document.status().withContext(path);
   const Poco::JSON::Array::Ptr list = (*document)->getArray("tokens");
-  if (!list) return Status::error(ErrorCode::kInvalidArgument, path + ": 'tokens' must be an array");
+  if (!list)
+    return Status::error(ErrorCode::kInvalidArgument, path + ": 'tokens' must be an array");
   std::vector<EnrollmentToken> tokens;
   for (unsigned i = 0; i < list->size(); ++i) {
     const std::string where = path + ": tokens[" + std::to_string(i) + "]";

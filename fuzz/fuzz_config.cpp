@@ -2,12 +2,12 @@
 // through comment stripping, parsing, merging with the defaults and validation. Any
 // input must end in a Config or a Status, never a crash or an exception.
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
 #include <string>
-
-#include <unistd.h>
 
 #include "agent/core/agent_config.h"
 
@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto config = tillid::loadAgentConfig(path, {});
   if (config) (void)config->canonical();
   // The same bytes as a --set value exercise the override parser.
-  (void)tillid::loadAgentConfig(std::nullopt, {"log.level=" + std::string(reinterpret_cast<const char*>(data), size)});
+  (void)tillid::loadAgentConfig(
+      std::nullopt, {"log.level=" + std::string(reinterpret_cast<const char*>(data), size)});
   return 0;
 }

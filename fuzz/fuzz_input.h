@@ -13,9 +13,9 @@
 namespace tillid::fuzz {
 
 inline constexpr usage::LinkType kFuzzLinkTypes[] = {
-    usage::LinkType::kEthernet, usage::LinkType::kRaw,       usage::LinkType::kLinuxSll,
-    usage::LinkType::kLinuxSll2, usage::LinkType::kNull,     usage::LinkType::kLoop,
-    usage::LinkType::kIpv4,     usage::LinkType::kIpv6,
+    usage::LinkType::kEthernet,  usage::LinkType::kRaw,  usage::LinkType::kLinuxSll,
+    usage::LinkType::kLinuxSll2, usage::LinkType::kNull, usage::LinkType::kLoop,
+    usage::LinkType::kIpv4,      usage::LinkType::kIpv6,
 };
 
 // Calls `onFrame(linkType, frame, length, index)` for each frame in `data`.
@@ -23,7 +23,8 @@ template <typename OnFrame>
 void forEachFrame(const uint8_t* data, size_t size, OnFrame onFrame) {
   size_t offset = 0;
   for (uint32_t index = 0; offset + 3 <= size; ++index) {
-    const auto type = kFuzzLinkTypes[data[offset] % (sizeof kFuzzLinkTypes / sizeof kFuzzLinkTypes[0])];
+    const auto type =
+        kFuzzLinkTypes[data[offset] % (sizeof kFuzzLinkTypes / sizeof kFuzzLinkTypes[0])];
     size_t length = static_cast<size_t>(data[offset + 1]) << 8 | data[offset + 2];
     offset += 3;
     if (length > size - offset) length = size - offset;

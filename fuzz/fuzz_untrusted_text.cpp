@@ -21,12 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (invalidAt && *invalidAt >= text.size()) std::abort();
   if (!invalidAt) {
     const std::string cut = tillid::truncateUtf8(text, limit);
-    if (cut.size() > limit || text.substr(0, cut.size()) != cut ||
-        tillid::invalidUtf8Offset(cut)) {
+    if (cut.size() > limit || text.substr(0, cut.size()) != cut || tillid::invalidUtf8Offset(cut)) {
       std::abort();
     }
     // Nothing more is cut than the one character that did not fit (at most 3 bytes short).
-    if (cut.size() < std::min(limit, text.size()) && std::min(limit, text.size()) - cut.size() > 3) {
+    if (cut.size() < std::min(limit, text.size()) &&
+        std::min(limit, text.size()) - cut.size() > 3) {
       std::abort();
     }
   }

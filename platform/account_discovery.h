@@ -1,9 +1,9 @@
 #pragma once
 // Every account the system knows, whatever holds it: the system's own account files,
 // the name service (so directory users from SSSD, LDAP or winbind appear), the login
-// manager's users with sessions, systemd-homed's users, the owners of directories under the home roots, and the
-// users cached by SSSD (with the cache files that hold their cached password hashes).
-// Accounts are merged by id; each records where it was found. Every source but the name
+// manager's users with sessions, systemd-homed's users, the owners of directories under the home
+// roots, and the users cached by SSSD (with the cache files that hold their cached password
+// hashes). Accounts are merged by id; each records where it was found. Every source but the name
 // service is read under the root prefix, so tests point them at a temporary tree.
 
 #include <string>

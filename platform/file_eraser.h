@@ -36,8 +36,7 @@ Status verifyErased(const std::string& path);
 class FileEraser {
  public:
   virtual ~FileEraser() = default;
-  virtual Result<FileEraseReport> eraseTree(const std::string& path,
-                                            const TargetList& targets) = 0;
+  virtual Result<FileEraseReport> eraseTree(const std::string& path, const TargetList& targets) = 0;
   virtual Status verifyErased(const std::string& path) = 0;
 };
 

@@ -9,7 +9,7 @@ namespace tillid::platform {
 struct ProcessStats {
   int64_t residentBytes = 0;  // current resident set size
   int64_t peakResidentBytes = 0;
-  int64_t cpuMicros = 0;      // user + system CPU time since start
+  int64_t cpuMicros = 0;  // user + system CPU time since start
 };
 
 ProcessStats selfProcessStats();

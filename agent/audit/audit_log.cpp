@@ -61,8 +61,8 @@ Result<std::optional<ChainHead>> head(store::Database& db) {
 Result<std::optional<ChainHead>> checkpoint(store::Database& db) {
   // A database written before retention existed has no checkpoint table (read-only
   // commands open it without migrating): nothing was deleted from it.
-  auto exists = db.queryText(
-      "SELECT name FROM sqlite_master WHERE type='table' AND name='audit_checkpoint'");
+  auto exists =
+      db.queryText("SELECT name FROM sqlite_master WHERE type='table' AND name='audit_checkpoint'");
   if (!exists) return exists.status();
   if (!exists->has_value()) return std::optional<ChainHead>();
   return firstHead(db, "SELECT seq, hash FROM audit_checkpoint WHERE id = 1");

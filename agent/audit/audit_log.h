@@ -63,7 +63,7 @@ Status recordAcknowledgedAnchor(store::Database& db, const ChainHead& anchor);
 
 struct Truncation {
   int64_t deleted = 0;
-  int64_t keptUnanchored = 0;  // entries from before the cutoff after the new checkpoint
+  int64_t keptUnanchored = 0;           // entries from before the cutoff after the new checkpoint
   std::optional<ChainHead> checkpoint;  // set when entries were deleted
 };
 

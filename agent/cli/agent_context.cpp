@@ -22,8 +22,9 @@ Result<AgentContext> loadAgentContext(const ParsedArgs& args) {
   if (!config) return config.status();
   std::string dir = args.value("state-dir").value_or(config->string("state_dir"));
   if (dir.empty()) {
-    return Status::error(ErrorCode::kInvalidArgument, "the state directory is empty; "
-                                                      "give --state-dir DIR");
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "the state directory is empty; "
+                         "give --state-dir DIR");
   }
   // Absolute, because a daemon changes its working directory to "/".
   Poco::Path path(dir);

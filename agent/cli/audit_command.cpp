@@ -51,8 +51,8 @@ int show(store::Database& db) {
   auto all = audit::entries(db);
   if (!all) return fail(kProgram, all.status().message());
   for (const auto& e : *all) {
-    std::cout << e.seq << "  " << e.time << "  " << e.actor << "  " << e.action << "  "
-              << e.details << "\n";
+    std::cout << e.seq << "  " << e.time << "  " << e.actor << "  " << e.action << "  " << e.details
+              << "\n";
   }
   return kExitOk;
 }

@@ -28,8 +28,9 @@ int enroll(const ParsedArgs& args) {
   const report::EnrollmentFiles files{context->paths.root};
   auto existing = report::loadEnrollment(files);
   if (existing && existing->has_value() && !args.has("force")) {
-    return fail(kProgram, "already enrolled as " + (*existing)->deviceId + " with " +
-                              (*existing)->server + " (use --force to enroll again)",
+    return fail(kProgram,
+                "already enrolled as " + (*existing)->deviceId + " with " + (*existing)->server +
+                    " (use --force to enroll again)",
                 kExitUsage);
   }
   report::EnrollRequest request;

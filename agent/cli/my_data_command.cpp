@@ -56,18 +56,22 @@ const std::vector<Column> kSessionColumns = {{"server", {"Citrix-server", "Citri
                                              {"end", {"Slut", "End"}},
                                              {"bytes_from_server", {"Modtaget", "Received"}},
                                              {"bytes_to_server", {"Sendt", "Sent"}}};
-const std::vector<Column> kAccessColumns = {
-    {"time", {"Hvornår", "When"}},      {"who", {"Hvem", "Who"}},
-    {"where", {"Hvor", "Where"}},       {"query", {"Hvad", "What"}},        {"purpose", {"Formål", "Purpose"}},
-    {"case", {"Sag", "Case"}},          {"signed_by", {"Underskrevet af", "Signed by"}},
-    {"outcome", {"Udfald", "Outcome"}}, {"reason", {"Begrundelse", "Reason"}}};
+const std::vector<Column> kAccessColumns = {{"time", {"Hvornår", "When"}},
+                                            {"who", {"Hvem", "Who"}},
+                                            {"where", {"Hvor", "Where"}},
+                                            {"query", {"Hvad", "What"}},
+                                            {"purpose", {"Formål", "Purpose"}},
+                                            {"case", {"Sag", "Case"}},
+                                            {"signed_by", {"Underskrevet af", "Signed by"}},
+                                            {"outcome", {"Udfald", "Outcome"}},
+                                            {"reason", {"Begrundelse", "Reason"}}};
 
 const Text kTitle = {"Det har Tillid registreret om dig", "What Tillid holds about you"};
 const Text kAccount = {"Konto", "Account"};
 const Text kMade = {"dannet", "made"};
 const Text kRecorded = {"Internetbrug registreres", "Internet use is recorded"};
 const Text kNoStartDate = {"først når en startdato er fastsat (ingen er fastsat endnu)",
-                          "only once a start date is set (none is set yet)"};
+                           "only once a start date is set (none is set yet)"};
 const Text kFrom = {"fra", "from"};
 const Text kWhatShort = {"destinationer, tidspunkter og mængder, aldrig indhold.",
                          "destinations, times and volumes, never content."};

@@ -87,9 +87,8 @@ const std::vector<Text> kRecordedItems = {
      "least {minutes} minutes, or a streaming service above {service_mbps} Mbit/s as long "
      "(when, how long, how much, which service if known); video meetings and short clips are "
      "not flagged"}};
-const Text kNeverText = {
-    "sidens adresse, søgninger, indhold, tastetryk og skærmbilleder",
-    "the page's address, searches, content, keystrokes and screenshots"};
+const Text kNeverText = {"sidens adresse, søgninger, indhold, tastetryk og skærmbilleder",
+                         "the page's address, searches, content, keystrokes and screenshots"};
 const std::vector<Text> kWhoItems = {
     {"kommunens it: enhedens status og at sikkerhedsloggen er intakt",
      "the municipality's IT: the device's status and that the security log is intact"},
@@ -152,7 +151,8 @@ Object noticeOf(const Config& config, Language l) {
   notice.set("recorded", recorded);
   notice.set("never_recorded", kNeverText.in(l));
   Array::Ptr categories = new Array;
-  for (const auto& list : usage::builtInProtectedLists()) categories->add(categoryName(list.name, l));
+  for (const auto& list : usage::builtInProtectedLists())
+    categories->add(categoryName(list.name, l));
   notice.set("protected_categories", categories);
   notice.set("extra_protected_lists", config.strings("privacy.extra_protected_lists").size());
   Array::Ptr who = new Array;
@@ -160,7 +160,8 @@ Object noticeOf(const Config& config, Language l) {
   notice.set("who_sees_what", who);
   Object::Ptr retention = new Object;
   for (const char* kind : {"usage", "flags", "sessions", "security_log"}) {
-    retention->set(std::string(kind) + "_days", config.integer(std::string("retention.") + kind + "_days"));
+    retention->set(std::string(kind) + "_days",
+                   config.integer(std::string("retention.") + kind + "_days"));
   }
   notice.set("retention_days", retention);
   std::string kept = kKeptText.in(l);

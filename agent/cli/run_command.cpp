@@ -55,8 +55,9 @@ Status prepareStateDirectory(const std::string& root) {
       return Status::error(ErrorCode::kInvalidArgument,
                            root + " is a shared directory; give the agent one of its own");
     }
-    if (!ec) fs::permissions(root, fs::perms::group_all | fs::perms::others_all,
-                             fs::perm_options::remove, ec);
+    if (!ec)
+      fs::permissions(root, fs::perms::group_all | fs::perms::others_all, fs::perm_options::remove,
+                      ec);
   }
   if (ec) return Status::error(ErrorCode::kIo, ec.message());
   return Status::ok();

@@ -73,8 +73,9 @@ int runCli(const CliProgram& program, int argc, char** argv) {
     }
     return command->run(*parsed);
   } catch (const std::exception& e) {
-    return fail(program.name, std::string("internal error: ") + e.what() +
-                                  " (please report this as a bug)", kExitInternal);
+    return fail(program.name,
+                std::string("internal error: ") + e.what() + " (please report this as a bug)",
+                kExitInternal);
   }
 }
 

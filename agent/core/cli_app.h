@@ -13,8 +13,8 @@ namespace tillid {
 
 // Exit codes, the same in every program.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;   // the command ran and failed
-inline constexpr int kExitUsage = 2;     // bad command line or configuration
+inline constexpr int kExitFailure = 1;     // the command ran and failed
+inline constexpr int kExitUsage = 2;       // bad command line or configuration
 inline constexpr int kExitNotRunning = 3;  // `status`: no agent is running (LSB convention)
 inline constexpr int kExitInternal = 70;   // a bug: an exception escaped
 

@@ -12,7 +12,9 @@ const OptionSpec* findSpec(const std::vector<OptionSpec>& specs, const std::stri
   return nullptr;
 }
 
-bool isOption(const std::string& arg) { return arg.size() > 2 && arg.rfind("--", 0) == 0; }
+bool isOption(const std::string& arg) {
+  return arg.size() > 2 && arg.rfind("--", 0) == 0;
+}
 
 }  // namespace
 
@@ -73,8 +75,8 @@ Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
     } else if (i + 1 < args.size()) {
       parsed.add(name, args[++i]);
     } else {
-      return Status::error(ErrorCode::kInvalidArgument,
-                           "option --" + name + " needs a value: --" + name + " " + spec->valueName);
+      return Status::error(ErrorCode::kInvalidArgument, "option --" + name + " needs a value: --" +
+                                                            name + " " + spec->valueName);
     }
   }
   return parsed;

@@ -38,8 +38,7 @@ std::optional<std::string> findCommand(const std::vector<std::string>& args,
 // Parses everything after the program name against the allowed options; the command
 // name itself is removed from `words`.
 Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
-                             const std::vector<OptionSpec>& allowed,
-                             const std::string& command);
+                             const std::vector<OptionSpec>& allowed, const std::string& command);
 
 // "  --name VALUE   help" lines for --help output.
 std::string describeOptions(const std::vector<OptionSpec>& options);

@@ -11,6 +11,8 @@ namespace tillid {
 // target: "stderr" or "syslog"; level: a Poco level name ("information", "debug", ...).
 void setupLogging(const std::string& target, const std::string& level, const std::string& ident);
 
-inline Poco::Logger& logger(const std::string& name) { return Poco::Logger::get(name); }
+inline Poco::Logger& logger(const std::string& name) {
+  return Poco::Logger::get(name);
+}
 
 }  // namespace tillid

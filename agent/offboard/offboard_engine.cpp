@@ -79,10 +79,10 @@ Status OffboardEngine::run(const std::atomic<bool>* stop) {
   }
   run.state = kRunRunning;
   TILLID_RETURN_IF_ERROR(saveRunOutcome(db_, run));
-  StepContext context{settings_, db_, run, *steps, stop,
-                      [this](StepRecord& step, uint64_t done, uint64_t total) {
-                        progress(step, done, total);
-                      }};
+  StepContext context{
+      settings_, db_, run, *steps, stop, [this](StepRecord& step, uint64_t done, uint64_t total) {
+        progress(step, done, total);
+      }};
   for (auto& step : *steps) {
     if (step.state == kStepVerified) continue;
     if (stop && stop->load()) return Status::error(ErrorCode::kUnavailable, "stopped");

@@ -148,9 +148,9 @@ class EndSessions final : public StepHandler {
     }
     if (!remaining) return remaining.status();
     v->set("remaining_processes", *remaining);
-    return verified(step, v,
-                    *remaining > 0 ? failed(std::to_string(*remaining) + " processes remain")
-                                   : Status::ok());
+    return verified(
+        step, v,
+        *remaining > 0 ? failed(std::to_string(*remaining) + " processes remain") : Status::ok());
   }
 };
 
@@ -158,8 +158,8 @@ class LockAccount final : public StepHandler {
  public:
   Status act(StepContext& context, StepRecord& step) const override {
     const std::string& target = step.step.target;
-    TILLID_RETURN_IF_ERROR(context.settings.platform.accounts(accountTargets(context.all))
-                               ->lock(target));
+    TILLID_RETURN_IF_ERROR(
+        context.settings.platform.accounts(accountTargets(context.all))->lock(target));
     Object::Ptr result = new Object;
     result->set("locked", target);
     return acted(step, result);
@@ -181,8 +181,8 @@ class RemoveAccount final : public StepHandler {
  public:
   Status act(StepContext& context, StepRecord& step) const override {
     const std::string& target = step.step.target;
-    TILLID_RETURN_IF_ERROR(context.settings.platform.accounts(accountTargets(context.all))
-                               ->remove(target));
+    TILLID_RETURN_IF_ERROR(
+        context.settings.platform.accounts(accountTargets(context.all))->remove(target));
     Object::Ptr result = new Object;
     result->set("removed", target);
     return acted(step, result);
@@ -362,9 +362,8 @@ class EraseAgentData final : public StepHandler {
       rows += std::stoll(count->value_or("0"));
     }
     v->set("rows_left", rows);
-    return verified(step, v,
-                    rows != 0 ? failed(std::to_string(rows) + " personal rows remain")
-                              : Status::ok());
+    return verified(
+        step, v, rows != 0 ? failed(std::to_string(rows) + " personal rows remain") : Status::ok());
   }
 };
 
@@ -474,15 +473,24 @@ const StepHandler& stepHandler(StepKind kind) {
   static const Certificate certificate;
   static const FinalCommand finalCommand;
   switch (kind) {
-    case StepKind::kEndSessions: return endSessions;
-    case StepKind::kLockAccount: return lockAccount;
-    case StepKind::kRemoveAccount: return removeAccount;
-    case StepKind::kEraseFiles: return eraseFiles;
-    case StepKind::kCryptoEraseLuks: return cryptoEraseVolume;
-    case StepKind::kOverwriteBlock: return overwriteBlock;
-    case StepKind::kEraseAgentData: return eraseAgentData;
-    case StepKind::kCertificate: return certificate;
-    case StepKind::kFinalCommand: return finalCommand;
+    case StepKind::kEndSessions:
+      return endSessions;
+    case StepKind::kLockAccount:
+      return lockAccount;
+    case StepKind::kRemoveAccount:
+      return removeAccount;
+    case StepKind::kEraseFiles:
+      return eraseFiles;
+    case StepKind::kCryptoEraseLuks:
+      return cryptoEraseVolume;
+    case StepKind::kOverwriteBlock:
+      return overwriteBlock;
+    case StepKind::kEraseAgentData:
+      return eraseAgentData;
+    case StepKind::kCertificate:
+      return certificate;
+    case StepKind::kFinalCommand:
+      return finalCommand;
   }
   return finalCommand;  // unreachable: every kind is handled above
 }

@@ -17,9 +17,9 @@
 namespace tillid::offboard {
 
 struct StepContext {
-  const EngineSettings& settings;     // REQUIRES: every platform service set
-  store::Database& db;                // the engine's connection to the agent's database
-  RunRecord& run;                     // the certificate step records its certificate here
+  const EngineSettings& settings;      // REQUIRES: every platform service set
+  store::Database& db;                 // the engine's connection to the agent's database
+  RunRecord& run;                      // the certificate step records its certificate here
   const std::vector<StepRecord>& all;  // the whole plan: target lists are built from it
   const std::atomic<bool>* stop = nullptr;
   // A step that moves bytes reports each checkpoint (done of total); the engine saves it

@@ -12,8 +12,8 @@ Result<std::string> signedRequest(EVP_PKEY* key, const std::string& commonName) 
   OpenSslPtr<X509_NAME> subject(X509_NAME_new());
   if (!request || !subject || X509_REQ_set_version(request.get(), 0) != 1 ||
       X509_NAME_add_entry_by_txt(subject.get(), "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(commonName.c_str()), -1,
-                                 -1, 0) != 1 ||
+                                 reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1,
+                                 0) != 1 ||
       X509_REQ_set_subject_name(request.get(), subject.get()) != 1 ||
       X509_REQ_set_pubkey(request.get(), key) != 1 ||
       X509_REQ_sign(request.get(), key, EVP_sha256()) <= 0) {

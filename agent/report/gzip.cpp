@@ -2,7 +2,6 @@
 
 #include <zlib.h>
 
-
 namespace tillid::report {
 namespace {
 
@@ -31,7 +30,8 @@ Result<std::string> gzipCompress(const std::string& data) {
   const int rc = deflate(&stream, Z_FINISH);
   const size_t written = out.size() - stream.avail_out;
   deflateEnd(&stream);
-  if (rc != Z_STREAM_END) return Status::error(ErrorCode::kInternal, "zlib did not finish compressing");
+  if (rc != Z_STREAM_END)
+    return Status::error(ErrorCode::kInternal, "zlib did not finish compressing");
   out.resize(written);
   return out;
 }

@@ -156,8 +156,8 @@ Status Outbox::acknowledge(store::Database& db, const std::string& batchId) {
     if (!*row) break;
     auto payload = parseJsonObject(anchors->text(1));
     if (!payload) return payload.status().withContext("outbox anchor " + anchors->text(0));
-    acknowledged.push_back({(*payload)->getValue<int64_t>("seq"),
-                            (*payload)->getValue<std::string>("hash")});
+    acknowledged.push_back(
+        {(*payload)->getValue<int64_t>("seq"), (*payload)->getValue<std::string>("hash")});
   }
   anchors->reset();
   for (const auto& anchor : acknowledged) {

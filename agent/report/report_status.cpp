@@ -44,13 +44,13 @@ std::vector<std::pair<std::string, std::string>> describeReportFacts(const Poco:
                                                  text(s, "certificate_expires", "?") + ")"
                                            : "no (tillid-agent enroll)");
   lines.emplace_back("last upload:", text(s, "last_upload", "never"));
-  if (s.has("last_upload_error")) lines.emplace_back("upload error:", text(s, "last_upload_error", ""));
+  if (s.has("last_upload_error"))
+    lines.emplace_back("upload error:", text(s, "last_upload_error", ""));
   if (s.has("outbox_rows")) {
-    lines.emplace_back("outbox:", text(s, "outbox_rows", "0") + " records, " +
-                                      text(s, "outbox_bytes", "0") + " bytes" +
-                                      (s.has("backlog_since")
-                                           ? ", oldest from " + text(s, "backlog_since", "")
-                                           : ""));
+    lines.emplace_back(
+        "outbox:",
+        text(s, "outbox_rows", "0") + " records, " + text(s, "outbox_bytes", "0") + " bytes" +
+            (s.has("backlog_since") ? ", oldest from " + text(s, "backlog_since", "") : ""));
   }
   if (s.has("dropped_rows")) {
     lines.emplace_back("dropped:", text(s, "dropped_rows", "0") + " usage summaries (over budget)");

@@ -25,7 +25,7 @@ struct HttpResponse {
   long status = 0;
   std::string body;
   std::optional<std::chrono::seconds> retryAfter;  // from a Retry-After header
-  uint64_t bytesSent = 0;                           // request bytes on the wire (before TLS)
+  uint64_t bytesSent = 0;                          // request bytes on the wire (before TLS)
 };
 
 class Transport {

@@ -65,8 +65,7 @@ Status recordStartupFacts(store::Database& db, const store::OpenedStore& opened,
 }  // namespace
 
 Result<std::unique_ptr<Agent>> Agent::start(const Config& config, const StatePaths& paths,
-                                            const platform::Platform& platform,
-                                            AgentScope scope) {
+                                            const platform::Platform& platform, AgentScope scope) {
   auto lock = platform.instanceLocks->acquire(paths.lock());
   if (!lock) return lock.status();
 
@@ -112,10 +111,8 @@ void Agent::startServiceComponents(const Config& config, const StatePaths& paths
   if (config.boolean("capture.enabled")) {
     // Citrix sessions and heavy streaming are judged on the same packets.
     processes_ = platform.processes;
-    citrix_ =
-        std::make_unique<citrix::CitrixMonitor>(config, *writer_, processes_.get());
-    auto capture = UsageCapture::start(config, *writer_, citrix_->observers(),
-                                       platform);
+    citrix_ = std::make_unique<citrix::CitrixMonitor>(config, *writer_, processes_.get());
+    auto capture = UsageCapture::start(config, *writer_, citrix_->observers(), platform);
     if (capture) {
       capture_ = std::move(*capture);
     } else {
@@ -135,16 +132,15 @@ void Agent::startServiceComponents(const Config& config, const StatePaths& paths
   // Rows wait for the collector on a device enrolled with one, also while its uploader
   // could not start.
   const bool reportsToCollector = !uploader || uploader_ != nullptr;
-  retention_ = std::make_unique<RetentionScheduler>(
-      *writer_, retentionRules(config, reportsToCollector));
+  retention_ =
+      std::make_unique<RetentionScheduler>(*writer_, retentionRules(config, reportsToCollector));
   // Offboarding: a run accepted earlier resumes at its interrupted step (here, or in
   // tillid-reset.service: offboard.executor); the "offboard"
   // task (below) starts a new one.
   offboard::EngineSettings engine{offboard::offboardSettings(config), paths.root};
   engine.platform = platform;
   offboard_ = offboard::makeOffboardExecutor(
-      std::move(engine),
-      [database = paths.database()]() -> Result<store::Database> {
+      std::move(engine), [database = paths.database()]() -> Result<store::Database> {
         auto reopened = store::openStore(database, agentSchemaModules());
         if (!reopened) return reopened.status();
         return std::move(reopened->db);
@@ -163,8 +159,7 @@ void Agent::startServiceComponents(const Config& config, const StatePaths& paths
     logger("agent").error("no task channel: " + channel.status().message());
   } else if (*channel) {
     tasks_ = std::move(*channel);
-    tasks::registerNamedQueries(tasks_->dispatcher(), tasks_->verifier(),
-                                *writer_);
+    tasks::registerNamedQueries(tasks_->dispatcher(), tasks_->verifier(), *writer_);
     offboard::registerOffboarding(tasks_->dispatcher(), tasks_->verifier(),
                                   offboard::offboardSettings(config), paths.database(),
                                   [runner = offboard_.get()] { runner->start(); });

@@ -11,12 +11,12 @@
 #include "agent/offboard/offboard_executor.h"
 #include "agent/report/uploader.h"
 #include "agent/service/health_sampler.h"
+#include "agent/service/retention.h"
 #include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
 #include "agent/service/usage_capture.h"
 #include "agent/store/writer.h"
 #include "agent/tasks/task_channel.h"
-#include "agent/service/retention.h"
 #include "platform/instance_lock.h"
 #include "platform/local_socket.h"
 #include "platform/platform.h"
@@ -31,10 +31,10 @@ enum class AgentScope { kService, kRecordingOnly };
 class Agent {
  public:
   // Takes the state directory's lock, opens and migrates the store and starts the
-  // background components `scope` asks for. Fails without side effects on the store if another agent
-  // holds the lock. The components work through `platform` (built by the program's
-  // main): its service notifier, when set, hears ready() once started, watchdog pings
-  // while the store's writer makes progress, and stopping() when stop() begins.
+  // background components `scope` asks for. Fails without side effects on the store if another
+  // agent holds the lock. The components work through `platform` (built by the program's main): its
+  // service notifier, when set, hears ready() once started, watchdog pings while the store's writer
+  // makes progress, and stopping() when stop() begins.
   static Result<std::unique_ptr<Agent>> start(const Config& config, const StatePaths& paths,
                                               const platform::Platform& platform,
                                               AgentScope scope = AgentScope::kService);

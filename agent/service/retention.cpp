@@ -42,15 +42,14 @@ RetentionRule tableRetention(std::string name, std::string table, std::string ti
                    store::Database& db, TimePoint cutoff) -> Result<RetentionOutcome> {
     // An hour row is labelled with its start; every hour from before the cutoff's hour has
     // ended by the cutoff.
-    const std::string before = rowTime == RowTime::kHourStart
-                                   ? usage::hourLabel(toMicros(cutoff))
-                                   : formatTimestamp(cutoff);
+    const std::string before = rowTime == RowTime::kHourStart ? usage::hourLabel(toMicros(cutoff))
+                                                              : formatTimestamp(cutoff);
     const std::string expired = "(" + timeExpression + ") < ?1";
     RetentionOutcome outcome;
     if (!unsent.empty()) {
-      auto kept = count(db, "SELECT COUNT(*) FROM " + table + " WHERE " + expired + " AND (" +
-                                unsent + ")",
-                        before);
+      auto kept =
+          count(db, "SELECT COUNT(*) FROM " + table + " WHERE " + expired + " AND (" + unsent + ")",
+                before);
       if (!kept) return kept.status();
       outcome.keptUnsent = *kept;
     }
@@ -75,8 +74,8 @@ std::vector<RetentionRule> retentionRules(const Config& config, bool reportsToCo
       tableRetention("usage", "usage_hourly", "hour", RowTime::kHourStart,
                      config.integer("retention.usage_days"),
                      waiting(std::string(usage::kUsageUnsent) + " OR " + kUsageWaiting)),
-      tableRetention("flags", "flags", "end", RowTime::kEnd,
-                     config.integer("retention.flags_days"), waiting(kFlagWaiting)),
+      tableRetention("flags", "flags", "end", RowTime::kEnd, config.integer("retention.flags_days"),
+                     waiting(kFlagWaiting)),
       // Sessions are not uploaded. One never ended (the agent was killed) ages from its start.
       tableRetention("sessions", "citrix_sessions", "COALESCE(end, start)", RowTime::kEnd,
                      config.integer("retention.sessions_days"), "")};

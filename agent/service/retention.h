@@ -69,8 +69,8 @@ class RetentionScheduler {
  public:
   RetentionScheduler(store::Writer& writer, std::vector<RetentionRule> rules,
                      std::chrono::milliseconds interval = std::chrono::hours(1))
-      : runner_(interval,
-                [&writer, rules = std::move(rules)] { submitRetention(writer, rules); }) {}
+      : runner_(interval, [&writer, rules = std::move(rules)] { submitRetention(writer, rules); }) {
+  }
 
  private:
   PeriodicRunner runner_;

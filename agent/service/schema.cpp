@@ -11,8 +11,8 @@
 namespace tillid {
 
 std::vector<store::SchemaModule> agentSchemaModules() {
-  return {audit::auditSchema(), healthSchema(), usage::usageSchema(),
-          citrix::citrixSchema(), report::reportSchema(), tasks::tasksSchema(),
+  return {audit::auditSchema(),      healthSchema(),         usage::usageSchema(),
+          citrix::citrixSchema(),    report::reportSchema(), tasks::tasksSchema(),
           offboard::offboardSchema()};
 }
 

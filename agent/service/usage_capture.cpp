@@ -13,16 +13,15 @@ constexpr std::chrono::milliseconds kFinalWait{150};
 constexpr int kFinalRounds = 4;
 
 int64_t wallMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             WallClock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(WallClock::now().time_since_epoch())
       .count();
 }
 
 }  // namespace
 
 Result<std::unique_ptr<UsageCapture>> UsageCapture::start(
-    const Config& config, store::Writer& writer,
-    const std::vector<usage::FlowObserver*>& observers, const platform::Platform& platform) {
+    const Config& config, store::Writer& writer, const std::vector<usage::FlowObserver*>& observers,
+    const platform::Platform& platform) {
   std::unique_ptr<UsageCapture> capture(new UsageCapture);
   auto privacy = usage::PrivacyFilter::fromConfig(config);
   if (!privacy) return privacy.status();
@@ -49,9 +48,9 @@ Result<std::unique_ptr<UsageCapture>> UsageCapture::start(
 
   capture->thread_ = std::thread([c = capture.get()] { c->run(); });
   logger("capture").information(
-      "capturing on " + (options.interfaces.empty() ? std::string("all interfaces")
-                                                    : std::to_string(options.interfaces.size()) +
-                                                          " interface(s)"));
+      "capturing on " + (options.interfaces.empty()
+                             ? std::string("all interfaces")
+                             : std::to_string(options.interfaces.size()) + " interface(s)"));
   return capture;
 }
 
@@ -61,11 +60,11 @@ UsageCapture::~UsageCapture() {
   source_->interrupt();
   thread_.join();
   const UsageCaptureStats s = stats();
-  logger("capture").information(
-      "capture stopped: " + std::to_string(s.pipeline.packets) + " packets, " +
-      std::to_string(s.pipeline.flows.created) + " flows, " +
-      std::to_string(s.pipeline.skippedTotal()) + " frames skipped, " +
-      std::to_string(s.source.droppedByKernel) + " dropped by the kernel");
+  logger("capture").information("capture stopped: " + std::to_string(s.pipeline.packets) +
+                                " packets, " + std::to_string(s.pipeline.flows.created) +
+                                " flows, " + std::to_string(s.pipeline.skippedTotal()) +
+                                " frames skipped, " + std::to_string(s.source.droppedByKernel) +
+                                " dropped by the kernel");
 }
 
 void UsageCapture::run() {

@@ -6,8 +6,8 @@ namespace tillid::store {
 
 Result<std::map<std::string, int>> schemaVersions(Database& db) {
   std::map<std::string, int> versions;
-  auto exists = db.queryText(
-      "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_versions'");
+  auto exists =
+      db.queryText("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_versions'");
   if (!exists) return exists.status();
   if (!exists->has_value()) return versions;
   auto stmt = db.prepare("SELECT module, version FROM schema_versions");
@@ -21,11 +21,12 @@ Result<std::map<std::string, int>> schemaVersions(Database& db) {
   return versions;
 }
 
-Result<std::vector<AppliedMigration>> migrate(Database& db, const std::vector<SchemaModule>& modules,
+Result<std::vector<AppliedMigration>> migrate(Database& db,
+                                              const std::vector<SchemaModule>& modules,
                                               const std::map<std::string, int>& limits) {
-  TILLID_RETURN_IF_ERROR(db.exec(
-      "CREATE TABLE IF NOT EXISTS schema_versions ("
-      " module TEXT PRIMARY KEY, version INTEGER NOT NULL, updated TEXT NOT NULL)"));
+  TILLID_RETURN_IF_ERROR(
+      db.exec("CREATE TABLE IF NOT EXISTS schema_versions ("
+              " module TEXT PRIMARY KEY, version INTEGER NOT NULL, updated TEXT NOT NULL)"));
   auto versions = schemaVersions(db);
   if (!versions) return versions.status();
 
@@ -45,9 +46,9 @@ Result<std::vector<AppliedMigration>> migrate(Database& db, const std::vector<Sc
       Transaction tx(db);
       TILLID_RETURN_IF_ERROR(tx.begun());
       const Migration& m = module.migrations[static_cast<size_t>(version - 1)];
-      TILLID_RETURN_IF_ERROR(db.exec(m.sql).withContext(
-          "migrating " + module.name + " to version " + std::to_string(version) + " (" +
-          m.description + ")"));
+      TILLID_RETURN_IF_ERROR(db.exec(m.sql).withContext("migrating " + module.name +
+                                                        " to version " + std::to_string(version) +
+                                                        " (" + m.description + ")"));
       auto bump = db.prepare(
           "INSERT INTO schema_versions(module, version, updated) VALUES(?1, ?2, ?3) "
           "ON CONFLICT(module) DO UPDATE SET version=excluded.version, updated=excluded.updated");

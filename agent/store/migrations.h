@@ -30,7 +30,8 @@ struct AppliedMigration {
 // Brings every module to its latest version (or to limits[module] when given, which
 // tests use to build databases at earlier versions). Refuses a database that is newer
 // than this binary knows, since downgrades are not supported.
-Result<std::vector<AppliedMigration>> migrate(Database& db, const std::vector<SchemaModule>& modules,
+Result<std::vector<AppliedMigration>> migrate(Database& db,
+                                              const std::vector<SchemaModule>& modules,
                                               const std::map<std::string, int>& limits = {});
 
 // The recorded version of each module (absent: 0).

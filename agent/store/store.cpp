@@ -116,8 +116,8 @@ Status addToMetaCount(Database& db, const std::string& key, uint64_t count) {
   uint64_t total = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), total);
   if (error != std::errc() || end != text.data() + text.size()) {
-    logger("store").error("meta " + key + " held '" + text +
-                          "', not a count: it restarts at " + std::to_string(count));
+    logger("store").error("meta " + key + " held '" + text + "', not a count: it restarts at " +
+                          std::to_string(count));
     total = 0;
   }
   return setMeta(db, key, std::to_string(total + count));

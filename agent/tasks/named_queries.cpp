@@ -104,8 +104,11 @@ Result<Object::Ptr> usageSummary(Database& db, const Object::Ptr& params) {
       "GROUP BY category, service ORDER BY SUM(bytes_in) + SUM(bytes_out) DESC");
   if (!s) return s.status();
   s->bind(1, since).bind(2, until);
-  auto rows = rowsAsJson(*s, {{"category", kText}, {"service", kText}, {"connections", kInteger},
-                              {"bytes_in", kInteger}, {"bytes_out", kInteger},
+  auto rows = rowsAsJson(*s, {{"category", kText},
+                              {"service", kText},
+                              {"connections", kInteger},
+                              {"bytes_in", kInteger},
+                              {"bytes_out", kInteger},
                               {"active_seconds", kInteger}});
   if (!rows) return rows.status();
   Object::Ptr out = new Object;
@@ -125,10 +128,16 @@ Result<Object::Ptr> usageDetail(Database& db, const Object::Ptr& params) {
       "AND (? = '' OR user = ?) ORDER BY hour DESC, bytes_in + bytes_out DESC LIMIT ?");
   if (!s) return s.status();
   s->bind(1, since).bind(2, until).bind(3, user).bind(4, user).bind(5, limit);
-  auto rows = rowsAsJson(
-      *s, {{"hour", kText}, {"user", kText}, {"application", kText}, {"destination", kText},
-           {"service", kText}, {"category", kText}, {"connections", kInteger},
-           {"bytes_in", kInteger}, {"bytes_out", kInteger}, {"active_seconds", kInteger}});
+  auto rows = rowsAsJson(*s, {{"hour", kText},
+                              {"user", kText},
+                              {"application", kText},
+                              {"destination", kText},
+                              {"service", kText},
+                              {"category", kText},
+                              {"connections", kInteger},
+                              {"bytes_in", kInteger},
+                              {"bytes_out", kInteger},
+                              {"active_seconds", kInteger}});
   if (!rows) return rows.status();
   Object::Ptr out = new Object;
   out->set("since", since);
@@ -225,13 +234,13 @@ void registerNamedQueries(TaskDispatcher& dispatcher, OrderVerifier& verifier,
                           store::Writer& writer) {
   for (const std::string& query : namedQueries()) {
     dispatcher.add(query, [query, &verifier, &writer](const Task& task) {
-      Status permitted = checkAccess({task.purpose, query, std::nullopt, task.caseRef,
-                                      task.order.has_value(),
-                                      !param(task.params, "draw", "").empty()});
+      Status permitted =
+          checkAccess({task.purpose, query, std::nullopt, task.caseRef, task.order.has_value(),
+                       !param(task.params, "draw", "").empty()});
       if (!permitted) return TaskReply::refused(permitted.message());
       if (purposeRule(task.purpose)->needsOrder) {
-        auto key = verifier.accept(*task.order, {query, task.purpose, task.caseRef,
-                                                 kRoleInvestigator});
+        auto key =
+            verifier.accept(*task.order, {query, task.purpose, task.caseRef, kRoleInvestigator});
         if (!key) return TaskReply::refused(key.status().message());
       }
       const Object::Ptr params = task.params;

@@ -17,7 +17,9 @@ std::string joined(const std::vector<std::string>& list) {
   return out;
 }
 
-Status refused(const std::string& reason) { return Status::error(ErrorCode::kPermission, reason); }
+Status refused(const std::string& reason) {
+  return Status::error(ErrorCode::kPermission, reason);
+}
 
 }  // namespace
 
@@ -48,7 +50,12 @@ const std::vector<PurposeRule>& purposeRules() {
        false,
        false,
        {"audit-log"}},
-      {kPurposeOffboarding, {kRoleOffboarding}, false, false, false, {"offboard-status", "certificate"}},
+      {kPurposeOffboarding,
+       {kRoleOffboarding},
+       false,
+       false,
+       false,
+       {"offboard-status", "certificate"}},
   };
   return kRules;
 }
@@ -77,12 +84,14 @@ Status checkAccess(const AccessRequest& request) {
   }
   if (request.role && !contains(rule->roles, *request.role)) {
     return refused("purpose " + rule->purpose + " needs the " + joined(rule->roles) +
-                   " role; the certificate has " + (request.role->empty() ? "none" : *request.role));
+                   " role; the certificate has " +
+                   (request.role->empty() ? "none" : *request.role));
   }
   if (rule->needsDraw && !request.drawn) {
-    return refused("a spot check is a random draw (POST /v1/admin/spot-checks, tillid-admin "
-                   "spot-check), never aimed at a device; a named device about a person is an "
-                   "investigation");
+    return refused(
+        "a spot check is a random draw (POST /v1/admin/spot-checks, tillid-admin "
+        "spot-check), never aimed at a device; a named device about a person is an "
+        "investigation");
   }
   if (rule->needsCase && request.caseRef.empty()) {
     return refused("an " + rule->purpose + " needs a case reference (--case)");

@@ -170,6 +170,8 @@ bool verifyEd25519(const std::string& publicKeyBase64, const std::string& messag
   return ok;
 }
 
-Result<std::string> newNonce() { return randomHex(16); }
+Result<std::string> newNonce() {
+  return randomHex(16);
+}
 
 }  // namespace tillid::tasks

@@ -38,7 +38,9 @@ TaskPoller::TaskPoller(const TaskDispatcher& dispatcher, store::Writer& writer,
   thread_ = std::thread([this] { loop(); });
 }
 
-TaskPoller::~TaskPoller() { stop(); }
+TaskPoller::~TaskPoller() {
+  stop();
+}
 
 void TaskPoller::stop() {
   {
@@ -174,9 +176,11 @@ Status TaskPoller::recordInSecurityLog(const Task& task, const TaskReply& reply)
   }
   const std::string actor = task.requestedBy.empty() ? "collector" : "admin:" + task.requestedBy;
   const std::string action = std::string("task.") + taskOutcomeName(reply.outcome);
-  return store::runInWriter<audit::Entry>(writer_, [actor, action, details](store::Database& db) {
-           return audit::append(db, actor, action, details);
-         }).status();
+  return store::runInWriter<audit::Entry>(writer_,
+                                          [actor, action, details](store::Database& db) {
+                                            return audit::append(db, actor, action, details);
+                                          })
+      .status();
 }
 
 }  // namespace tillid::tasks

@@ -77,7 +77,7 @@ class TaskPoller final {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;  // GUARDED_BY(mutex_)
+  bool stopping_ = false;     // GUARDED_BY(mutex_)
   bool holdsNothing_ = true;  // no poll answer arrived whole since the start or the last failure
   std::thread thread_;
 };

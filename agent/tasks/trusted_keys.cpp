@@ -34,9 +34,9 @@ Result<TrustedKeys> TrustedKeys::fromJson(const Object::Ptr& json) {
     const Object::Ptr k = keys->getObject(static_cast<unsigned>(i));
     if (!k) return malformed("key " + std::to_string(i) + " is not an object");
     TrustedKey key;
-    for (auto [name, target] : {std::pair{"id", &key.id}, std::pair{"name", &key.name},
-                                std::pair{"role", &key.role},
-                                std::pair{"public_key", &key.publicKey}}) {
+    for (auto [name, target] :
+         {std::pair{"id", &key.id}, std::pair{"name", &key.name}, std::pair{"role", &key.role},
+          std::pair{"public_key", &key.publicKey}}) {
       if (!k->has(name) || !k->get(name).isString()) {
         return malformed("key " + std::to_string(i) + ": '" + name + "' must be a string");
       }

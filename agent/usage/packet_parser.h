@@ -15,10 +15,10 @@ namespace tillid::usage {
 
 // Link-layer header types, numbered as libpcap's LINKTYPE_* values.
 enum class LinkType : uint16_t {
-  kNull = 0,        // BSD loopback: 4-byte address family in host byte order
+  kNull = 0,  // BSD loopback: 4-byte address family in host byte order
   kEthernet = 1,
-  kRaw = 101,       // raw IPv4 or IPv6
-  kLoop = 108,      // OpenBSD loopback: address family in network byte order
+  kRaw = 101,   // raw IPv4 or IPv6
+  kLoop = 108,  // OpenBSD loopback: address family in network byte order
   kLinuxSll = 113,
   kIpv4 = 228,
   kIpv6 = 229,
@@ -45,7 +45,7 @@ struct ParsedPacket {
   std::array<uint8_t, 16> destination{};
   uint16_t sourcePort = 0;  // 0 for protocols without ports
   uint16_t destinationPort = 0;
-  uint8_t tcpFlags = 0;     // TCP only (kTcpFin, kTcpSyn, ...)
+  uint8_t tcpFlags = 0;  // TCP only (kTcpFin, kTcpSyn, ...)
   // The IP packet (what nDPI wants), within the captured bytes, and the transport payload.
   const uint8_t* ip = nullptr;
   size_t ipLength = 0;
@@ -62,8 +62,7 @@ inline constexpr uint8_t kProtocolUdp = 17;
 
 // Decodes `length` captured bytes of a frame of `linkType`. On kOk, `out` points into
 // `frame` (valid as long as the frame is).
-ParseOutcome parsePacket(LinkType linkType, const uint8_t* frame, size_t length,
-                         ParsedPacket& out);
+ParseOutcome parsePacket(LinkType linkType, const uint8_t* frame, size_t length, ParsedPacket& out);
 
 }  // namespace tillid::usage
 

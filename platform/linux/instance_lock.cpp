@@ -37,9 +37,9 @@ Result<std::unique_ptr<InstanceLock>> acquireInstanceLock(const std::string& pat
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const auto holder = readPid(fd);
     ::close(fd);
-    return Status::error(ErrorCode::kConflict,
-                         "another agent (pid " + (holder ? std::to_string(*holder) : "?") +
-                             ") is running with this state directory");
+    return Status::error(ErrorCode::kConflict, "another agent (pid " +
+                                                   (holder ? std::to_string(*holder) : "?") +
+                                                   ") is running with this state directory");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 ||

@@ -15,12 +15,14 @@ constexpr int kFramesPerDispatch = 4096;
 class PcapFileSource final : public PacketSource {
  public:
   PcapFileSource(pcap::Handle handle, std::string path)
-      : handle_(std::move(handle)), linkType_(pcap::linkTypeOf(handle_.get())),
+      : handle_(std::move(handle)),
+        linkType_(pcap::linkTypeOf(handle_.get())),
         path_(std::move(path)) {}
 
   Result<size_t> dispatch(FrameSink& sink, std::chrono::milliseconds) override {
     if (finished_) return size_t{0};
-    auto delivered = pcap::dispatchFrames(handle_.get(), linkType_, sink, kFramesPerDispatch, path_);
+    auto delivered =
+        pcap::dispatchFrames(handle_.get(), linkType_, sink, kFramesPerDispatch, path_);
     if (!delivered) {
       finished_ = true;
       return delivered.status();
@@ -47,8 +49,8 @@ class PcapFileSource final : public PacketSource {
 
 Result<std::unique_ptr<PacketSource>> openCaptureFile(const std::string& path) {
   char error[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* handle = pcap_open_offline_with_tstamp_precision(path.c_str(),
-                                                           PCAP_TSTAMP_PRECISION_MICRO, error);
+  pcap_t* handle =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, error);
   if (handle == nullptr) {
     return Status::error(ErrorCode::kInvalidArgument, path + ": " + error);
   }

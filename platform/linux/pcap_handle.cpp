@@ -14,8 +14,8 @@ struct DispatchContext {
 void onPacket(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
   auto* context = reinterpret_cast<DispatchContext*>(user);
   CapturedFrame frame;
-  frame.timeMicros =
-      static_cast<int64_t>(header->ts.tv_sec) * 1'000'000 + static_cast<int64_t>(header->ts.tv_usec);
+  frame.timeMicros = static_cast<int64_t>(header->ts.tv_sec) * 1'000'000 +
+                     static_cast<int64_t>(header->ts.tv_usec);
   frame.wireLength = header->len;
   frame.capturedLength = header->caplen;
   frame.data = bytes;
@@ -35,7 +35,8 @@ uint16_t linkTypeOf(pcap_t* handle) {
 Result<size_t> dispatchFrames(pcap_t* handle, uint16_t linkType, FrameSink& sink, int maxFrames,
                               const std::string& what) {
   DispatchContext context{&sink, linkType, 0};
-  const int result = pcap_dispatch(handle, maxFrames, onPacket, reinterpret_cast<u_char*>(&context));
+  const int result =
+      pcap_dispatch(handle, maxFrames, onPacket, reinterpret_cast<u_char*>(&context));
   if (result == PCAP_ERROR) {
     return Status::error(ErrorCode::kIo, what + ": " + pcap_geterr(handle));
   }

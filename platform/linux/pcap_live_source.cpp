@@ -96,8 +96,8 @@ class PcapLiveSource final : public PacketSource {
 };
 
 Status pcapError(pcap_t* handle, const std::string& device, const std::string& step) {
-  return Status::error(ErrorCode::kIo, "capture on " + device + ": " + step + ": " +
-                                           pcap_geterr(handle));
+  return Status::error(ErrorCode::kIo,
+                       "capture on " + device + ": " + step + ": " + pcap_geterr(handle));
 }
 
 Result<PcapLiveSource::Capture> openDevice(const std::string& device,
@@ -113,13 +113,13 @@ Result<PcapLiveSource::Capture> openDevice(const std::string& device,
   pcap_set_buffer_size(h, options.bufferMegabytes * 1024 * 1024);
   const int activated = pcap_activate(h);
   if (activated < 0) {
-    const ErrorCode code = activated == PCAP_ERROR_PERM_DENIED ? ErrorCode::kPermission
-                                                                : ErrorCode::kIo;
-    return Status::error(code, "capture on " + device + ": " + pcap_statustostr(activated) +
-                                   " (" + pcap_geterr(h) + ")" +
-                                   (code == ErrorCode::kPermission
-                                        ? "; live capture needs CAP_NET_RAW (run as root)"
-                                        : ""));
+    const ErrorCode code =
+        activated == PCAP_ERROR_PERM_DENIED ? ErrorCode::kPermission : ErrorCode::kIo;
+    return Status::error(
+        code, "capture on " + device + ": " + pcap_statustostr(activated) + " (" + pcap_geterr(h) +
+                  ")" +
+                  (code == ErrorCode::kPermission ? "; live capture needs CAP_NET_RAW (run as root)"
+                                                  : ""));
   }
   bpf_program program{};
   const char* filter = pcap_datalink(h) == DLT_EN10MB ? kEthernetFilter : kFilter;
@@ -183,8 +183,8 @@ Result<std::unique_ptr<PacketSource>> openLiveCapture(const LiveCaptureOptions& 
   if (wakeFd < 0) {
     return Status::error(ErrorCode::kIo, std::string("eventfd: ") + std::strerror(errno));
   }
-  return std::unique_ptr<PacketSource>(new PcapLiveSource(
-      std::move(captures), interfaceAddresses(options.interfaces), wakeFd));
+  return std::unique_ptr<PacketSource>(
+      new PcapLiveSource(std::move(captures), interfaceAddresses(options.interfaces), wakeFd));
 }
 
 }  // namespace tillid::platform

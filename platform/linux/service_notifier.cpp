@@ -19,9 +19,7 @@ class SystemdNotifier final : public ServiceNotifier {
   void ready() override { ::sd_notify(0, "READY=1"); }
   void watchdog() override { ::sd_notify(0, "WATCHDOG=1"); }
   void stopping() override { ::sd_notify(0, "STOPPING=1"); }
-  void status(const std::string& text) override {
-    ::sd_notify(0, ("STATUS=" + text).c_str());
-  }
+  void status(const std::string& text) override { ::sd_notify(0, ("STATUS=" + text).c_str()); }
 
  private:
   std::chrono::microseconds timeout_{0};

@@ -1,12 +1,11 @@
 #include "tests/support/child_process.h"
 
+#include <Poco/Path.h>
+#include <Poco/TemporaryFile.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <Poco/Path.h>
-#include <Poco/TemporaryFile.h>
 
 #include <stdexcept>
 #include <thread>
@@ -79,8 +78,12 @@ int ChildProcess::wait(std::chrono::milliseconds timeout) {
   return exited_ ? exitCode_ : -1;
 }
 
-std::string ChildProcess::out() const { return readFile(outPath_); }
-std::string ChildProcess::err() const { return readFile(errPath_); }
+std::string ChildProcess::out() const {
+  return readFile(outPath_);
+}
+std::string ChildProcess::err() const {
+  return readFile(errPath_);
+}
 
 RunResult runProgram(const std::string& program, const std::vector<std::string>& args,
                      std::chrono::seconds timeout, const std::map<std::string, std::string>& env) {

@@ -11,7 +11,7 @@
 namespace tillid::test {
 
 TempDir::TempDir() {
-  path_ = Poco::TemporaryFile::tempName(Poco::Path::temp()) ;
+  path_ = Poco::TemporaryFile::tempName(Poco::Path::temp());
   while (!path_.empty() && path_.back() == '/') path_.pop_back();
   path_ += "-tillid-test";
   Poco::File(path_).createDirectories();
@@ -38,6 +38,8 @@ void writeFile(const std::string& path, const std::string& content) {
   out << content;
 }
 
-std::string pcapPath(const std::string& name) { return std::string(TILLID_PCAP_DIR) + "/" + name; }
+std::string pcapPath(const std::string& name) {
+  return std::string(TILLID_PCAP_DIR) + "/" + name;
+}
 
 }  // namespace tillid::test

@@ -19,8 +19,8 @@ inline constexpr const char* kTestEffectiveFrom = "monitoring.effective_from=200
 // its employee-view socket beside it rather than the packaged /run/tillid-agent. They also
 // announce a past monitoring start.
 inline std::vector<std::string> stateDirArgs(const std::string& stateDir) {
-  return {"--state-dir", stateDir, "--set", "employee_view.socket=" + stateDir + ".sock",
-          "--set", kTestEffectiveFrom};
+  return {"--state-dir", stateDir,          "--set", "employee_view.socket=" + stateDir + ".sock",
+          "--set",       kTestEffectiveFrom};
 }
 
 inline std::vector<std::string> withStateDir(const std::string& stateDir,

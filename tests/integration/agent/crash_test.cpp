@@ -2,7 +2,6 @@
 // writing health samples every few milliseconds is killed again and again.
 
 #include <catch2/catch.hpp>
-
 #include <random>
 #include <thread>
 
@@ -37,8 +36,9 @@ TEST_CASE("SIGKILL while writing never loses committed data or breaks the chain"
   std::mt19937 random(20261125);
   std::vector<std::pair<int64_t, std::string>> seen;
   for (int round = 0; round < 12; ++round) {
-    auto agent = startAgent(state, {"--set", "health.interval_ms=2", "--set",
-                                    "store.batch_max_ms=3", "--set", "health.keep_samples=1000000"});
+    auto agent =
+        startAgent(state, {"--set", "health.interval_ms=2", "--set", "store.batch_max_ms=3",
+                           "--set", "health.keep_samples=1000000"});
     REQUIRE(agent->running());
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + random() % 60));
     const auto before = committedSamples(state);

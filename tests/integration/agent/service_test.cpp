@@ -2,12 +2,11 @@
 // WatchdogSec= relies on (heard on a real notification socket, as systemd would), the
 // modes of the state it creates, and what `status` tells an ordinary user.
 
-#include <catch2/catch.hpp>
-
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
 
@@ -104,7 +103,8 @@ TEST_CASE("the state directory and the database are the owner's alone",
   CHECK(modeOf(state + "/tillid.db") == ownerRw);
   CHECK(modeOf(state + "/agent.lock") == ownerRw);
   for (const char* suffix : {"-wal", "-shm"}) {
-    if (fs::exists(state + "/tillid.db" + suffix)) CHECK(modeOf(state + "/tillid.db" + suffix) == ownerRw);
+    if (fs::exists(state + "/tillid.db" + suffix))
+      CHECK(modeOf(state + "/tillid.db" + suffix) == ownerRw);
   }
   agent->signal(SIGTERM);
   CHECK(agent->wait() == 0);
@@ -139,8 +139,8 @@ TEST_CASE("an ordinary user's status says whether the agent runs and that detail
   }
   TempDir dir;
   // The user must reach the state directory's parent, as anyone reaches /var/lib.
-  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::others_exec |
-                                  fs::perms::group_exec, fs::perm_options::replace);
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::others_exec | fs::perms::group_exec,
+                  fs::perm_options::replace);
   const std::string state = dir.file("state");
   auto asNobody = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {"-u", "nobody", "--", TILLID_AGENT_BIN, "--state-dir", state});
@@ -151,8 +151,8 @@ TEST_CASE("an ordinary user's status says whether the agent runs and that detail
   REQUIRE(agent->running());
   auto status = asNobody({"status"});
   CHECK(status.exitCode == 0);
-  CHECK_THAT(status.out, Catch::Contains("running:       yes (pid " +
-                                         std::to_string(agent->pid()) + ")"));
+  CHECK_THAT(status.out,
+             Catch::Contains("running:       yes (pid " + std::to_string(agent->pid()) + ")"));
   CHECK_THAT(status.out, Catch::Contains("details:       need root"));
   CHECK_THAT(status.out, !Catch::Contains("audit head"));
   auto json = asNobody({"status", "--json"});

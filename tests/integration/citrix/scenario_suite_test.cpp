@@ -41,9 +41,9 @@ TEST_CASE("every labelled scenario gets exactly the flags it expects", "[citrix]
       auto scenario = scenario::loadScenario(file);
       REQUIRE(scenario.isOk());
       REQUIRE(scenario::writeCapture(*scenario, dir.file("s.pcap")).isOk());
-      const std::vector<std::string> state = {"--state-dir", dir.file("state"), "--set",
-                                              "log.level=error", "--set",
-                                              "monitoring.effective_from=2000-01-01"};
+      const std::vector<std::string> state = {
+          "--state-dir",     dir.file("state"), "--set",
+          "log.level=error", "--set",           "monitoring.effective_from=2000-01-01"};
       auto args = state;
       args.insert(args.end(), {"replay", dir.file("s.pcap")});
       const RunResult replay = runProgram(TILLID_AGENT_BIN, args);

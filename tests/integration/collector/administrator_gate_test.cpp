@@ -38,7 +38,9 @@ TEST_CASE("a CN removed from admin.common_names is refused on every administrato
 
   const std::string task = R"({"device": ")" + device + R"(", "type": "usage-summary"})";
   const std::string revoke = R"({"serial": "01", "reason": "test"})";
-  const std::string read = R"({"device": ")" + device + R"(", "what": "usage-detail", "purpose": "investigation", "case": "C-1"})";
+  const std::string read =
+      R"({"device": ")" + device +
+      R"(", "what": "usage-detail", "purpose": "investigation", "case": "C-1"})";
   const std::vector<report::HttpRequest> routes = {
       {"GET", "/v1/admin/devices", "", {}, ""},
       {"POST", "/v1/admin/reads", "application/json", {}, read},
@@ -105,5 +107,4 @@ TEST_CASE("a CN removed from admin.common_names is refused on every administrato
     CHECK(collector.countTasks("SELECT COUNT(*) FROM access_log WHERE action = 'read.refused' AND "
                                "role = 'offboarding' AND purpose = 'investigation'") == 1);
   }
-
 }

@@ -222,9 +222,9 @@ TEST_CASE("an enrolled agent uploads its usage, tillid-admin shows it", "[report
   const RunResult bare = with({"usage", device});
   CHECK(bare.exitCode == 2);
   CHECK(bare.err.find("personal data") != std::string::npos);
-  const RunResult usage = with({"usage", device, "--case", "SAG-7", "--order-key",
-                                pki.file("order-investigator.key"), "--param",
-                                "since=2026-11-01T00:00:00Z"});
+  const RunResult usage =
+      with({"usage", device, "--case", "SAG-7", "--order-key", pki.file("order-investigator.key"),
+            "--param", "since=2026-11-01T00:00:00Z"});
   INFO(usage.err);
   REQUIRE(usage.exitCode == 0);
   CHECK(usage.out.find("HOUR") != std::string::npos);
@@ -232,7 +232,8 @@ TEST_CASE("an enrolled agent uploads its usage, tillid-admin shows it", "[report
   CHECK(usage.out.find("2026-11-10T02:00") != std::string::npos);
   CHECK(collector.countTasks("SELECT COUNT(*) FROM access_log WHERE action = 'read.answered' "
                              "AND purpose = 'investigation' AND case_ref = 'SAG-7' AND "
-                             "device_id = '" + device + "'") == 1);
+                             "device_id = '" +
+                             device + "'") == 1);
   // A device certificate is not an administrator's.
   const report::EnrollmentFiles files{agentDir};
   const RunResult refused = runProgram(

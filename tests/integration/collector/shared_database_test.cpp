@@ -108,9 +108,8 @@ TEST_CASE("two collectors on one PostgreSQL serve one fleet", "[collector][netwo
   }));
 
   const RunResult query =
-      runProgram(TILLID_ADMIN_BIN, {"query", device, "status", "--json", "--wait", "20",
-                                    "--server", a.url(),
-                                    "--cert", pki.file("admin-viewer.pem"), "--key",
+      runProgram(TILLID_ADMIN_BIN, {"query", device, "status", "--json", "--wait", "20", "--server",
+                                    a.url(), "--cert", pki.file("admin-viewer.pem"), "--key",
                                     pki.file("admin-viewer.key"), "--ca", pki.file("ca.pem")});
   INFO(query.out << query.err << agent->err());
   REQUIRE(query.exitCode == 0);

@@ -56,7 +56,10 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
 
   SECTION("a spot check is a draw and answers with aggregates only") {
     report::CurlTransport admin(viewer.tls());
-    auto drawn = admin.send({"POST", "/v1/admin/spot-checks", "application/json", {},
+    auto drawn = admin.send({"POST",
+                             "/v1/admin/spot-checks",
+                             "application/json",
+                             {},
                              R"({"count": 1, "type": "usage-summary"})"});
     REQUIRE(drawn);
     REQUIRE(drawn->status == 201);
@@ -76,9 +79,9 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     for (const char* purpose : {"spot-check", "device-check"}) {
       const RunResult aimed = viewer.run({"query", device, "usage-summary", "--purpose", purpose});
       CHECK(aimed.exitCode == 1);
-      CHECK(aimed.err.find(std::string(purpose) == "spot-check" ? "never aimed at a device"
-                                                                : "it needs spot-check") !=
-            std::string::npos);
+      CHECK(aimed.err.find(std::string(purpose) == "spot-check"
+                               ? "never aimed at a device"
+                               : "it needs spot-check") != std::string::npos);
     }
     CHECK(collector.countTasks("SELECT COUNT(*) FROM tasks") == queued);
     // Status and inventory reveal nothing about a person: any role asks a named device.
@@ -89,10 +92,14 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     }
   }
 
-  SECTION("the collector's copies are read under the same rules, logged, and the employee is told") {
+  SECTION(
+      "the collector's copies are read under the same rules, logged, and the employee is told") {
     REQUIRE(waitUntil([&] { return collector.count("SELECT COUNT(*) FROM usage") == 2; }));
     report::CurlTransport admin(viewer.tls());
-    auto drawn = admin.send({"POST", "/v1/admin/spot-checks", "application/json", {},
+    auto drawn = admin.send({"POST",
+                             "/v1/admin/spot-checks",
+                             "application/json",
+                             {},
                              R"({"count": 1, "type": "status"})"});
     REQUIRE(drawn);
     REQUIRE(drawn->status == 201);
@@ -114,16 +121,16 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     const RunResult noPurpose = viewer.run({"flags", device});
     CHECK(noPurpose.exitCode == 2);
     // Destinations only in an investigation, with its case and an investigator's order.
-    const RunResult asViewer = viewer.run({"usage", device, "--case", "SAG-9", "--order-key",
-                                           pki.file("order-investigator.key")});
+    const RunResult asViewer = viewer.run(
+        {"usage", device, "--case", "SAG-9", "--order-key", pki.file("order-investigator.key")});
     CHECK(asViewer.exitCode == 1);
     CHECK(asViewer.err.find("needs the investigator role") != std::string::npos);
-    const RunResult wrongKey = investigator.run({"usage", device, "--case", "SAG-9", "--order-key",
-                                                 pki.file("order-offboarding.key")});
+    const RunResult wrongKey = investigator.run(
+        {"usage", device, "--case", "SAG-9", "--order-key", pki.file("order-offboarding.key")});
     CHECK(wrongKey.exitCode == 1);
-    const RunResult detail = investigator.run(
-        {"usage", device, "--case", "SAG-9", "--order-key", pki.file("order-investigator.key"),
-         "--param", "since=2026-11-01T00:00:00Z", "--json"});
+    const RunResult detail = investigator.run({"usage", device, "--case", "SAG-9", "--order-key",
+                                               pki.file("order-investigator.key"), "--param",
+                                               "since=2026-11-01T00:00:00Z", "--json"});
     INFO(detail.err);
     REQUIRE(detail.exitCode == 0);
     auto rows = jsonOutput(detail)->getArray("rows");
@@ -136,18 +143,20 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     CHECK(collector.countTasks("SELECT COUNT(*) FROM access_log WHERE action = 'read.answered' "
                                "AND purpose = 'investigation' AND case_ref = 'SAG-9' AND "
                                "actor = 'admin-investigator'") == 1);
-    CHECK(collector.countTasks(
-              "SELECT COUNT(*) FROM access_log WHERE action = 'read.refused'") >= 3);
+    CHECK(collector.countTasks("SELECT COUNT(*) FROM access_log WHERE action = 'read.refused'") >=
+          3);
     // The device learns of both reads: its security log, which the employee's view lists.
     REQUIRE(waitUntil([&] {
       auto db = openAgentDb(agentDir);
-      return queryText(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'task.answered' AND "
-                           "details LIKE '%\"type\":\"collector-read\"%'") == "2";
+      return queryText(db,
+                       "SELECT COUNT(*) FROM audit_log WHERE action = 'task.answered' AND "
+                       "details LIKE '%\"type\":\"collector-read\"%'") == "2";
     }));
     auto db = openAgentDb(agentDir);
-    CHECK(queryText(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'task.answered' AND "
-                        "details LIKE '%\"read\":\"usage-detail\"%' AND details LIKE "
-                        "'%SAG-9%' AND actor = 'admin:admin-investigator'") == "1");
+    CHECK(queryText(db,
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'task.answered' AND "
+                    "details LIKE '%\"read\":\"usage-detail\"%' AND details LIKE "
+                    "'%SAG-9%' AND actor = 'admin:admin-investigator'") == "1");
   }
 
   SECTION("detail is refused for a spot check, without a case, and for the viewer role") {
@@ -289,7 +298,10 @@ TEST_CASE("queries under the rules: purposes, roles, signed orders, logs", "[tas
     CHECK(found);
     // A chosen seed is refused: a spot check is a draw, not an aim.
     report::CurlTransport admin(viewer.tls());
-    auto chosen = admin.send({"POST", "/v1/admin/spot-checks", "application/json", {},
+    auto chosen = admin.send({"POST",
+                              "/v1/admin/spot-checks",
+                              "application/json",
+                              {},
                               R"({"count": 1, "type": "flags", "seed": 42})"});
     REQUIRE(chosen);
     CHECK(chosen->status == 400);

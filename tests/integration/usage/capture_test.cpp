@@ -84,8 +84,7 @@ TEST_CASE("replay of a file that is not a capture fails with the reason", "[usag
   CHECK(agentCommand(dir.file("state"), {"replay"}).exitCode == 2);
 }
 
-TEST_CASE("replay --start places each file's first frame at the time given",
-          "[usage][replay]") {
+TEST_CASE("replay --start places each file's first frame at the time given", "[usage][replay]") {
   TempDir dir;
   // The hours recorded, and the rows with their totals.
   const auto replayed = [&](const std::string& state, std::vector<std::string> args) {
@@ -97,8 +96,9 @@ TEST_CASE("replay --start places each file's first frame at the time given",
     auto db = openAgentDb(state);
     return std::make_pair(
         queryText(db, "SELECT group_concat(DISTINCT hour) FROM usage_hourly"),
-        queryText(db, "SELECT count(*) || ' ' || sum(connections) || ' ' || sum(bytes_in) ||"
-                      " ' ' || sum(bytes_out) FROM usage_hourly"));
+        queryText(db,
+                  "SELECT count(*) || ' ' || sum(connections) || ' ' || sum(bytes_in) ||"
+                  " ' ' || sum(bytes_out) FROM usage_hourly"));
   };
   const auto asCaptured = replayed(dir.file("captured"), {});
   const auto moved = replayed(dir.file("moved"), {"--start", "2026-11-10T09:30:00Z"});
@@ -120,8 +120,8 @@ TEST_CASE("replay starts only what records: no live capture, no uploads, no empl
   // replay must not try either (each would fail here and say so).
   const RunResult replay = agentCommand(
       dir.file("state"), {"--set", "capture.enabled=true", "--set",
-                          "employee_view.socket=" + dir.file("no/such/dir/my-data.sock"),
-                          "replay", pcapPath("teams.pcap")});
+                          "employee_view.socket=" + dir.file("no/such/dir/my-data.sock"), "replay",
+                          pcapPath("teams.pcap")});
   INFO(replay.err);
   CHECK(replay.exitCode == 0);
   CHECK(replay.err.find("employee view") == std::string::npos);

@@ -150,8 +150,8 @@ TEST_CASE("notice prints the employees' notice from the configuration", "[usage]
       dir.path(), {"notice", "--set", "monitoring.effective_from=2026-12-01", "--set",
                    "retention.usage_days=90", "--set", "retention.flags_days=60", "--set",
                    "retention.sessions_days=30", "--set", "retention.security_log_days=365",
-                   "--set", "offboard.notice_hours=48", "--set",
-                   "citrix.ica_video.start_mbps=3.5", "--set", "notice.controller=Eksempel Kommune"});
+                   "--set", "offboard.notice_hours=48", "--set", "citrix.ica_video.start_mbps=3.5",
+                   "--set", "notice.controller=Eksempel Kommune"});
   INFO(text.err);
   REQUIRE(text.exitCode == 0);
   CHECK_THAT(text.out, Catch::Contains("Dataansvarlig\n  Eksempel Kommune"));

@@ -23,7 +23,7 @@ class FakeAccounts {
   std::vector<platform::Account> accounts;
   std::optional<int> failAfter;  // changes that still succeed; nullopt: all do
   Status failure = Status::error(ErrorCode::kIo, "the account database could not be written");
-  Status listFailure;            // non-ok: list() returns it
+  Status listFailure;  // non-ok: list() returns it
 };
 
 }  // namespace tillid::test

@@ -1,6 +1,7 @@
+#include "agent/audit/audit_log.h"
+
 #include <catch2/catch.hpp>
 
-#include "agent/audit/audit_log.h"
 #include "agent/store/store.h"
 #include "tests/support/temp_dir.h"
 
@@ -28,7 +29,9 @@ audit::Verification verified(store::Database& db) {
   return *result;
 }
 
-void exec(store::Database& db, const std::string& sql) { REQUIRE(db.exec(sql).isOk()); }
+void exec(store::Database& db, const std::string& sql) {
+  REQUIRE(db.exec(sql).isOk());
+}
 
 }  // namespace
 
@@ -99,26 +102,34 @@ TEST_CASE("tampering with a real database file is found at the first broken entr
         "INSERT INTO audit_log(id, seq, time, actor, action, details, prev_hash, hash) "
         "VALUES(5, ?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     REQUIRE(insert.isOk());
-    REQUIRE(insert->bind(1, forged.seq).bind(2, forged.time).bind(3, forged.actor)
-                .bind(4, forged.action).bind(5, forged.details).bind(6, forged.prevHash)
-                .bind(7, forged.hash).run().isOk());
+    REQUIRE(insert->bind(1, forged.seq)
+                .bind(2, forged.time)
+                .bind(3, forged.actor)
+                .bind(4, forged.action)
+                .bind(5, forged.details)
+                .bind(6, forged.prevHash)
+                .bind(7, forged.hash)
+                .run()
+                .isOk());
     const auto v = verified(db);
     REQUIRE(v.firstProblem.has_value());
     CHECK(v.firstProblem->kind == audit::Tamper::kInserted);
     CHECK(v.firstProblem->seq == 5);
   }
   SECTION("two entries swapped") {
-    exec(db, "UPDATE audit_log SET id = 1000 WHERE id = 6;"
-             "UPDATE audit_log SET id = 6 WHERE id = 7;"
-             "UPDATE audit_log SET id = 7 WHERE id = 1000;");
+    exec(db,
+         "UPDATE audit_log SET id = 1000 WHERE id = 6;"
+         "UPDATE audit_log SET id = 6 WHERE id = 7;"
+         "UPDATE audit_log SET id = 7 WHERE id = 1000;");
     const auto v = verified(db);
     REQUIRE(v.firstProblem.has_value());
     CHECK(v.firstProblem->kind == audit::Tamper::kReordered);
     CHECK(v.firstProblem->seq == 7);
   }
   SECTION("a re-linked entry (prev_hash rewritten)") {
-    exec(db, "UPDATE audit_log SET prev_hash = (SELECT hash FROM audit_log WHERE seq=1) "
-             "WHERE seq=3");
+    exec(db,
+         "UPDATE audit_log SET prev_hash = (SELECT hash FROM audit_log WHERE seq=1) "
+         "WHERE seq=3");
     const auto v = verified(db);
     REQUIRE(v.firstProblem.has_value());
     CHECK(v.firstProblem->kind == audit::Tamper::kEdited);

@@ -36,8 +36,7 @@ TestCa makeCa(const std::string& commonName) {
   X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
   X509_NAME* name = X509_get_subject_name(cert);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1,
-                             0);
+                             reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1, 0);
   X509_set_issuer_name(cert, name);
   X509_set_pubkey(cert, ca.key.get());
   REQUIRE(X509_sign(cert, ca.key.get(), EVP_sha256()) > 0);
@@ -97,19 +96,27 @@ TEST_CASE("parseCrl refuses malformed bytes, saying it is not a CRL", "[collecto
     CHECK(crl.status().code() == ErrorCode::kInvalidArgument);
     CHECK_THAT(crl.status().message(), Catch::StartsWith("not a CRL (PEM or DER)"));
   };
-  SECTION("empty") { notACrl(""); }
-  SECTION("truncated PEM") { notACrl(pem.substr(0, pem.size() / 2)); }
+  SECTION("empty") {
+    notACrl("");
+  }
+  SECTION("truncated PEM") {
+    notACrl(pem.substr(0, pem.size() / 2));
+  }
   SECTION("truncated DER") {
     for (const size_t cut : {size_t{1}, size_t{2}, der.size() / 2, der.size() - 1}) {
       INFO(cut);
       notACrl(der.substr(0, cut));
     }
   }
-  SECTION("garbage") { notACrl(std::string("\x30\x82\xff\xff garbage \x00\x01", 16)); }
+  SECTION("garbage") {
+    notACrl(std::string("\x30\x82\xff\xff garbage \x00\x01", 16));
+  }
   SECTION("a PEM block whose base64 is damaged") {
     notACrl("-----BEGIN X509 CRL-----\nMIIB!!not*base64@@\n-----END X509 CRL-----\n");
   }
-  SECTION("a PEM block of another kind") { notACrl(ca.pem); }
+  SECTION("a PEM block of another kind") {
+    notACrl(ca.pem);
+  }
 }
 
 TEST_CASE("parseCrl refuses a CRL that no CA of tls.ca signed", "[collector][crl]") {

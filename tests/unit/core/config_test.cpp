@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <Poco/JSON/Object.h>
 
+#include <catch2/catch.hpp>
 #include <regex>
 #include <sstream>
 
@@ -39,8 +38,8 @@ TEST_CASE("a file overrides only the keys it names, comments allowed", "[config]
 TEST_CASE("set overrides win over files, values parse as JSON scalars or stay text", "[config]") {
   TempDir dir;
   writeFile(dir.file("agent.json"), "{\"log\": {\"level\": \"debug\"}}");
-  auto config = loadAgentConfig(dir.file("agent.json"),
-                                {"log.level=warning", "store.batch_max_ms=25"});
+  auto config =
+      loadAgentConfig(dir.file("agent.json"), {"log.level=warning", "store.batch_max_ms=25"});
   REQUIRE(config.isOk());
   CHECK(config->string("log.level") == "warning");
   CHECK(config->integer("store.batch_max_ms") == 25);

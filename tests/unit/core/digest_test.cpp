@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "agent/core/digest.h"
+
+#include <catch2/catch.hpp>
 
 using namespace tillid;
 

@@ -73,11 +73,11 @@ class StepBench {
 
  private:
   StepContext makeContext() {
-    return StepContext{settings_, db_, run_, steps_, nullptr,
-                       [this](StepRecord& step, uint64_t done, uint64_t) {
-                         step.progressDone = static_cast<int64_t>(done);
-                         checkpoints.push_back(done);
-                       }};
+    return StepContext{
+        settings_, db_, run_, steps_, nullptr, [this](StepRecord& step, uint64_t done, uint64_t) {
+          step.progressDone = static_cast<int64_t>(done);
+          checkpoints.push_back(done);
+        }};
   }
 
   TempDir dir_;
@@ -157,8 +157,7 @@ TEST_CASE("erase-files: a directory cache is stopped first, and its failure stop
   CHECK(bench.verify(0).isOk());
 }
 
-TEST_CASE("overwrite-block: the pattern is written with checkpoints and read back",
-          "[offboard]") {
+TEST_CASE("overwrite-block: the pattern is written with checkpoints and read back", "[offboard]") {
   StepBench bench({step(StepKind::kOverwriteBlock, "/dev/fake0")});
   bench.fakes.blockDevices->media["/dev/fake0"] = std::vector<uint8_t>(64 << 10, 0x5a);
   REQUIRE(bench.act(0).isOk());
@@ -170,9 +169,10 @@ TEST_CASE("overwrite-block: the pattern is written with checkpoints and read bac
   CHECK(StepBench::field<uint64_t>(bench.step(0).verificationJson, "bytes_read") == 64u << 10);
 }
 
-TEST_CASE("overwrite-block: a device error half way fails the step, which resumes at its "
-          "last checkpoint",
-          "[offboard]") {
+TEST_CASE(
+    "overwrite-block: a device error half way fails the step, which resumes at its "
+    "last checkpoint",
+    "[offboard]") {
   StepBench bench({step(StepKind::kOverwriteBlock, "/dev/fake0")});
   auto& devices = *bench.fakes.blockDevices;
   devices.media["/dev/fake0"] = std::vector<uint8_t>(64 << 10, 0x5a);
@@ -281,8 +281,7 @@ TEST_CASE("end-sessions: polite and stubborn processes end, and a racing login i
   sessions.users[1002] = {3, 0, 0, 0};
   REQUIRE(bench.act(0).isOk());
   CHECK(StepBench::field<int>(bench.step(0).resultJson, "processes_sent_sigterm") == 3);
-  CHECK(StepBench::field<int>(bench.step(0).resultJson, "processes_sent_sigkill_after_grace") ==
-        1);
+  CHECK(StepBench::field<int>(bench.step(0).resultJson, "processes_sent_sigkill_after_grace") == 1);
   CHECK(sessions.users[1001].polite == 1);  // logged in again meanwhile
   REQUIRE(bench.verify(0).isOk());
   CHECK(StepBench::field<int>(bench.step(0).verificationJson, "remaining_processes") == 0);
@@ -358,4 +357,3 @@ TEST_CASE("final-command: its exit status is the verification", "[offboard]") {
 
 }  // namespace
 }  // namespace tillid::offboard
-

@@ -27,8 +27,9 @@ class LinuxAccounts final : public AccountSystem {
               "root:x:0:0:root:/root:/bin/bash\n"
               "it-admin:x:1000:1000:IT:/home/it-admin:/bin/bash\n"
               "alice:x:1001:1001:Alice:/home/alice:/bin/bash\n");
-    writeFile(dir_.file("etc/shadow"), "root:*:19000::::::\nit-admin:$y$a:19000::::::\n"
-                                       "alice:$y$b:19000::::::\n");
+    writeFile(dir_.file("etc/shadow"),
+              "root:*:19000::::::\nit-admin:$y$a:19000::::::\n"
+              "alice:$y$b:19000::::::\n");
     writeFile(dir_.file("etc/group"), "root:x:0:\nit-admin:x:1000:\nalice:x:1001:\n");
     writeFile(dir_.file("etc/gshadow"), "alice:!::\n");
     platform_ = platform::makePlatform(dir_.path());

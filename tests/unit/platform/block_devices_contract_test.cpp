@@ -129,8 +129,8 @@ TEST_CASE("block devices contract: an overwrite resumes from a checkpoint",
   REQUIRE(written.isOk());
   CHECK(written->bytesWritten == kSize / 2);
   // The first half was not written: a full read-back fails until it is.
-  auto partial = media->devices().verify(s, targets({image}), platform::VerificationMode::kFull,
-                                         1, nullptr);
+  auto partial =
+      media->devices().verify(s, targets({image}), platform::VerificationMode::kFull, 1, nullptr);
   REQUIRE(partial.isOk());
   CHECK(!partial->passed);
   REQUIRE(media->devices().overwrite(s, targets({image}), 0, nullptr).isOk());
@@ -148,10 +148,9 @@ TEST_CASE("block devices contract: media not listed exactly are refused", "[plat
   const std::string image = dir.file("disk.img");
   media->create(image, kSize);
   const auto s = spec(image, platform::OverwritePattern::kZeros);
-  CHECK(media->devices()
-            .overwrite(s, targets({dir.file("other.img")}), 0, nullptr)
-            .status()
-            .code() == ErrorCode::kPermission);
+  CHECK(
+      media->devices().overwrite(s, targets({dir.file("other.img")}), 0, nullptr).status().code() ==
+      ErrorCode::kPermission);
   CHECK(media->devices()
             .verify(s, targets({dir.path()}), platform::VerificationMode::kFull, 1, nullptr)
             .status()

@@ -56,8 +56,7 @@ std::unique_ptr<Daemon> daemonNamed(const std::string& name) {
   return std::make_unique<FakeDaemon>();
 }
 
-TEST_CASE("directory cache contract: stopped when running, idempotently",
-          "[platform][offboard]") {
+TEST_CASE("directory cache contract: stopped when running, idempotently", "[platform][offboard]") {
   const std::string name = GENERATE("linux", "fake");
   INFO(name);
   auto daemon = daemonNamed(name);

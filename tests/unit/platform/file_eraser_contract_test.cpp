@@ -30,9 +30,7 @@ class LinuxTree final : public ErasedTree {
     fs::create_directories(fs::path(path).parent_path());
     writeFile(path, content);
   }
-  bool exists(const std::string& path) override {
-    return fs::exists(fs::symlink_status(path));
-  }
+  bool exists(const std::string& path) override { return fs::exists(fs::symlink_status(path)); }
 
  private:
   platform::Platform platform_ = platform::makePlatform("/");

@@ -18,9 +18,9 @@ TEST_CASE("instance locks contract: one holder at a time, named, released with t
   const std::string name = GENERATE("linux", "fake");
   INFO(name);
   TempDir dir;
-  std::shared_ptr<platform::InstanceLocks> locks =
-      name == "linux" ? platform::makePlatform("/").instanceLocks
-                      : std::make_shared<FakeInstanceLocks>();
+  std::shared_ptr<platform::InstanceLocks> locks = name == "linux"
+                                                       ? platform::makePlatform("/").instanceLocks
+                                                       : std::make_shared<FakeInstanceLocks>();
   const std::string path = dir.file("agent.lock");
   CHECK(!locks->holder(path));
   {

@@ -75,14 +75,12 @@ std::unique_ptr<Processes> processesNamed(const std::string& name) {
   return std::make_unique<FakeProcesses>();
 }
 
-TEST_CASE("session terminator contract: root and the caller are refused",
-          "[platform][offboard]") {
+TEST_CASE("session terminator contract: root and the caller are refused", "[platform][offboard]") {
   const std::string name = GENERATE("linux", "fake");
   INFO(name);
   auto processes = processesNamed(name);
   CHECK(processes->terminator({0}).status().code() == ErrorCode::kInvalidArgument);
-  CHECK(processes->terminator({4242, ::getuid()}).status().code() ==
-        ErrorCode::kInvalidArgument);
+  CHECK(processes->terminator({4242, ::getuid()}).status().code() == ErrorCode::kInvalidArgument);
 }
 
 TEST_CASE("session terminator contract: the target users' processes end, nobody else's",

@@ -12,8 +12,7 @@
 namespace tillid::test {
 namespace {
 
-TEST_CASE("user notifier contract: a user without a session is not found",
-          "[platform][offboard]") {
+TEST_CASE("user notifier contract: a user without a session is not found", "[platform][offboard]") {
   const std::string name = GENERATE("linux", "fake");
   INFO(name);
   TempDir dir;

@@ -62,7 +62,8 @@ void checkContract(Volumes& volumes) {
   spec.pattern = platform::OverwritePattern::kRandom;
   spec.key.fill(9);
   // Unlisted: refused, nothing destroyed.
-  CHECK(volumes.eraser().cryptoErase(spec, info->headerBytes, targets({dir.file("other.img")}))
+  CHECK(volumes.eraser()
+            .cryptoErase(spec, info->headerBytes, targets({dir.file("other.img")}))
             .status()
             .code() == ErrorCode::kPermission);
   CHECK(volumes.eraser().inspect(volume)->activeKeyslots == 2);

@@ -39,7 +39,8 @@ void insertRow(store::Database& db, const std::string& hour, const std::string& 
     exec(db,
          "UPDATE usage_hourly SET sent_connections = connections, sent_bytes_in = bytes_in,"
          " sent_bytes_out = bytes_out, sent_active_seconds = active_seconds"
-         " WHERE destination = '" + destination + "'");
+         " WHERE destination = '" +
+             destination + "'");
   }
 }
 
@@ -47,17 +48,20 @@ void insertFlag(store::Database& db, const std::string& id, const std::string& e
                 const std::string& state) {
   exec(db,
        "INSERT INTO flags(id, user, kind, service, session_id, start, end, duration_s, avg_mbps,"
-       " peak_mbps, bytes, evidence, raised_at, state) VALUES('" + id + "', 'anna', 'ica-video',"
-       " 'ica', 's1', '" + end + "', '" + end + "', 60, 9.5, 12.0, 1000, '[]', '" + end + "', '" +
-       state + "')");
+       " peak_mbps, bytes, evidence, raised_at, state) VALUES('" +
+           id +
+           "', 'anna', 'ica-video',"
+           " 'ica', 's1', '" +
+           end + "', '" + end + "', 60, 9.5, 12.0, 1000, '[]', '" + end + "', '" + state + "')");
 }
 
 void insertSession(store::Database& db, const std::string& id, const std::string& start,
                    const std::string& end) {
   exec(db,
        "INSERT INTO citrix_sessions(id, user, server, sources, start, end, bytes_from_server,"
-       " bytes_to_server, peak_mbps) VALUES('" + id + "', 'anna', 'ctx.example', 'ports', '" +
-       start + "', " + (end.empty() ? "NULL" : "'" + end + "'") + ", 1, 1, 1.0)");
+       " bytes_to_server, peak_mbps) VALUES('" +
+           id + "', 'anna', 'ctx.example', 'ports', '" + start + "', " +
+           (end.empty() ? "NULL" : "'" + end + "'") + ", 1, 1, 1.0)");
 }
 
 void enqueue(store::Database& db, report::RecordKind kind, Poco::JSON::Object::Ptr payload) {
@@ -161,8 +165,7 @@ TEST_CASE("retention deletes exactly the expired rows and logs the count", "[ret
   CHECK(verifies(db));
 }
 
-TEST_CASE("rows the collector has not received stay however old, and are counted",
-          "[retention]") {
+TEST_CASE("rows the collector has not received stay however old, and are counted", "[retention]") {
   TempDir dir;
   store::Database db = openAgentStore(dir);
   // Usage: one never put in the outbox, one waiting there, one delivered.
@@ -367,8 +370,8 @@ TEST_CASE("a prefix cut to an anchored entry without a retention entry is a dele
   // What retention would leave, done by hand: the checkpoint matches an anchor, but no
   // kept entry says retention made it.
   exec(db, "DELETE FROM audit_log WHERE seq <= " + std::to_string(anchored.seq));
-  exec(db, "INSERT INTO audit_checkpoint(id, seq, hash) VALUES(1, " +
-               std::to_string(anchored.seq) + ", '" + anchored.hash + "')");
+  exec(db, "INSERT INTO audit_checkpoint(id, seq, hash) VALUES(1, " + std::to_string(anchored.seq) +
+               ", '" + anchored.hash + "')");
   auto verification = audit::verify(db);
   REQUIRE(verification.isOk());
   REQUIRE(verification->firstProblem.has_value());

@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "agent/store/migrations.h"
 
+#include <catch2/catch.hpp>
 #include <map>
 
 #include "agent/service/schema.h"
-#include "agent/store/migrations.h"
 #include "agent/store/store.h"
 #include "tests/support/temp_dir.h"
 
@@ -50,8 +50,7 @@ TEST_CASE("migrating from every earlier version reaches the same schema as a fre
   for (const auto& module : modules) {
     for (int version = 0; version < static_cast<int>(module.migrations.size()); ++version) {
       DYNAMIC_SECTION(module.name << " from version " << version) {
-        const std::string path =
-            dir.file(module.name + "-" + std::to_string(version) + ".db");
+        const std::string path = dir.file(module.name + "-" + std::to_string(version) + ".db");
         {
           auto db = Database::open(path, OpenMode::kReadWriteCreate);
           REQUIRE(db.isOk());
@@ -81,7 +80,8 @@ TEST_CASE("a failing migration leaves the module at its previous version", "[sto
   REQUIRE(db.isOk());
   const SchemaModule good{"m", {{"one", "CREATE TABLE a(x)"}}};
   REQUIRE(migrate(*db, {good}).isOk());
-  const SchemaModule bad{"m", {{"one", "CREATE TABLE a(x)"}, {"two", "CREATE TABLE b(x); nonsense"}}};
+  const SchemaModule bad{"m",
+                         {{"one", "CREATE TABLE a(x)"}, {"two", "CREATE TABLE b(x); nonsense"}}};
   auto applied = migrate(*db, {bad});
   REQUIRE_FALSE(applied.isOk());
   CHECK_THAT(applied.status().message(), Catch::Contains("migrating m to version 2 (two)"));

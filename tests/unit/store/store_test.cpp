@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
+#include "agent/store/store.h"
 
 #include <Poco/File.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "agent/service/schema.h"
-#include "agent/store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;

@@ -64,7 +64,8 @@ TEST_CASE("certificates of a reset are the offboarding role's, unknown purposes 
   CHECK_THAT(refusal({kPurposeOffboarding, "certificate", kRoleViewer, "", false, false}),
              Catch::Contains("needs the offboarding role"));
   CHECK(refusal({kPurposeAuditCheck, "audit-log", kRoleViewer, "", false, false}).empty());
-  CHECK_FALSE(refusal({kPurposeAuditCheck, "usage-summary", kRoleViewer, "", false, false}).empty());
+  CHECK_FALSE(
+      refusal({kPurposeAuditCheck, "usage-summary", kRoleViewer, "", false, false}).empty());
   CHECK_THAT(refusal({"curiosity", "status", kRoleViewer, "", false, false}),
              Catch::Contains("'curiosity' is not allowed"));
 }

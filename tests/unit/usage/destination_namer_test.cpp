@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "agent/usage/destination_namer.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include "agent/usage/destination_namer.h"
 
 using namespace tillid::usage;
 
@@ -17,7 +16,8 @@ void putName(Bytes& m, const std::string& name) {
     size_t dot = name.find('.', start);
     if (dot == std::string::npos) dot = name.size();
     m.push_back(static_cast<uint8_t>(dot - start));
-    m.insert(m.end(), name.begin() + static_cast<long>(start), name.begin() + static_cast<long>(dot));
+    m.insert(m.end(), name.begin() + static_cast<long>(start),
+             name.begin() + static_cast<long>(dot));
     start = dot + 1;
   }
   m.push_back(0);
@@ -54,7 +54,9 @@ Bytes cnameResponse(const std::string& asked, const std::string& alias,
   return m;
 }
 
-std::array<uint8_t, 16> v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) { return {a, b, c, d}; }
+std::array<uint8_t, 16> v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  return {a, b, c, d};
+}
 
 }  // namespace
 

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <vector>
-
 #include "agent/usage/flow_table.h"
+
+#include <catch2/catch.hpp>
+#include <vector>
 
 using namespace tillid::usage;
 

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <vector>
-
 #include "agent/usage/packet_parser.h"
+
+#include <catch2/catch.hpp>
+#include <vector>
 
 using namespace tillid::usage;
 
@@ -119,8 +118,10 @@ TEST_CASE("Every truncation of a frame is a reason, never a crash", "[usage][par
   }
 }
 
-TEST_CASE("Contradictory headers, non-IP frames, fragments and unknown link types are "
-          "named", "[usage][parser]") {
+TEST_CASE(
+    "Contradictory headers, non-IP frames, fragments and unknown link types are "
+    "named",
+    "[usage][parser]") {
   ParsedPacket p;
   Bytes badIhl = ipv4Udp(1, 2, 0);
   badIhl[0] = 0x43;  // header length 12 < 20
