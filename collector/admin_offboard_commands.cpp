@@ -22,7 +22,7 @@ using Poco::JSON::Object;
 constexpr const char* kProgram = "tillid-admin";
 // An offboarding order stays valid for a day: the laptop may be switched off when it is
 // queued. Its nonce still makes it single-use.
-constexpr int64_t kOrderMinutes = 24 * 60;
+constexpr int64_t kOrderMinutes = int64_t{24} * 60;
 
 // "2026-11-25T19:59:50.123456Z" -> "2026-11-25 19:59:50 UTC"
 std::string when(const std::string& timestamp) {

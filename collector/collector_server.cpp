@@ -259,7 +259,7 @@ class ApiConnection final : public Poco::Net::TCPServerConnection {
       } catch (const Poco::SyntaxException& e) {
         // Only the Content-Length is read as a number with the header; Poco's message ends
         // with its text. All digits: a count too large for 64 bits.
-        const std::string message = e.message();
+        const std::string& message = e.message();
         const auto colon = message.rfind(": ");
         refuse(session,
                contentLengthRefusal(colon == std::string::npos ? "" : message.substr(colon + 2), 0)

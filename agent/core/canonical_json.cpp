@@ -52,8 +52,6 @@ void write(std::string& out, const Poco::Dynamic::Var& value) {
     writeArray(out, value.extract<Poco::JSON::Array>());
   } else if (value.type() == typeid(bool)) {
     out += value.extract<bool>() ? "true" : "false";
-  } else if (value.isString()) {
-    out += Poco::toJSON(value.convert<std::string>(), Poco::JSON_WRAP_STRINGS);
   } else if (value.isInteger()) {
     out += value.isSigned() ? std::to_string(value.convert<Poco::Int64>())
                             : std::to_string(value.convert<Poco::UInt64>());
@@ -61,7 +59,7 @@ void write(std::string& out, const Poco::Dynamic::Var& value) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.17g", value.convert<double>());
     out += buffer;
-  } else {
+  } else {  // a string, or anything else as its text
     out += Poco::toJSON(value.convert<std::string>(), Poco::JSON_WRAP_STRINGS);
   }
 }

@@ -1,5 +1,7 @@
 #include "agent/offboard/offboard_order.h"
 
+#include <cmath>
+
 #include "agent/core/canonical_json.h"
 #include "agent/report/enrollment.h"
 #include "agent/tasks/task_channel.h"
@@ -32,7 +34,7 @@ Result<AcceptedOrder> acceptOffboardOrder(tasks::OrderVerifier& verifier,
     return Status::error(ErrorCode::kInvalidArgument,
                          "the order's params.notice_hours must be a number of hours, 0 or more");
   }
-  const auto noticeSeconds = static_cast<int64_t>(noticeHours * 3600 + 0.5);
+  const auto noticeSeconds = static_cast<int64_t>(std::llround(noticeHours * 3600));
   if (noticeSeconds == 0 && reason == "departure") {
     // Without notice the employee cannot remove private files: only for a device
     // that is no longer in their hands, and the order must say so.

@@ -7,7 +7,7 @@ namespace {
 
 // windowBits 15 + 16 selects the gzip wrapper (RFC 1952) in zlib.
 constexpr int kGzipWindowBits = 15 + 16;
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kChunk = size_t{64} * 1024;
 
 Status invalid(const std::string& message) {
   return Status::error(ErrorCode::kInvalidArgument, message);

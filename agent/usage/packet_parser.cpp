@@ -248,7 +248,7 @@ std::string formatAddress(const std::array<uint8_t, 16>& address, uint8_t ipVers
     return std::string(buffer, end);
   }
   uint16_t groups[8];
-  for (int i = 0; i < 8; ++i) groups[i] = be16(address.data() + 2 * i);
+  for (size_t i = 0; i < 8; ++i) groups[i] = be16(address.data() + 2 * i);
   // RFC 5952: the longest run (at least two) of zero groups, the first if tied, becomes "::".
   int bestStart = -1;
   int bestLength = 1;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <string>
 
@@ -24,7 +25,10 @@ std::optional<int> readPid(int fd) {
   char buffer[32] = {};
   const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
   if (n <= 0) return std::nullopt;
-  return std::atoi(buffer);
+  int pid = 0;
+  const auto parsed = std::from_chars(buffer, buffer + n, pid);
+  if (parsed.ec != std::errc()) return std::nullopt;
+  return pid;
 }
 
 }  // namespace

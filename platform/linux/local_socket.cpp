@@ -94,13 +94,11 @@ Transfer receive(int fd, std::string& into, Clock::time_point deadline, Enough e
     const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
     if (n > 0) {
       into.append(buffer, static_cast<size_t>(n));
-    } else if (n == 0) {
-      return Transfer::kClosed;
-    } else if (errno == EINTR) {
+    } else if (n < 0 && errno == EINTR) {
       continue;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (!waitFor(fd, POLLIN, deadline)) return Transfer::kTimedOut;
-    } else {
+    } else {  // the peer closed, or the connection failed
       return Transfer::kClosed;
     }
   }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -213,7 +214,8 @@ void SockDiagResolver::rescanProcesses() {
     const std::string fdDir = std::string("/proc/") + entry->d_name + "/fd";
     DIR* fds = ::opendir(fdDir.c_str());
     if (fds == nullptr) continue;  // gone, or another user's process without root
-    const int pid = std::atoi(entry->d_name);
+    int pid = 0;                   // all digits, checked above
+    std::from_chars(entry->d_name, entry->d_name + std::strlen(entry->d_name), pid);
     while (const dirent* fd = ::readdir(fds)) {
       if (!allDigits(fd->d_name)) continue;
       auto target = readLink(fdDir + "/" + fd->d_name);
