@@ -43,10 +43,14 @@ std::string decimal(double value, Language l) {
   return text;
 }
 
-std::string substitute(std::string text, const std::string& key, const std::string& value) {
-  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
-    text.replace(at, key.size(), value);
-    at += value.size();
+// `text` with each "{name}" of `values` replaced by its value.
+std::string filled(std::string text,
+                   const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [key, value] : values) {
+    for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
+      text.replace(at, key.size(), value);
+      at += value.size();
+    }
   }
   return text;
 }
@@ -141,12 +145,11 @@ Object noticeOf(const Config& config, Language l) {
       std::lround(config.number("citrix.ica_video.min_duration_seconds") / 60));
   Array::Ptr recorded = new Array;
   for (const Text& item : kRecordedItems) {
-    std::string text = item.in(l);
-    text = substitute(text, "{mbps}", decimal(config.number("citrix.ica_video.start_mbps"), l));
-    text = substitute(text, "{service_mbps}",
-                      decimal(config.number("citrix.streaming_service.start_mbps"), l));
-    text = substitute(text, "{minutes}", std::to_string(minutes));
-    recorded->add(text);
+    recorded->add(filled(
+        item.in(l),
+        {{"{mbps}", decimal(config.number("citrix.ica_video.start_mbps"), l)},
+         {"{service_mbps}", decimal(config.number("citrix.streaming_service.start_mbps"), l)},
+         {"{minutes}", std::to_string(minutes)}}));
   }
   notice.set("recorded", recorded);
   notice.set("never_recorded", kNeverText.in(l));
@@ -164,19 +167,21 @@ Object noticeOf(const Config& config, Language l) {
                    config.integer(std::string("retention.") + kind + "_days"));
   }
   notice.set("retention_days", retention);
-  std::string kept = kKeptText.in(l);
-  kept = substitute(kept, "{usage}", std::to_string(config.integer("retention.usage_days")));
-  kept = substitute(kept, "{flags}", std::to_string(config.integer("retention.flags_days")));
-  kept = substitute(kept, "{sessions}", std::to_string(config.integer("retention.sessions_days")));
-  kept = substitute(kept, "{log}", std::to_string(config.integer("retention.security_log_days")));
+  const auto days = [&config](const char* kind) {
+    return std::to_string(config.integer(std::string("retention.") + kind + "_days"));
+  };
+  const std::string kept = filled(kKeptText.in(l), {{"{usage}", days("usage")},
+                                                    {"{flags}", days("flags")},
+                                                    {"{sessions}", days("sessions")},
+                                                    {"{log}", days("security_log")}});
   notice.set("retention", kept);
   notice.set("reset_notice_hours", config.number("offboard.notice_hours"));
-  notice.set("reset", substitute(kResetText.in(l), "{hours}",
-                                 decimal(config.number("offboard.notice_hours"), l)));
+  notice.set("reset", filled(kResetText.in(l),
+                             {{"{hours}", decimal(config.number("offboard.notice_hours"), l)}}));
   const std::string from = config.string("monitoring.effective_from");
   notice.set("effective_from", from);
   notice.set("in_effect", from.empty() ? std::string(kNoStart.in(l))
-                                       : substitute(kFromText.in(l), "{date}", from));
+                                       : filled(kFromText.in(l), {{"{date}", from}}));
   return notice;
 }
 

@@ -16,6 +16,7 @@
 #include "agent/report/openssl_util.h"
 #include "collector/certificate_authority.h"
 #include "tests/integration/collector/fleet.h"
+#include "tests/support/test_crl.h"
 
 using namespace tillid;
 using namespace tillid::test;
@@ -63,35 +64,7 @@ std::string crlPem(const DevPki& pki, const std::vector<std::string>& serials) {
   auto key = report::parsePrivateKeyPem(readFile(pki.file("ca.key")));
   REQUIRE(ca);
   REQUIRE(key);
-  X509_CRL* crl = X509_CRL_new();
-  REQUIRE(crl != nullptr);
-  X509_CRL_set_version(crl, 1);
-  X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->get()));
-  ASN1_TIME* now = ASN1_TIME_set(nullptr, time(nullptr));
-  ASN1_TIME* next = ASN1_TIME_set(nullptr, time(nullptr) + 86400);
-  X509_CRL_set1_lastUpdate(crl, now);
-  X509_CRL_set1_nextUpdate(crl, next);
-  for (const auto& serial : serials) {
-    X509_REVOKED* entry = X509_REVOKED_new();
-    BIGNUM* number = nullptr;
-    BN_hex2bn(&number, serial.c_str());
-    ASN1_INTEGER* asn1 = BN_to_ASN1_INTEGER(number, nullptr);
-    X509_REVOKED_set_serialNumber(entry, asn1);
-    X509_REVOKED_set_revocationDate(entry, now);
-    X509_CRL_add0_revoked(crl, entry);
-    ASN1_INTEGER_free(asn1);
-    BN_free(number);
-  }
-  X509_CRL_sort(crl);
-  REQUIRE(X509_CRL_sign(crl, key->get(), EVP_sha256()) > 0);
-  BIO* out = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509_CRL(out, crl);
-  const std::string pem = report::bioText(out);
-  BIO_free(out);
-  ASN1_TIME_free(now);
-  ASN1_TIME_free(next);
-  X509_CRL_free(crl);
-  return pem;
+  return signedCrl(ca->get(), key->get(), serials);
 }
 
 }  // namespace

@@ -2,16 +2,15 @@
 // serials; truncated bytes, garbage, a PEM block with damaged base64 and a CRL signed by
 // another CA each give an error that says which.
 
-#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <catch2/catch.hpp>
-#include <ctime>
 
 #include "agent/report/openssl_util.h"
 #include "collector/certificate_revocation.h"
+#include "tests/support/test_crl.h"
 
 namespace tillid::collector {
 namespace {
@@ -46,29 +45,7 @@ TestCa makeCa(const std::string& commonName) {
 
 // A CRL of `ca` listing `serials` (hex), as PEM or DER.
 std::string makeCrl(const TestCa& ca, const std::vector<std::string>& serials, bool pem) {
-  std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(X509_CRL_new(), X509_CRL_free);
-  X509_CRL_set_version(crl.get(), 1);
-  X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.certificate.get()));
-  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> now(ASN1_TIME_set(nullptr, time(nullptr)),
-                                                            ASN1_TIME_free);
-  X509_CRL_set1_lastUpdate(crl.get(), now.get());
-  for (const auto& serial : serials) {
-    X509_REVOKED* entry = X509_REVOKED_new();
-    BIGNUM* number = nullptr;
-    BN_hex2bn(&number, serial.c_str());
-    ASN1_INTEGER* asn1 = BN_to_ASN1_INTEGER(number, nullptr);
-    X509_REVOKED_set_serialNumber(entry, asn1);
-    X509_REVOKED_set_revocationDate(entry, now.get());
-    X509_CRL_add0_revoked(crl.get(), entry);
-    ASN1_INTEGER_free(asn1);
-    BN_free(number);
-  }
-  X509_CRL_sort(crl.get());
-  REQUIRE(X509_CRL_sign(crl.get(), ca.key.get(), EVP_sha256()) > 0);
-  OpenSslPtr<BIO> out(BIO_new(BIO_s_mem()));
-  REQUIRE((pem ? PEM_write_bio_X509_CRL(out.get(), crl.get())
-               : i2d_X509_CRL_bio(out.get(), crl.get())) == 1);
-  return report::bioText(out.get());
+  return test::signedCrl(ca.certificate.get(), ca.key.get(), serials, pem);
 }
 
 TEST_CASE("parseCrl reads a signed CRL in PEM and in DER", "[collector][crl]") {
