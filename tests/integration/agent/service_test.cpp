@@ -11,6 +11,7 @@
 #include <set>
 
 #include "tests/integration/agent/agent_helpers.h"
+#include "tests/support/skip.h"
 
 using namespace tillid::test;
 namespace fs = std::filesystem;
@@ -134,8 +135,7 @@ TEST_CASE("an existing state directory open to others is closed, a shared one is
 TEST_CASE("an ordinary user's status says whether the agent runs and that details need root",
           "[agent][process][service][root]") {
   if (::geteuid() != 0) {
-    WARN("needs root to run status as another user; skipped");
-    return;
+    ::tillid::test::skipTest("needs root to run status as another user");
   }
   TempDir dir;
   // The user must reach the state directory's parent, as anyone reaches /var/lib.

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "tests/support/child_process.h"
+#include "tests/support/skip.h"
 #include "tests/support/temp_dir.h"
 
 namespace tillid::test {
@@ -132,8 +133,7 @@ Poco::JSON::Array::Ptr flagsOf(const std::string& stateDir) {
 TEST_CASE("a live video stream over ICA between namespaces raises an ica-video flag",
           "[citrix][live][root][network]") {
   if (geteuid() != 0) {
-    WARN("skipped: creating network namespaces needs root");
-    return;
+    ::tillid::test::skipTest("creating network namespaces needs root");
   }
   NamespacePair ns;
   REQUIRE(ns.ok());

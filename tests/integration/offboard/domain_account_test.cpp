@@ -10,6 +10,7 @@
 
 #include "tests/integration/offboard/offboard_fixture.h"
 #include "tests/support/domain_user.h"
+#include "tests/support/skip.h"
 
 namespace tillid::test {
 namespace {
@@ -20,8 +21,7 @@ TEST_CASE("a domain user's home and SSSD cached credentials are erased by a real
           "[offboard]") {
   std::string why;
   if (!canBuildDomainUser(why)) {
-    WARN(why + "; skipped");
-    return;
+    ::tillid::test::skipTest(why);
   }
   OffboardDevice device;
   const std::string root = device.root();

@@ -23,6 +23,7 @@
 #include "platform/local_socket.h"
 #include "tests/integration/agent/agent_helpers.h"
 #include "tests/support/browser.h"
+#include "tests/support/skip.h"
 
 using namespace tillid;
 using namespace tillid::test;
@@ -139,8 +140,7 @@ bool stillRunning(pid_t pid) {
 
 TEST_CASE("each employee sees their own data and every access to it", "[tasks][root]") {
   if (::geteuid() != 0 || !std::filesystem::exists(kSetpriv)) {
-    WARN("needs root and setpriv to ask as another account; skipped");
-    return;
+    ::tillid::test::skipTest("needs root and setpriv to ask as another account");
   }
   TempDir dir;
   std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
@@ -219,8 +219,7 @@ TEST_CASE("each employee sees their own data and every access to it", "[tasks][r
 TEST_CASE("a slow local user cannot hold the employee view, and many callers at once are served",
           "[tasks][root]") {
   if (::geteuid() != 0) {
-    WARN("needs root to connect as another account; skipped");
-    return;
+    ::tillid::test::skipTest("needs root to connect as another account");
   }
   TempDir dir;
   std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));

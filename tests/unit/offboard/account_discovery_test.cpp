@@ -15,6 +15,7 @@
 #include "platform/file_eraser.h"
 #include "platform/target_list.h"
 #include "tests/support/domain_user.h"
+#include "tests/support/skip.h"
 #include "tests/support/temp_dir.h"
 
 namespace tillid::offboard {
@@ -71,8 +72,7 @@ std::vector<PlanStep> stepsOf(const std::vector<PlanStep>& plan, StepKind kind) 
 void discoverPlanAndErase(bool nameService) {
   std::string why;
   if (!test::canBuildDomainUser(why)) {
-    WARN(why + "; skipped");
-    return;
+    ::tillid::test::skipTest(why);
   }
   TempDir dir;
   const std::string root = buildDevice(dir);
@@ -205,8 +205,7 @@ TEST_CASE("accounts: systemd-homed users are found from their user records, imag
 // Run by ctest under nss_wrapper (tests/unit/CMakeLists.txt): hidden from plain runs.
 TEST_CASE("accounts: name-service users are found through NSS", "[.][nss]") {
   if (std::getenv("NSS_WRAPPER_PASSWD") == nullptr) {
-    WARN("not running under nss_wrapper (libnss-wrapper); skipped");
-    return;
+    ::tillid::test::skipTest("not running under nss_wrapper (libnss-wrapper)");
   }
   discoverPlanAndErase(true);
   TempDir dir;

@@ -16,6 +16,7 @@
 #include "platform/session_terminator.h"
 #include "platform/target_list.h"
 #include "tests/support/child_process.h"
+#include "tests/support/skip.h"
 #include "tests/support/temp_dir.h"
 
 namespace tillid::platform {
@@ -216,8 +217,7 @@ TEST_CASE("sessions: the listed users' processes are killed, nobody else's", "[o
 TEST_CASE("sessions: SIGTERM first, SIGKILL only to a process still alive after the grace",
           "[offboard]") {
   if (::geteuid() != 0 || !fs::exists("/usr/bin/setpriv")) {
-    WARN("skipped: needs root and setpriv to run processes as other users");
-    return;
+    ::tillid::test::skipTest("needs root and setpriv to run processes as other users");
   }
   // Real processes of other users, found in the real /proc: one ends on SIGTERM, one
   // ignores it (as do its children, which inherit the ignored signal).
