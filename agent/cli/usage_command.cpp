@@ -15,6 +15,7 @@
 #include "agent/core/time.h"
 #include "agent/store/database.h"
 #include "agent/usage/usage_aggregator.h"
+#include "agent/usage/usage_query.h"
 
 namespace tillid::cli {
 namespace {
@@ -61,44 +62,35 @@ struct Table {
 };
 
 Result<Table> runQuery(store::Database& db, const Query& query) {
-  Table table;
-  std::vector<std::string> keys =
-      query.by ? std::vector<std::string>{*query.by}
-               : std::vector<std::string>{"hour",        "user",    "application",
-                                          "destination", "service", "category"};
-  std::string select;
-  for (const auto& k : keys) select += k + ", ";
-  std::string sql;
+  usage::UsageQuery selection;
+  selection.since = query.since.value_or("");
+  selection.until = query.until.value_or("");
   if (query.by) {
-    // *query.by is one of kGroupings (checked), so it is safe to place in the SQL.
-    sql = "SELECT " + select +
-          "sum(connections), sum(bytes_in), sum(bytes_out), sum(active_seconds)"
-          " FROM usage_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY " +
-          *query.by + " ORDER BY sum(bytes_in) + sum(bytes_out) DESC, " + *query.by;
+    selection.groupBy = {*query.by};
   } else {
-    sql = "SELECT " + select +
-          "connections, bytes_in, bytes_out, active_seconds FROM usage_hourly"
-          " WHERE hour >= ?1 AND hour < ?2"
-          " ORDER BY hour, user, application, destination, service, category";
+    selection.order = usage::UsageQuery::Order::kKeys;
   }
-  auto statement = db.prepare(sql);
-  if (!statement) return statement.status();
-  // Without bounds: "" sorts before every hour label and "~" after (labels are digits).
-  statement->bind(1, query.since.value_or("")).bind(2, query.until.value_or("~"));
-  table.columns = keys;
+  auto rows = usage::selectUsage(db, selection);
+  if (!rows) return rows.status();
+  Table table;
+  table.columns = query.by ? std::vector<std::string>{*query.by}
+                           : std::vector<std::string>{"hour",        "user",    "application",
+                                                      "destination", "service", "category"};
+  const size_t keys = table.columns.size();
   table.columns.insert(table.columns.end(), kCounters.begin(), kCounters.end());
-  while (true) {
-    auto more = statement->step();
-    if (!more) return more.status();
-    if (!*more) break;
-    std::vector<std::string> row;
-    for (size_t i = 0; i < keys.size(); ++i) row.push_back(statement->text(static_cast<int>(i)));
-    for (size_t i = 0; i < kCounters.size(); ++i) {
-      const int64_t value = statement->int64(static_cast<int>(keys.size() + i));
-      table.totals[i] += value;
-      row.push_back(std::to_string(value));
+  for (unsigned r = 0; r < (*rows)->size(); ++r) {
+    const Poco::JSON::Object::Ptr row = (*rows)->getObject(r);
+    std::vector<std::string> cells;
+    for (size_t i = 0; i < table.columns.size(); ++i) {
+      if (i < keys) {
+        cells.push_back(row->getValue<std::string>(table.columns[i]));
+      } else {
+        const auto value = row->getValue<int64_t>(table.columns[i]);
+        table.totals[i - keys] += value;
+        cells.push_back(std::to_string(value));
+      }
     }
-    table.rows.push_back(std::move(row));
+    table.rows.push_back(std::move(cells));
   }
   return table;
 }

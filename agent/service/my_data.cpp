@@ -7,6 +7,7 @@
 #include "agent/core/canonical_json.h"
 #include "agent/core/logging.h"
 #include "agent/offboard/offboard_store.h"
+#include "agent/usage/usage_query.h"
 
 namespace tillid {
 namespace {
@@ -17,45 +18,14 @@ using Poco::JSON::Object;
 constexpr int64_t kMaxDestinations = 2000;
 constexpr int64_t kMaxAccesses = 2000;
 
-Result<Array::Ptr> rows(store::Statement& s, const std::vector<std::string>& names) {
-  Array::Ptr out = new Array;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.status();
-    if (!*row) return out;
-    Object::Ptr o = new Object;
-    for (size_t i = 0; i < names.size(); ++i) {
-      const int column = static_cast<int>(i);
-      if (names[i].find("bytes") != std::string::npos || names[i] == "connections" ||
-          names[i] == "active_seconds") {
-        o->set(names[i], s.int64(column));
-      } else {
-        o->set(names[i], s.text(column));
-      }
-    }
-    out->add(o);
-  }
-}
-
 Result<Array::Ptr> usageBy(store::Database& db, const std::string& user, bool byDestination) {
-  const std::string keys = byDestination ? "destination, service, category" : "category";
-  auto s = db.prepare("SELECT " + keys +
-                      ", SUM(connections), SUM(bytes_in), SUM(bytes_out), SUM(active_seconds), "
-                      "MIN(hour), MAX(hour) FROM usage_hourly WHERE user = ? GROUP BY " +
-                      keys + " ORDER BY SUM(bytes_in) + SUM(bytes_out) DESC LIMIT ?");
-  if (!s) return s.status();
-  s->bind(1, user).bind(2, kMaxDestinations);
-  std::vector<std::string> names;
-  if (byDestination) {
-    names = {"destination", "service", "category"};
-  } else {
-    names = {"category"};
-  }
-  for (const char* n :
-       {"connections", "bytes_in", "bytes_out", "active_seconds", "first_hour", "last_hour"}) {
-    names.emplace_back(n);
-  }
-  return rows(*s, names);
+  usage::UsageQuery query;
+  query.user = user;
+  query.groupBy = byDestination ? std::vector<std::string>{"destination", "service", "category"}
+                                : std::vector<std::string>{"category"};
+  query.hourRange = true;
+  query.limit = kMaxDestinations;
+  return usage::selectUsage(db, query);
 }
 
 // Entries of the security log that record a look at this user's data: every answered or

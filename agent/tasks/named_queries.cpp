@@ -11,6 +11,7 @@
 #include "agent/citrix/citrix_store.h"
 #include "agent/store/store.h"
 #include "agent/tasks/purpose_rules.h"
+#include "agent/usage/usage_query.h"
 
 namespace tillid::tasks {
 namespace {
@@ -72,44 +73,13 @@ Result<Object::Ptr> inventory(Database& db) {
   return out;
 }
 
-enum ColumnType { kText, kInteger };
-
-// Every remaining row of `s` as a JSON object with the given column names and types.
-Result<Array::Ptr> rowsAsJson(store::Statement& s,
-                              const std::vector<std::pair<const char*, ColumnType>>& columns) {
-  Array::Ptr rows = new Array;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.status();
-    if (!*row) break;
-    Object::Ptr o = new Object;
-    for (size_t i = 0; i < columns.size(); ++i) {
-      const int c = static_cast<int>(i);
-      if (columns[i].second == kText) {
-        o->set(columns[i].first, s.text(c));
-      } else {
-        o->set(columns[i].first, s.int64(c));
-      }
-    }
-    rows->add(o);
-  }
-  return rows;
-}
-
 Result<Object::Ptr> usageSummary(Database& db, const Object::Ptr& params) {
   const auto [since, until] = period(params);
-  auto s = db.prepare(
-      "SELECT category, service, SUM(connections), SUM(bytes_in), SUM(bytes_out), "
-      "SUM(active_seconds) FROM usage_hourly WHERE hour >= ? AND hour < ? "
-      "GROUP BY category, service ORDER BY SUM(bytes_in) + SUM(bytes_out) DESC");
-  if (!s) return s.status();
-  s->bind(1, since).bind(2, until);
-  auto rows = rowsAsJson(*s, {{"category", kText},
-                              {"service", kText},
-                              {"connections", kInteger},
-                              {"bytes_in", kInteger},
-                              {"bytes_out", kInteger},
-                              {"active_seconds", kInteger}});
+  usage::UsageQuery query;
+  query.since = since;
+  query.until = until;
+  query.groupBy = {"category", "service"};
+  auto rows = usage::selectUsage(db, query);
   if (!rows) return rows.status();
   Object::Ptr out = new Object;
   out->set("since", since);
@@ -120,24 +90,13 @@ Result<Object::Ptr> usageSummary(Database& db, const Object::Ptr& params) {
 
 Result<Object::Ptr> usageDetail(Database& db, const Object::Ptr& params) {
   const auto [since, until] = period(params);
-  const std::string user = param(params, "user", "");
-  const int64_t limit = std::clamp<int64_t>(intParam(params, "limit", 1000), 1, kMaxRows);
-  auto s = db.prepare(
-      "SELECT hour, user, application, destination, service, category, connections, bytes_in, "
-      "bytes_out, active_seconds FROM usage_hourly WHERE hour >= ? AND hour < ? "
-      "AND (? = '' OR user = ?) ORDER BY hour DESC, bytes_in + bytes_out DESC LIMIT ?");
-  if (!s) return s.status();
-  s->bind(1, since).bind(2, until).bind(3, user).bind(4, user).bind(5, limit);
-  auto rows = rowsAsJson(*s, {{"hour", kText},
-                              {"user", kText},
-                              {"application", kText},
-                              {"destination", kText},
-                              {"service", kText},
-                              {"category", kText},
-                              {"connections", kInteger},
-                              {"bytes_in", kInteger},
-                              {"bytes_out", kInteger},
-                              {"active_seconds", kInteger}});
+  usage::UsageQuery query;
+  query.since = since;
+  query.until = until;
+  query.user = param(params, "user", "");
+  query.order = usage::UsageQuery::Order::kNewest;
+  query.limit = std::clamp<int64_t>(intParam(params, "limit", 1000), 1, kMaxRows);
+  auto rows = usage::selectUsage(db, query);
   if (!rows) return rows.status();
   Object::Ptr out = new Object;
   out->set("since", since);
