@@ -242,11 +242,9 @@ std::string statusLine(const std::string& answer) {
 
 TEST_CASE("the collector's status lines carry the right reason and version",
           "[collector][network]") {
-  TempDir dir;
-  const DevPki pki = makeDevPki(dir.file("pki"));
-  CollectorProcess collector(pki, dir.file("collector"), 0, {"limits.max_body_bytes=65536"});
-  const std::string agent = dir.file("agent");
-  enrollAgent(agent, collector, pki);
+  EnrolledDevice fixture({"limits.max_body_bytes=65536"});
+  CollectorProcess& collector = fixture.collector;
+  const std::string& agent = fixture.agentDir;
 
   const std::string badUri =
       rawExchange(collector.port(), agent, "GET /v1/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n");
@@ -273,11 +271,9 @@ TEST_CASE("the collector's status lines carry the right reason and version",
 
 TEST_CASE("a refused body still gets its answer when the client sends it at once",
           "[collector][network]") {
-  TempDir dir;
-  const DevPki pki = makeDevPki(dir.file("pki"));
-  CollectorProcess collector(pki, dir.file("collector"), 0, {"limits.max_body_bytes=65536"});
-  const std::string agent = dir.file("agent");
-  enrollAgent(agent, collector, pki);
+  EnrolledDevice fixture({"limits.max_body_bytes=65536"});
+  CollectorProcess& collector = fixture.collector;
+  const std::string& agent = fixture.agentDir;
   // Headers and body in one write: the collector answers before reading the body and must
   // not close on it unread (which resets the connection before the answer is read).
   const auto withBody = [](const std::string& contentLength, size_t bodyBytes) {

@@ -58,6 +58,22 @@ class CollectorProcess {
 std::string enrollAgent(const std::string& stateDir, const CollectorProcess& collector,
                         const DevPki& pki);
 
+// The usual start of a test: a temporary directory with a dev PKI, a collector (with the
+// --set overrides in `sets`) and an agent state directory enrolled with it.
+struct EnrolledDevice {
+  explicit EnrolledDevice(std::vector<std::string> sets = {})
+      : pki(makeDevPki(dir.file("pki"))),
+        collector(pki, dir.file("collector"), 0, std::move(sets)),
+        agentDir(dir.file("agent")),
+        device(enrollAgent(agentDir, collector, pki)) {}
+
+  TempDir dir;
+  const DevPki pki;
+  CollectorProcess collector;
+  const std::string agentDir;
+  const std::string device;
+};
+
 // Overrides that make the uploader quick for tests.
 std::vector<std::string> fastReporting();
 

@@ -44,12 +44,11 @@ std::string queueStatus(const AdminCli& admin, const std::string& device) {
 
 TEST_CASE("a newer poll ends an older one, and a fresh poll gets undelivered tasks again",
           "[tasks][network]") {
-  TempDir dir;
-  const DevPki pki = makeDevPki(dir.file("pki"));
-  CollectorProcess collector(pki, dir.file("collector"));
-  const std::string agentDir = dir.file("agent");
-  const std::string device = enrollAgent(agentDir, collector, pki);
-  const AdminCli viewer{pki, collector, "viewer"};
+  EnrolledDevice fixture;
+  const std::string& agentDir = fixture.agentDir;
+  const std::string& device = fixture.device;
+  const CollectorProcess& collector = fixture.collector;
+  const AdminCli viewer{fixture.pki, collector, "viewer"};
   const auto poll = [&](const std::string& query) {
     report::CurlTransport transport(deviceTls(agentDir, collector.url()));
     return transport.send({"GET", "/v1/tasks?" + query, "", {}, ""});
