@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "agent/tasks/signed_order.h"
+#include "protocol/signed_order.h"
 
 namespace tillid::collector {
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/core/time.h"
+#include "common/time.h"
 
 namespace tillid::collector {
 namespace {

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "agent/core/time.h"
-#include "agent/report/openssl_util.h"
+#include "common/time.h"
+#include "protocol/openssl_util.h"
 
 namespace tillid::collector {
 

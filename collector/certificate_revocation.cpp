@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/core/logging.h"
-#include "agent/report/openssl_util.h"
+#include "common/logging.h"
+#include "protocol/openssl_util.h"
 
 namespace tillid::collector {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/config.h"
+#include "common/config.h"
 
 namespace tillid::collector {
 

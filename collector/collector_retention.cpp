@@ -2,8 +2,8 @@
 
 #include <Poco/JSON/Object.h>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/logging.h"
+#include "common/canonical_json.h"
+#include "common/logging.h"
 
 namespace tillid::collector {
 

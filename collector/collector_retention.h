@@ -8,9 +8,9 @@
 #include <chrono>
 #include <cstdint>
 
-#include "agent/core/config.h"
-#include "agent/core/periodic_runner.h"
-#include "agent/core/time.h"
+#include "common/config.h"
+#include "common/periodic_runner.h"
+#include "common/time.h"
 #include "collector/storage.h"
 #include "collector/task_store.h"
 

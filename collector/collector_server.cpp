@@ -29,8 +29,8 @@
 #include <atomic>
 #include <mutex>
 
-#include "agent/core/logging.h"
-#include "agent/core/untrusted_text.h"
+#include "common/logging.h"
+#include "common/untrusted_text.h"
 
 namespace tillid::collector {
 namespace {

@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/config.h"
+#include "common/config.h"
 #include "collector/certificate_revocation.h"
 #include "collector/collector_service.h"
 

@@ -8,14 +8,14 @@
 #include <algorithm>
 #include <variant>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/digest.h"
-#include "agent/core/logging.h"
-#include "agent/core/untrusted_text.h"
-#include "agent/report/gzip.h"
-#include "agent/tasks/signed_order.h"
+#include "common/canonical_json.h"
+#include "common/digest.h"
+#include "common/logging.h"
+#include "common/untrusted_text.h"
+#include "protocol/gzip.h"
+#include "protocol/signed_order.h"
 #include "collector/administrator_gate.h"
-#include "collector/batch_parser.h"
+#include "protocol/report_batch.h"
 
 namespace tillid::collector {
 namespace {
@@ -310,7 +310,7 @@ ApiResponse CollectorService::reports(const ApiRequest& request,
   if (request.contentEncoding != "gzip") {
     return errorResponse(415, "unsupported_encoding", "Content-Encoding must be gzip");
   }
-  if (!isValidIdentifier(request.idempotencyKey)) {
+  if (!report::isValidIdentifier(request.idempotencyKey)) {
     return errorResponse(400, "bad_idempotency_key",
                          "Idempotency-Key must be 1..128 of [A-Za-z0-9._:-]");
   }
@@ -328,7 +328,7 @@ ApiResponse CollectorService::reports(const ApiRequest& request,
   auto json = report::gzipDecompress(request.body, settings_.maxBatchBytes);
   if (!json) return errorResponse(400, "bad_gzip", json.status().message());
   if (auto refusal = refuseUnlessUtf8(*json, "the batch")) return *refusal;
-  auto batch = parseBatch(*json, settings_.maxBatchRecords);
+  auto batch = report::parseReportBatch(*json, settings_.maxBatchRecords);
   if (!batch) return errorResponse(400, "malformed", batch.status().message());
   if (batch->deviceId != deviceId) {
     return errorResponse(403, "device_mismatch",

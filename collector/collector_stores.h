@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/config.h"
+#include "common/config.h"
 #include "collector/storage.h"
 #include "collector/task_store.h"
 

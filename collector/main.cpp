@@ -8,9 +8,9 @@
 
 #include <iostream>
 
-#include "agent/core/cli_app.h"
-#include "agent/core/logging.h"
-#include "agent/report/curl_transport.h"
+#include "common/cli_app.h"
+#include "common/logging.h"
+#include "protocol/curl_transport.h"
 #include "collector/collector_config.h"
 #include "collector/collector_retention.h"
 #include "collector/collector_server.h"

@@ -3,12 +3,12 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/StringTokenizer.h>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/logging.h"
-#include "agent/core/untrusted_text.h"
-#include "agent/report/sanitization_signature.h"
-#include "agent/tasks/purpose_rules.h"
-#include "agent/tasks/signed_order.h"
+#include "common/canonical_json.h"
+#include "common/logging.h"
+#include "common/untrusted_text.h"
+#include "protocol/sanitization_signature.h"
+#include "protocol/purpose_rules.h"
+#include "protocol/signed_order.h"
 #include "collector/personal_data_reads.h"
 
 namespace tillid::collector {

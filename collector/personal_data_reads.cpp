@@ -7,10 +7,10 @@
 #include <map>
 #include <tuple>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/time.h"
-#include "agent/tasks/purpose_rules.h"
-#include "agent/tasks/signed_order.h"
+#include "common/canonical_json.h"
+#include "common/time.h"
+#include "protocol/purpose_rules.h"
+#include "protocol/signed_order.h"
 
 namespace tillid::collector {
 

@@ -18,8 +18,8 @@
 
 #include <optional>
 
-#include "agent/tasks/order_verifier.h"
-#include "agent/tasks/trusted_keys.h"
+#include "protocol/order_check.h"
+#include "protocol/trusted_keys.h"
 #include "collector/administrator_gate.h"
 #include "collector/collector_service.h"
 #include "collector/storage.h"

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.h"
-#include "agent/store/migrations.h"
+#include "common/result.h"
+#include "store/migrations.h"
 
 struct pg_conn;
 struct pg_result;

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "agent/core/logging.h"
+#include "common/logging.h"
 #include "collector/postgres_connection.h"
 
 namespace tillid::collector::pg {

@@ -4,9 +4,9 @@
 #include <Poco/StringTokenizer.h>
 #include <openssl/bn.h>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/logging.h"
-#include "agent/tasks/signed_order.h"
+#include "common/canonical_json.h"
+#include "common/logging.h"
+#include "protocol/signed_order.h"
 
 namespace tillid::collector {
 namespace {

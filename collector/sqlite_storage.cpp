@@ -3,7 +3,7 @@
 #include <mutex>
 #include <tuple>
 
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "collector/storage_rows.h"
 #include "collector/storage_schema.h"
 

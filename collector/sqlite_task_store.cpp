@@ -2,7 +2,7 @@
 
 #include <mutex>
 
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "collector/storage_rows.h"
 #include "collector/storage_schema.h"
 

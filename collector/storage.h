@@ -10,10 +10,16 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.h"
-#include "agent/core/time.h"
+#include "common/result.h"
+#include "common/time.h"
+#include "protocol/report_batch.h"
 
 namespace tillid::collector {
+
+// What a device reports, as the protocol parses it.
+using report::ReportBatch;
+using report::ReportRecord;
+using report::UsageRecord;
 
 struct EnrollmentToken {
   std::string sha256;  // hex of the token; the token itself is never stored
@@ -41,34 +47,6 @@ struct RevokedCertificate {
   std::string reason;
 };
 
-// One hour of one user's use of one destination, as the agent summarises it.
-struct UsageRecord {
-  std::string hour;  // UTC hour start, formatTimestamp
-  std::string user;
-  std::string application;
-  std::string destination;
-  std::string service;
-  std::string category;
-  int64_t connections = 0;
-  int64_t bytesIn = 0;
-  int64_t bytesOut = 0;
-  int64_t activeSeconds = 0;
-};
-
-struct ReportRecord {
-  std::string id;       // unique per device, chosen by the agent
-  std::string kind;     // "usage", "flag", "anchor", "certificate", "offboard-progress"
-  std::string time;     // when the agent recorded it
-  std::string payload;  // canonical JSON object
-  std::optional<UsageRecord> usage;  // set for kind "usage"
-};
-
-struct ReportBatch {
-  std::string deviceId;
-  std::string idempotencyKey;
-  std::string sha256;  // of the decompressed body: a reused key with other content is refused
-  std::vector<ReportRecord> records;
-};
 
 // A stored record with the device that sent it.
 struct StoredRecord {

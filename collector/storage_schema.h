@@ -1,9 +1,9 @@
 #pragma once
 // The collector's tables, written once for both backends (SQLite and PostgreSQL): their
 // SQL differs only in the integer type and in how the ordering columns are generated.
-// Append-only, like every schema module (agent/store/migrations.h).
+// Append-only, like every schema module (store/migrations.h).
 
-#include "agent/store/migrations.h"
+#include "store/migrations.h"
 
 namespace tillid::collector {
 

@@ -8,15 +8,14 @@
 
 #include <algorithm>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/digest.h"
-#include "agent/core/logging.h"
-#include "agent/core/random_hex.h"
-#include "agent/tasks/named_queries.h"
-#include "agent/tasks/order_verifier.h"
-#include "agent/tasks/purpose_rules.h"
-#include "agent/tasks/signed_order.h"
-#include "collector/batch_parser.h"
+#include "common/canonical_json.h"
+#include "common/digest.h"
+#include "common/logging.h"
+#include "common/random_hex.h"
+#include "protocol/purpose_rules.h"
+#include "protocol/order_check.h"
+#include "protocol/purpose_rules.h"
+#include "protocol/signed_order.h"
 
 namespace tillid::collector {
 namespace {

@@ -32,9 +32,9 @@
 #include <optional>
 #include <unordered_map>
 
-#include "agent/core/config.h"
-#include "agent/tasks/order_verifier.h"
-#include "agent/tasks/trusted_keys.h"
+#include "common/config.h"
+#include "protocol/order_check.h"
+#include "protocol/trusted_keys.h"
 #include "collector/administrator_gate.h"
 #include "collector/collector_service.h"
 #include "collector/storage.h"

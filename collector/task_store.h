@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.h"
-#include "agent/core/time.h"
+#include "common/result.h"
+#include "common/time.h"
 
 namespace tillid::collector {
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 
 namespace tillid::collector {
 

@@ -8,19 +8,19 @@
 #include <set>
 #include <string>
 
-#include "collector/batch_parser.h"
+#include "protocol/report_batch.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string json(reinterpret_cast<const char*>(data), size);
-  auto batch = tillid::collector::parseBatch(json, 64);
+  auto batch = tillid::report::parseReportBatch(json, 64);
   if (!batch) return 0;
-  if (!tillid::collector::isValidIdentifier(batch->idempotencyKey) || batch->records.size() > 64 ||
+  if (!tillid::report::isValidIdentifier(batch->idempotencyKey) || batch->records.size() > 64 ||
       batch->sha256.size() != 64) {
     std::abort();
   }
   std::set<std::string> ids;
   for (const auto& record : batch->records) {
-    if (!tillid::collector::isValidIdentifier(record.id) || !ids.insert(record.id).second) {
+    if (!tillid::report::isValidIdentifier(record.id) || !ids.insert(record.id).second) {
       std::abort();
     }
     if (record.kind == "usage" &&

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/core/untrusted_text.h"
+#include "common/untrusted_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -10,7 +10,7 @@
 #include <functional>
 #include <string>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 #include "platform/target_list.h"
 
 namespace tillid::platform {

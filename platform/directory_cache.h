@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 
 namespace tillid::platform {
 

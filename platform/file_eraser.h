@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 #include "platform/target_list.h"
 
 namespace tillid::platform {

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 #include "platform/block_overwriter.h"
 #include "platform/target_list.h"
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 
 namespace tillid::platform {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 #include "platform/account_manager.h"
 #include "platform/block_overwriter.h"
 #include "platform/device_identity.h"

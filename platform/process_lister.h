@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 
 namespace tillid::platform {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 
 namespace tillid::platform {
 

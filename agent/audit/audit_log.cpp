@@ -3,8 +3,8 @@
 #include <limits>
 #include <set>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/digest.h"
+#include "common/canonical_json.h"
+#include "common/digest.h"
 
 namespace tillid::audit {
 

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/time.h"
-#include "agent/store/database.h"
-#include "agent/store/migrations.h"
-#include "agent/store/writer.h"
+#include "common/time.h"
+#include "store/database.h"
+#include "store/migrations.h"
+#include "store/writer.h"
 
 namespace tillid::audit {
 

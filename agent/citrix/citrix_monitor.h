@@ -9,8 +9,8 @@
 #include "agent/citrix/citrix_store.h"
 #include "agent/citrix/session_tracker.h"
 #include "agent/citrix/streaming_detector.h"
-#include "agent/core/config.h"
-#include "agent/store/writer.h"
+#include "common/config.h"
+#include "store/writer.h"
 #include "agent/usage/flow_observer.h"
 #include "platform/process_lister.h"
 

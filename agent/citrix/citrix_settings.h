@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/config.h"
+#include "common/config.h"
 
 namespace tillid::citrix {
 

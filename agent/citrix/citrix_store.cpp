@@ -7,10 +7,10 @@
 #include <sstream>
 
 #include "agent/audit/audit_log.h"
-#include "agent/core/canonical_json.h"
-#include "agent/core/time.h"
+#include "common/canonical_json.h"
+#include "common/time.h"
 #include "agent/report/outbox.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 
 namespace tillid::citrix {
 namespace {

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "agent/citrix/citrix_records.h"
-#include "agent/store/database.h"
-#include "agent/store/migrations.h"
-#include "agent/store/writer.h"
+#include "store/database.h"
+#include "store/migrations.h"
+#include "store/writer.h"
 
 namespace tillid::citrix {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "agent/core/logging.h"
+#include "common/logging.h"
 
 namespace tillid::citrix {
 namespace {

@@ -2,10 +2,10 @@
 // What every tillid-agent command starts from: the validated configuration and the
 // state directory, taken from --config, --state-dir and --set.
 
-#include "agent/core/command_line.h"
-#include "agent/core/config.h"
+#include "common/command_line.h"
+#include "common/config.h"
 #include "agent/service/state_paths.h"
-#include "agent/store/database.h"
+#include "store/database.h"
 #include "platform/platform.h"
 
 namespace tillid::cli {

@@ -7,7 +7,7 @@
 #include "agent/audit/audit_log.h"
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
-#include "agent/store/database.h"
+#include "store/database.h"
 
 namespace tillid::cli {
 namespace {

@@ -1,7 +1,7 @@
 #pragma once
 // The tillid-agent commands; each lives in its own file.
 
-#include "agent/core/cli_app.h"
+#include "common/cli_app.h"
 
 namespace tillid::cli {
 

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "agent/core/command_line.h"
-#include "agent/core/config.h"
-#include "agent/core/result.h"
+#include "common/command_line.h"
+#include "common/config.h"
+#include "common/result.h"
 
 namespace tillid::cli {
 

@@ -8,7 +8,7 @@
 
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
-#include "agent/report/enrollment.h"
+#include "protocol/enrollment.h"
 
 namespace tillid::cli {
 namespace {

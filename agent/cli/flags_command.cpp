@@ -8,7 +8,7 @@
 #include "agent/citrix/citrix_store.h"
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
-#include "agent/core/time.h"
+#include "common/time.h"
 
 namespace tillid::cli {
 namespace {

@@ -13,8 +13,8 @@
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/employee_language.h"
-#include "agent/core/canonical_json.h"
-#include "agent/core/html.h"
+#include "common/canonical_json.h"
+#include "common/html.h"
 #include "platform/local_socket.h"
 
 namespace tillid::cli {

@@ -8,7 +8,7 @@
 
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
-#include "agent/core/logging.h"
+#include "common/logging.h"
 #include "agent/service/agent.h"
 #include "platform/termination_signals.h"
 

@@ -12,7 +12,7 @@
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
 #include "agent/report/report_status.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "platform/instance_lock.h"
 #include "platform/process_lister.h"
 

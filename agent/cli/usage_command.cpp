@@ -12,8 +12,8 @@
 
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
-#include "agent/core/time.h"
-#include "agent/store/database.h"
+#include "common/time.h"
+#include "store/database.h"
 #include "agent/usage/usage_aggregator.h"
 #include "agent/usage/usage_query.h"
 

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "agent/core/config.h"
+#include "common/config.h"
 
 namespace tillid {
 

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <thread>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/logging.h"
-#include "agent/core/time.h"
+#include "common/canonical_json.h"
+#include "common/logging.h"
+#include "common/time.h"
 #include "agent/offboard/run_status.h"
 #include "agent/offboard/step_handler.h"
 #include "agent/report/outbox.h"

@@ -15,7 +15,7 @@
 
 #include "agent/offboard/offboard_settings.h"
 #include "agent/offboard/offboard_store.h"
-#include "agent/store/database.h"
+#include "store/database.h"
 #include "platform/platform.h"
 
 namespace tillid::offboard {

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/logging.h"
+#include "common/canonical_json.h"
+#include "common/logging.h"
 #include "agent/offboard/offboard_runner.h"
 
 namespace tillid::offboard {

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "agent/core/canonical_json.h"
-#include "agent/report/enrollment.h"
+#include "common/canonical_json.h"
+#include "protocol/enrollment.h"
 #include "agent/tasks/task_channel.h"
 
 namespace tillid::offboard {

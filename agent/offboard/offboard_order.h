@@ -9,7 +9,7 @@
 #include <string>
 
 #include "agent/offboard/offboard_engine.h"
-#include "agent/store/writer.h"
+#include "store/writer.h"
 #include "agent/tasks/order_verifier.h"
 #include "agent/tasks/task.h"
 

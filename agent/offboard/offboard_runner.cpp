@@ -1,6 +1,6 @@
 #include "agent/offboard/offboard_runner.h"
 
-#include "agent/core/logging.h"
+#include "common/logging.h"
 
 namespace tillid::offboard {
 

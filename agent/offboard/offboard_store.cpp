@@ -1,7 +1,7 @@
 #include "agent/offboard/offboard_store.h"
 
 #include "agent/report/outbox.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 
 namespace tillid::offboard {
 

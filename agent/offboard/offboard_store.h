@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "agent/offboard/offboard_plan.h"
-#include "agent/store/database.h"
-#include "agent/store/migrations.h"
+#include "store/database.h"
+#include "store/migrations.h"
 
 namespace tillid::offboard {
 

@@ -2,7 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 
 namespace tillid::offboard {
 Poco::JSON::Object::Ptr runStatusJson(const RunRecord& run, const std::vector<StepRecord>& steps) {

@@ -2,7 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 #include "platform/luks.h"
 
 namespace tillid::offboard {

@@ -4,7 +4,7 @@
 // to IEEE 2883-2022, and the certificate names both), signed with the device's enrollment
 // key (EC P-256, ECDSA with SHA-256) so the collector can check that the device itself
 // reports the result. Signing and checking, shared with the collector, are in
-// agent/report/sanitization_signature.h.
+// protocol/sanitization_signature.h.
 
 #include <Poco/JSON/Object.h>
 

@@ -11,13 +11,13 @@
 #include <sstream>
 #include <thread>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/time.h"
+#include "common/canonical_json.h"
+#include "common/time.h"
 #include "agent/offboard/sanitization_certificate.h"
-#include "agent/report/enrollment.h"
-#include "agent/report/openssl_util.h"
+#include "protocol/enrollment.h"
+#include "protocol/openssl_util.h"
 #include "agent/report/outbox.h"
-#include "agent/report/sanitization_signature.h"
+#include "protocol/sanitization_signature.h"
 #include "platform/platform.h"
 
 namespace tillid::offboard {

@@ -12,7 +12,7 @@
 
 #include "agent/offboard/offboard_engine.h"
 #include "agent/offboard/offboard_store.h"
-#include "agent/store/database.h"
+#include "store/database.h"
 
 namespace tillid::offboard {
 

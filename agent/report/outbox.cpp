@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "agent/audit/audit_log.h"
-#include "agent/core/canonical_json.h"
-#include "agent/report/report_batch.h"
-#include "agent/store/store.h"
+#include "common/canonical_json.h"
+#include "protocol/report_batch.h"
+#include "store/store.h"
 
 namespace tillid::report {
 namespace {
@@ -22,7 +22,7 @@ Result<PendingBatch> buildBatch(store::Database& db, const std::string& deviceId
       "SELECT uid, kind, time, payload FROM outbox WHERE batch_id = ? ORDER BY priority, id");
   if (!select) return select.status();
   select->bind(1, batchId);
-  std::vector<ReportRecord> records;
+  std::vector<OutgoingRecord> records;
   while (true) {
     auto row = select->step();
     if (!row) return row.status();

@@ -21,9 +21,9 @@
 #include <optional>
 #include <string>
 
-#include "agent/core/time.h"
-#include "agent/store/database.h"
-#include "agent/store/migrations.h"
+#include "common/time.h"
+#include "store/database.h"
+#include "store/migrations.h"
 
 namespace tillid::report {
 

@@ -1,8 +1,8 @@
 #include "agent/report/report_status.h"
 
-#include "agent/report/enrollment.h"
+#include "protocol/enrollment.h"
 #include "agent/report/outbox.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 
 namespace tillid::report {
 namespace {

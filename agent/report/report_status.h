@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "agent/store/database.h"
+#include "store/database.h"
 
 namespace tillid::report {
 

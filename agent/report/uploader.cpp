@@ -5,11 +5,11 @@
 #include <algorithm>
 
 #include "agent/audit/audit_log.h"
-#include "agent/core/canonical_json.h"
-#include "agent/core/logging.h"
-#include "agent/report/curl_transport.h"
-#include "agent/report/gzip.h"
-#include "agent/store/store.h"
+#include "common/canonical_json.h"
+#include "common/logging.h"
+#include "protocol/curl_transport.h"
+#include "protocol/gzip.h"
+#include "store/store.h"
 #include "agent/usage/usage_aggregator.h"
 
 namespace tillid::report {

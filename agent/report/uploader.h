@@ -17,11 +17,11 @@
 #include <string>
 #include <thread>
 
-#include "agent/core/config.h"
-#include "agent/report/enrollment.h"
+#include "common/config.h"
+#include "protocol/enrollment.h"
 #include "agent/report/outbox.h"
-#include "agent/report/transport.h"
-#include "agent/store/writer.h"
+#include "protocol/transport.h"
+#include "store/writer.h"
 
 namespace tillid::report {
 

@@ -3,12 +3,12 @@
 #include <Poco/JSON/Array.h>
 
 #include "agent/audit/audit_log.h"
-#include "agent/core/digest.h"
-#include "agent/core/logging.h"
+#include "common/digest.h"
+#include "common/logging.h"
 #include "agent/offboard/offboard_order.h"
 #include "agent/service/my_data.h"
 #include "agent/service/schema.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "agent/tasks/named_queries.h"
 
 namespace tillid {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "agent/citrix/citrix_monitor.h"
-#include "agent/core/config.h"
+#include "common/config.h"
 #include "agent/offboard/offboard_executor.h"
 #include "agent/report/uploader.h"
 #include "agent/service/health_sampler.h"
@@ -15,7 +15,7 @@
 #include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
 #include "agent/service/usage_capture.h"
-#include "agent/store/writer.h"
+#include "store/writer.h"
 #include "agent/tasks/task_channel.h"
 #include "platform/instance_lock.h"
 #include "platform/local_socket.h"

@@ -1,7 +1,7 @@
 #include "agent/service/health_sampler.h"
 
-#include "agent/core/time.h"
-#include "agent/store/store.h"
+#include "common/time.h"
+#include "store/store.h"
 #include "platform/process_stats.h"
 
 namespace tillid {

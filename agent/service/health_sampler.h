@@ -7,8 +7,8 @@
 #include <mutex>
 #include <thread>
 
-#include "agent/store/migrations.h"
-#include "agent/store/writer.h"
+#include "store/migrations.h"
+#include "store/writer.h"
 
 namespace tillid {
 

@@ -4,8 +4,8 @@
 
 #include "agent/audit/audit_log.h"
 #include "agent/citrix/citrix_store.h"
-#include "agent/core/canonical_json.h"
-#include "agent/core/logging.h"
+#include "common/canonical_json.h"
+#include "common/logging.h"
 #include "agent/offboard/offboard_store.h"
 #include "agent/usage/usage_query.h"
 

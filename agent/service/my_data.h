@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/config.h"
-#include "agent/store/writer.h"
+#include "common/config.h"
+#include "store/writer.h"
 #include "platform/local_socket.h"
 
 namespace tillid {

@@ -1,8 +1,8 @@
 #include "agent/service/retention.h"
 
 #include "agent/audit/audit_log.h"
-#include "agent/core/logging.h"
-#include "agent/store/store.h"
+#include "common/logging.h"
+#include "store/store.h"
 #include "agent/usage/usage_aggregator.h"
 
 namespace tillid {

@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/config.h"
-#include "agent/core/periodic_runner.h"
-#include "agent/core/time.h"
-#include "agent/store/database.h"
-#include "agent/store/writer.h"
+#include "common/config.h"
+#include "common/periodic_runner.h"
+#include "common/time.h"
+#include "store/database.h"
+#include "store/writer.h"
 
 namespace tillid {
 

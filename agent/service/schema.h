@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "agent/store/migrations.h"
+#include "store/migrations.h"
 
 namespace tillid {
 

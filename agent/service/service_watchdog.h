@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "agent/store/writer.h"
+#include "store/writer.h"
 #include "platform/service_notifier.h"
 
 namespace tillid {

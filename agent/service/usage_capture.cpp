@@ -1,7 +1,7 @@
 #include "agent/service/usage_capture.h"
 
-#include "agent/core/logging.h"
-#include "agent/core/time.h"
+#include "common/logging.h"
+#include "common/time.h"
 
 namespace tillid {
 namespace {

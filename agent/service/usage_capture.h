@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "agent/core/config.h"
-#include "agent/store/writer.h"
+#include "common/config.h"
+#include "store/writer.h"
 #include "agent/usage/usage_aggregator.h"
 #include "agent/usage/usage_pipeline.h"
 #include "platform/platform.h"

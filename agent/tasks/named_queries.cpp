@@ -9,8 +9,8 @@
 
 #include "agent/audit/audit_log.h"
 #include "agent/citrix/citrix_store.h"
-#include "agent/store/store.h"
-#include "agent/tasks/purpose_rules.h"
+#include "store/store.h"
+#include "protocol/purpose_rules.h"
 #include "agent/usage/usage_query.h"
 
 namespace tillid::tasks {
@@ -170,12 +170,6 @@ Result<Object::Ptr> auditLog(Database& db, const Object::Ptr& params) {
 }
 
 }  // namespace
-
-const std::vector<std::string>& namedQueries() {
-  static const std::vector<std::string> kQueries = {
-      "status", "inventory", "usage-summary", "usage-detail", "flags", "sessions", "audit-log"};
-  return kQueries;
-}
 
 Result<Object::Ptr> runNamedQuery(Database& db, const std::string& query,
                                   const Object::Ptr& params) {

@@ -7,14 +7,12 @@
 
 #include <Poco/JSON/Object.h>
 
-#include "agent/store/writer.h"
+#include "store/writer.h"
 #include "agent/tasks/order_verifier.h"
 #include "agent/tasks/task.h"
+#include "protocol/purpose_rules.h"
 
 namespace tillid::tasks {
-
-// The query names, in the order the administrators' help lists them.
-const std::vector<std::string>& namedQueries();
 
 // Registers every named query on `dispatcher`, and "collector-read": the notice of a read
 // the collector answered from its copies of the device's data, recorded in the security

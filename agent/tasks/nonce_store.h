@@ -5,10 +5,10 @@
 
 #include <string>
 
-#include "agent/core/time.h"
-#include "agent/store/database.h"
-#include "agent/store/migrations.h"
-#include "agent/tasks/signed_order.h"
+#include "common/time.h"
+#include "store/database.h"
+#include "store/migrations.h"
+#include "protocol/signed_order.h"
 
 namespace tillid::tasks {
 

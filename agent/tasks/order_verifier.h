@@ -6,9 +6,7 @@
 // administrator sees (it travels back as the task's refusal reason).
 // Thread-safe.
 //
-// checkOrder() is every check but the nonce, without state: the collector runs the same
-// function before it queues an order, so an order the device would refuse is refused at
-// once.
+// The checks without state are protocol/order_check.h; this adds the nonce.
 
 #include <chrono>
 #include <functional>
@@ -16,42 +14,10 @@
 #include <optional>
 #include <string>
 
-#include "agent/core/config.h"
-#include "agent/store/writer.h"
-#include "agent/tasks/signed_order.h"
-#include "agent/tasks/trusted_keys.h"
+#include "store/writer.h"
+#include "protocol/order_check.h"
 
 namespace tillid::tasks {
-
-// What the task that carried the order says; the order must say the same.
-struct OrderExpectation {
-  std::string type;
-  std::string purpose;
-  std::optional<std::string> caseRef;  // nullopt: any case (key rotation)
-  std::string role;                    // the signing key's required role; "": any role
-};
-
-// The longest an order may still be valid when it is checked, by kind. An order valid
-// for longer is refused: a signature must not stay usable for years.
-struct OrderValidityLimits {
-  std::chrono::hours investigation{24 * 7};  // the named queries
-  std::chrono::hours offboard{24 * 60};
-  std::chrono::hours trustedKeys{24 * 7};
-
-  // The limit for an order of `type`; every type other than "offboard" and
-  // "trusted-keys" is a query.
-  std::chrono::hours forType(const std::string& type) const;
-};
-
-// The "tasks.order_max_hours.*" keys (agent and collector configuration alike).
-OrderValidityLimits orderValidityLimits(const Config& config);
-
-// Signature by a key in `keys`, the key's role, device, type, purpose, case, expiry, the
-// maximum validity and the nonce's form; not whether the nonce was used. kPermission
-// with the sentence the administrator sees.
-Result<TrustedKey> checkOrder(const SignedOrder& order, const TrustedKeys& keys,
-                              const std::string& deviceId, const OrderExpectation& expected,
-                              const OrderValidityLimits& limits, TimePoint now);
 
 class OrderVerifier final {
  public:

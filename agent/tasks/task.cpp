@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 
 namespace tillid::tasks {
 

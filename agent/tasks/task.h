@@ -11,8 +11,8 @@
 #include <optional>
 #include <string>
 
-#include "agent/core/result.h"
-#include "agent/tasks/signed_order.h"
+#include "common/result.h"
+#include "protocol/signed_order.h"
 
 namespace tillid::tasks {
 

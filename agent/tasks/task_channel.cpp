@@ -1,7 +1,7 @@
 #include "agent/tasks/task_channel.h"
 
-#include "agent/report/curl_transport.h"
-#include "agent/report/enrollment.h"
+#include "protocol/curl_transport.h"
+#include "protocol/enrollment.h"
 #include "agent/report/uploader.h"
 
 namespace tillid::tasks {

@@ -15,9 +15,9 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/config.h"
-#include "agent/report/curl_transport.h"
-#include "agent/store/writer.h"
+#include "common/config.h"
+#include "protocol/curl_transport.h"
+#include "store/writer.h"
 #include "agent/tasks/order_verifier.h"
 #include "agent/tasks/task.h"
 #include "agent/tasks/task_poller.h"

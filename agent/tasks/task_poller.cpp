@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "agent/audit/audit_log.h"
-#include "agent/core/canonical_json.h"
-#include "agent/core/logging.h"
+#include "common/canonical_json.h"
+#include "common/logging.h"
 
 namespace tillid::tasks {
 namespace {

@@ -19,9 +19,9 @@
 #include <string>
 #include <thread>
 
-#include "agent/core/config.h"
-#include "agent/report/transport.h"
-#include "agent/store/writer.h"
+#include "common/config.h"
+#include "protocol/transport.h"
+#include "store/writer.h"
 #include "agent/tasks/task.h"
 
 namespace tillid::tasks {

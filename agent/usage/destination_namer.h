@@ -16,7 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 
 struct psl_ctx_st;
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "platform/socket_owner_resolver.h"
+
 namespace tillid::usage {
 
 // Who opened the flow, seen from this device.
@@ -14,13 +16,9 @@ enum class Direction : uint8_t {
   kUnknown,
 };
 
-struct FlowInfo {
-  uint8_t ipVersion = 4;     // 4 or 6
-  uint8_t protocol = 0;      // IP protocol number (6 TCP, 17 UDP, ...)
-  std::string localAddress;  // printable, e.g. "10.0.0.5" or "2001:db8::1"
-  uint16_t localPort = 0;
-  std::string remoteAddress;
-  uint16_t remotePort = 0;
+// The two ends (ipVersion, protocol, local and remote address and port), then what the
+// pipeline learns about the flow.
+struct FlowInfo : platform::SocketEndpoints {
   Direction direction = Direction::kUnknown;
 
   // Filled in as they become known; empty until then.

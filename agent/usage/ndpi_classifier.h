@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 
 struct ndpi_detection_module_struct;
 struct ndpi_flow_struct;

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string_view>
 
-#include "agent/core/time.h"
+#include "common/time.h"
 
 namespace tillid::embedded {
 extern const char protected_unions_txt[];

@@ -16,8 +16,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "agent/core/config.h"
-#include "agent/core/result.h"
+#include "common/config.h"
+#include "common/result.h"
 #include "agent/usage/flow.h"
 
 namespace tillid::usage {

@@ -4,8 +4,8 @@
 #include <functional>
 #include <vector>
 
-#include "agent/core/time.h"
-#include "agent/store/store.h"
+#include "common/time.h"
+#include "store/store.h"
 
 namespace tillid::usage {
 namespace {

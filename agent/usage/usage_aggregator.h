@@ -24,9 +24,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "agent/core/config.h"
-#include "agent/store/migrations.h"
-#include "agent/store/writer.h"
+#include "common/config.h"
+#include "store/migrations.h"
+#include "store/writer.h"
 #include "agent/usage/flow_observer.h"
 #include "agent/usage/privacy_filter.h"
 

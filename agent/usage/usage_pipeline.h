@@ -21,8 +21,8 @@
 #include <memory>
 #include <vector>
 
-#include "agent/core/config.h"
-#include "agent/core/result.h"
+#include "common/config.h"
+#include "common/result.h"
 #include "agent/usage/destination_namer.h"
 #include "agent/usage/flow_labels.h"
 #include "agent/usage/flow_observer.h"

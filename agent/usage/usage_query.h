@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.h"
-#include "agent/store/database.h"
+#include "common/result.h"
+#include "store/database.h"
 
 namespace tillid::usage {
 

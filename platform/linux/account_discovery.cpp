@@ -10,7 +10,7 @@
 #include <optional>
 #include <sstream>
 
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 
 namespace tillid::platform {
 namespace {

@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "agent/core/logging.h"
+#include "common/logging.h"
 #include "platform/linux/posix_error.h"
 #include "platform/linux/posix_io.h"
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 #include "platform/packet_source.h"
 
 namespace tillid::platform::pcap {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 
 namespace tillid::platform {
 

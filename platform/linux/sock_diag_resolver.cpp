@@ -184,7 +184,7 @@ SockDiagResolver::~SockDiagResolver() {
   if (netlink_ >= 0) ::close(netlink_);
 }
 
-std::optional<SockDiagResolver::Socket> SockDiagResolver::findSocket(const usage::FlowInfo& flow) {
+std::optional<SockDiagResolver::Socket> SockDiagResolver::findSocket(const SocketEndpoints& flow) {
   if (netlink_ < 0 || (flow.protocol != kTcp && flow.protocol != kUdp)) return std::nullopt;
   // IPv4 flows may belong to a dual-stack IPv6 socket, so AF_INET6 is asked second.
   const std::vector<int> families =
@@ -258,7 +258,7 @@ std::string SockDiagResolver::userName(uint32_t uid) {
   return name;
 }
 
-std::optional<SocketOwner> SockDiagResolver::lookup(const usage::FlowInfo& flow) {
+std::optional<SocketOwner> SockDiagResolver::lookup(const SocketEndpoints& flow) {
   auto socket = findSocket(flow);
   if (!socket) return std::nullopt;
   return SocketOwner{applicationOf(socket->inode), userName(socket->uid)};

@@ -25,7 +25,7 @@ class SockDiagResolver final : public SocketOwnerResolver {
   SockDiagResolver(const SockDiagResolver&) = delete;
   SockDiagResolver& operator=(const SockDiagResolver&) = delete;
 
-  std::optional<SocketOwner> lookup(const usage::FlowInfo& flow) override;
+  std::optional<SocketOwner> lookup(const SocketEndpoints& flow) override;
 
   struct Socket {
     uint64_t inode = 0;  // 0: no process holds it any more (e.g. TIME_WAIT)
@@ -33,7 +33,7 @@ class SockDiagResolver final : public SocketOwnerResolver {
   };
 
  private:
-  std::optional<Socket> findSocket(const usage::FlowInfo& flow);
+  std::optional<Socket> findSocket(const SocketEndpoints& flow);
   std::string applicationOf(uint64_t inode);
   void rescanProcesses();
   std::string userName(uint32_t uid);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 
 namespace tillid::scenario {
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/core/time.h"
+#include "common/time.h"
 
 namespace tillid::scenario {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 
 namespace tillid::scenario {
 

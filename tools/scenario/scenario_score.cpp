@@ -3,7 +3,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/String.h>
 
-#include "agent/core/time.h"
+#include "common/time.h"
 
 namespace tillid::scenario {
 namespace {

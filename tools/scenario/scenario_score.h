@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 #include "tools/scenario/scenario.h"
 
 namespace tillid::scenario {

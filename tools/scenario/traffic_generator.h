@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/core/result.h"
+#include "common/result.h"
 #include "tools/scenario/scenario.h"
 
 namespace tillid::scenario {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/store/database.h"
+#include "store/database.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 

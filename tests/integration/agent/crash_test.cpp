@@ -5,7 +5,7 @@
 #include <random>
 #include <thread>
 
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "tests/integration/agent/agent_helpers.h"
 
 using namespace tillid::test;

@@ -7,10 +7,10 @@
 #include <filesystem>
 
 #include "agent/audit/audit_log.h"
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 #include "agent/service/schema.h"
-#include "agent/store/store.h"
-#include "agent/store/writer.h"
+#include "store/store.h"
+#include "store/writer.h"
 #include "tests/integration/agent/agent_helpers.h"
 
 using namespace tillid;

@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/report/curl_transport.h"
+#include "protocol/curl_transport.h"
 #include "tests/integration/collector/fleet.h"
 
 using namespace tillid;

@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 #include <mutex>
 
-#include "agent/core/canonical_json.h"
-#include "agent/report/gzip.h"
+#include "common/canonical_json.h"
+#include "protocol/gzip.h"
 #include "tests/integration/collector/fleet.h"
 
 using namespace tillid;

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/core/canonical_json.h"
-#include "agent/store/database.h"
+#include "common/canonical_json.h"
+#include "store/database.h"
 
 namespace tillid::test {
 

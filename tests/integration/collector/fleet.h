@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/report/curl_transport.h"
-#include "agent/report/enrollment.h"
-#include "agent/tasks/signed_order.h"
+#include "protocol/curl_transport.h"
+#include "protocol/enrollment.h"
+#include "protocol/signed_order.h"
 #include "tests/integration/agent/agent_helpers.h"
 
 namespace tillid::test {

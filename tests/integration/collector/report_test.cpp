@@ -12,13 +12,13 @@
 #include <filesystem>
 #include <thread>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/time.h"
-#include "agent/report/certificate_request.h"
-#include "agent/report/gzip.h"
-#include "agent/report/openssl_util.h"
+#include "common/canonical_json.h"
+#include "common/time.h"
+#include "protocol/certificate_request.h"
+#include "protocol/gzip.h"
+#include "protocol/openssl_util.h"
 #include "agent/report/outbox.h"
-#include "agent/store/database.h"
+#include "store/database.h"
 #include "collector/certificate_authority.h"
 #include "tests/integration/collector/fleet.h"
 

@@ -10,10 +10,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/core/canonical_json.h"
-#include "agent/report/certificate_request.h"
-#include "agent/report/gzip.h"
-#include "agent/report/openssl_util.h"
+#include "common/canonical_json.h"
+#include "protocol/certificate_request.h"
+#include "protocol/gzip.h"
+#include "protocol/openssl_util.h"
 #include "collector/certificate_authority.h"
 #include "tests/integration/collector/fleet.h"
 #include "tests/support/test_crl.h"

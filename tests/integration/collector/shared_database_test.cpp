@@ -8,9 +8,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/core/canonical_json.h"
-#include "agent/report/gzip.h"
-#include "agent/report/report_batch.h"
+#include "common/canonical_json.h"
+#include "protocol/gzip.h"
+#include "protocol/report_batch.h"
 #include "tests/integration/collector/fleet.h"
 #include "tests/support/postgres_server.h"
 
@@ -32,7 +32,7 @@ std::string pgValue(const std::string& conninfo, const std::string& sql) {
 }
 
 std::string flagBatch(const std::string& deviceId, const std::string& batchId) {
-  std::vector<report::ReportRecord> records;
+  std::vector<report::OutgoingRecord> records;
   for (int i = 0; i < 3; ++i) {
     records.push_back({batchId + "-f" + std::to_string(i), "flag", "2026-11-20T11:15:00Z",
                        new Poco::JSON::Object});

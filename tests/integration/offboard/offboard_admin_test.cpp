@@ -11,10 +11,10 @@
 #include <csignal>
 #include <filesystem>
 
-#include "agent/core/canonical_json.h"
-#include "agent/report/gzip.h"
-#include "agent/report/report_batch.h"
-#include "agent/report/sanitization_signature.h"
+#include "common/canonical_json.h"
+#include "protocol/gzip.h"
+#include "protocol/report_batch.h"
+#include "protocol/sanitization_signature.h"
 #include "tests/integration/collector/fleet.h"
 #include "tests/integration/offboard/offboard_fixture.h"
 #include "tests/support/browser.h"

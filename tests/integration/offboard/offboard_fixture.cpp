@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/time.h"
-#include "agent/store/database.h"
+#include "common/canonical_json.h"
+#include "common/time.h"
+#include "store/database.h"
 #include "agent/tasks/task_channel.h"
 
 namespace tillid::test {

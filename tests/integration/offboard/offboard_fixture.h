@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/tasks/signed_order.h"
+#include "protocol/signed_order.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 

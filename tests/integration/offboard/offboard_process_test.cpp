@@ -9,10 +9,10 @@
 #include <fstream>
 #include <thread>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/time.h"
-#include "agent/report/sanitization_signature.h"
-#include "agent/store/database.h"
+#include "common/canonical_json.h"
+#include "common/time.h"
+#include "protocol/sanitization_signature.h"
+#include "store/database.h"
 #include "tests/integration/offboard/offboard_fixture.h"
 
 namespace tillid::test {

@@ -13,7 +13,7 @@
 #include "agent/audit/audit_log.h"
 #include "agent/core/agent_config.h"
 #include "agent/service/retention.h"
-#include "agent/store/database.h"
+#include "store/database.h"
 #include "tests/integration/collector/fleet.h"
 
 using namespace tillid;

@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "agent/audit/audit_log.h"
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 #include "platform/local_socket.h"
 #include "tests/integration/agent/agent_helpers.h"
 #include "tests/support/browser.h"

@@ -9,8 +9,8 @@
 #include <csignal>
 #include <filesystem>
 
-#include "agent/core/canonical_json.h"
-#include "agent/report/curl_transport.h"
+#include "common/canonical_json.h"
+#include "protocol/curl_transport.h"
 #include "tests/integration/collector/fleet.h"
 
 using namespace tillid;

@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 #include "tests/integration/collector/fleet.h"
 
 using namespace tillid;

@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 #include <cctype>
 
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 #include "tests/integration/agent/agent_helpers.h"
 
 using namespace tillid;

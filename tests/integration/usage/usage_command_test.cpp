@@ -4,10 +4,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/core/canonical_json.h"
-#include "agent/core/time.h"
+#include "common/canonical_json.h"
+#include "common/time.h"
 #include "agent/service/schema.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "agent/usage/usage_aggregator.h"
 #include "tests/integration/agent/agent_helpers.h"
 

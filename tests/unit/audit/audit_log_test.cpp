@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;

@@ -6,7 +6,7 @@
 
 #include "agent/audit/audit_log.h"
 #include "agent/report/outbox.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/citrix/citrix_harness.h"
 

@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/report/openssl_util.h"
+#include "protocol/openssl_util.h"
 #include "collector/certificate_revocation.h"
 #include "tests/support/test_crl.h"
 

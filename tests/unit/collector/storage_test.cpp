@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "collector/batch_parser.h"
+#include "protocol/report_batch.h"
 #include "collector/collector_retention.h"
 #include "tests/unit/collector/storage_backends.h"
 
@@ -230,7 +230,7 @@ TEST_CASE("batch parser refuses malformed batches with the reason", "[collector]
       R"({"id":"u-1","kind":"usage","time":"2026-11-20T11:00:00Z","payload":{"hour":"h",)"
       R"("user":"u","application":"a","destination":"d","service":"s","category":"c",)"
       R"("connections":1,"bytes_in":2,"bytes_out":3,"active_seconds":4}})";
-  auto good = parseBatch(R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 10);
+  auto good = report::parseReportBatch(R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 10);
   REQUIRE(good);
   CHECK(good->records.size() == 1);
   CHECK(good->records[0].usage->bytesOut == 3);
@@ -255,12 +255,12 @@ TEST_CASE("batch parser refuses malformed batches with the reason", "[collector]
   };
   for (const auto& [json, reason] : bad) {
     INFO(json);
-    auto parsed = parseBatch(json, 10);
+    auto parsed = report::parseReportBatch(json, 10);
     REQUIRE(!parsed);
     CHECK(parsed.status().message().find(reason) != std::string::npos);
   }
   auto tooMany =
-      parseBatch(R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 0);
+      report::parseReportBatch(R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 0);
   CHECK(!tooMany);
 }
 

@@ -7,12 +7,12 @@
 #include <set>
 #include <thread>
 
-#include "agent/core/time.h"
+#include "common/time.h"
 #include "agent/offboard/offboard_engine.h"
 #include "agent/offboard/offboard_store.h"
 #include "agent/report/outbox.h"
 #include "agent/service/schema.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "tests/support/fakes/fake_user_notifier.h"
 #include "tests/support/temp_dir.h"
 

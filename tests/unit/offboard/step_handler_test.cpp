@@ -10,9 +10,9 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 #include "agent/service/schema.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "tests/support/fakes/fake_platform.h"
 #include "tests/support/temp_dir.h"
 

@@ -23,9 +23,9 @@ std::string thisUser() {
   return entry->pw_name;
 }
 
-usage::FlowInfo flow(uint8_t protocol, const Poco::Net::SocketAddress& local,
+platform::SocketEndpoints flow(uint8_t protocol, const Poco::Net::SocketAddress& local,
                      const Poco::Net::SocketAddress& remote) {
-  usage::FlowInfo info;
+  platform::SocketEndpoints info;
   info.ipVersion = local.family() == Poco::Net::AddressFamily::IPv4 ? 4 : 6;
   info.protocol = protocol;
   info.localAddress = local.host().toString();
@@ -56,7 +56,7 @@ TEST_CASE("a loopback TCP connection is attributed to this program and user",
   }
 
   // No socket has this 5-tuple once the connection is closed and gone.
-  usage::FlowInfo gone = flow(6, client.address(), client.peerAddress());
+  platform::SocketEndpoints gone = flow(6, client.address(), client.peerAddress());
   gone.remotePort = static_cast<uint16_t>(gone.remotePort ^ 0x5a5a);
   CHECK_FALSE(resolver->lookup(gone).has_value());
 }

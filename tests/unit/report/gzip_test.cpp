@@ -1,4 +1,4 @@
-#include "agent/report/gzip.h"
+#include "protocol/gzip.h"
 
 #include <catch2/catch.hpp>
 

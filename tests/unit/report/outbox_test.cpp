@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/core/canonical_json.h"
-#include "agent/store/store.h"
+#include "common/canonical_json.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;

@@ -6,11 +6,11 @@
 
 #include "agent/audit/audit_log.h"
 #include "agent/core/agent_config.h"
-#include "agent/core/canonical_json.h"
+#include "common/canonical_json.h"
 #include "agent/report/outbox.h"
 #include "agent/service/agent.h"
 #include "agent/service/schema.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "agent/usage/usage_aggregator.h"
 #include "tests/support/temp_dir.h"
 

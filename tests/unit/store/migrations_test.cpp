@@ -1,10 +1,10 @@
-#include "agent/store/migrations.h"
+#include "store/migrations.h"
 
 #include <catch2/catch.hpp>
 #include <map>
 
 #include "agent/service/schema.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;

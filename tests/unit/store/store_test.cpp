@@ -1,4 +1,4 @@
-#include "agent/store/store.h"
+#include "store/store.h"
 
 #include <Poco/File.h>
 

@@ -1,10 +1,10 @@
-#include "agent/store/writer.h"
+#include "store/writer.h"
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;

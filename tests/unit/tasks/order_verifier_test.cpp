@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "agent/audit/audit_log.h"
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "agent/tasks/nonce_store.h"
 #include "tests/support/temp_dir.h"
 

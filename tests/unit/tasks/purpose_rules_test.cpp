@@ -1,11 +1,11 @@
 // The one purpose table: what each purpose reaches, which roles act under it, and what it
 // needs (a draw, a case, an order), as the collector and the device both apply it.
 
-#include "agent/tasks/purpose_rules.h"
+#include "protocol/purpose_rules.h"
 
 #include <catch2/catch.hpp>
 
-#include "agent/tasks/signed_order.h"
+#include "protocol/signed_order.h"
 
 using namespace tillid;
 using namespace tillid::tasks;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "agent/core/agent_config.h"
-#include "agent/core/time.h"
+#include "common/time.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;

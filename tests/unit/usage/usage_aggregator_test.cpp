@@ -4,8 +4,8 @@
 #include <map>
 #include <tuple>
 
-#include "agent/core/time.h"
-#include "agent/store/store.h"
+#include "common/time.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;

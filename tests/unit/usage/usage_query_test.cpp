@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/store/store.h"
+#include "store/store.h"
 #include "agent/usage/usage_aggregator.h"
 #include "tests/support/temp_dir.h"
 

@@ -1,0 +1,211 @@
+#include "protocol/enrollment.h"
+
+#include <Poco/File.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/canonical_json.h"
+#include "common/time.h"
+#include "protocol/certificate_request.h"
+#include "protocol/openssl_util.h"
+
+namespace tillid::report {
+namespace {
+
+Result<std::string> readText(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::error(ErrorCode::kNotFound, path + ": cannot read");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Status writeFile(const std::string& path, const std::string& content,
+                 std::filesystem::perms perms) {
+  const std::string temp = path + ".tmp";
+  try {
+    {
+      // Created empty, restricted, and only then filled, so the secret is never readable
+      // by others even for a moment.
+      std::ofstream create(temp, std::ios::trunc);
+      if (!create) return Status::error(ErrorCode::kIo, temp + ": cannot create");
+    }
+    std::filesystem::permissions(temp, perms, std::filesystem::perm_options::replace);
+    std::ofstream out(temp, std::ios::trunc);
+    out << content;
+    out.close();
+    if (!out) return Status::error(ErrorCode::kIo, temp + ": cannot write");
+    std::filesystem::rename(temp, path);
+  } catch (const std::filesystem::filesystem_error& e) {
+    return Status::error(ErrorCode::kIo, e.what());
+  }
+  return Status::ok();
+}
+
+// Takes a string field of the collector's JSON answer.
+Result<std::string> field(const Poco::JSON::Object& answer, const std::string& key) {
+  if (!answer.has(key) || !answer.get(key).isString()) {
+    return Status::error(ErrorCode::kInvalidArgument,
+                         "the collector's answer has no '" + key + "'");
+  }
+  return answer.getValue<std::string>(key);
+}
+
+Status saveInfo(const EnrollmentFiles& files, const Enrollment& e) {
+  Poco::JSON::Object::Ptr info = new Poco::JSON::Object;
+  info->set("server", e.server);
+  info->set("device_id", e.deviceId);
+  info->set("enrolled_at", e.enrolledAt);
+  info->set("certificate_expires", e.certificateExpires);
+  return writeFile(files.info(), canonicalJson(info) + "\n",
+                   std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                       std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+}
+
+// The collector's error message from a refusal, for the operator.
+std::string refusal(const HttpResponse& response) {
+  auto body = parseJsonObject(response.body);
+  if (body && (*body)->getObject("error")) {
+    return "HTTP " + std::to_string(response.status) + ": " +
+           (*body)->getObject("error")->optValue<std::string>("message", "");
+  }
+  return "HTTP " + std::to_string(response.status);
+}
+
+}  // namespace
+
+Status writePrivateFile(const std::string& path, const std::string& content) {
+  return writeFile(path, content,
+                   std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+Result<Enrollment> enroll(const EnrollRequest& request, const EnrollmentFiles& files) {
+  auto ca = readText(request.caFile);
+  if (!ca) return ca.status().withContext("--ca");
+  if (!parseCertificatePem(*ca)) {
+    return Status::error(ErrorCode::kInvalidArgument, request.caFile + ": not a PEM certificate");
+  }
+  auto keys = makeKeyAndRequest("tillid-agent");
+  if (!keys) return keys.status();
+
+  TlsClientOptions tls;
+  tls.serverUrl = request.server;
+  tls.caFile = request.caFile;
+  tls.pinnedPublicKeys = request.pinnedPublicKeys;
+  tls.proxy = request.proxy;
+  CurlTransport transport(tls);
+  Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+  body->set("token", request.token);
+  body->set("csr", keys->requestPem);
+  body->set("hostname", request.hostname);
+  auto response =
+      transport.send({"POST", "/v1/enroll", "application/json", {}, canonicalJson(body)});
+  if (!response) return response.status();
+  if (response->status != 201) {
+    return Status::error(ErrorCode::kPermission,
+                         "the collector refused the enrollment: " + refusal(*response));
+  }
+  auto answer = parseJsonObject(response->body);
+  if (!answer) return answer.status().withContext("the collector's answer");
+  auto deviceId = field(**answer, "device_id");
+  if (!deviceId) return deviceId.status();
+  auto certificate = field(**answer, "certificate");
+  if (!certificate) return certificate.status();
+  auto expires = field(**answer, "certificate_expires");
+  if (!expires) return expires.status();
+
+  Enrollment enrollment{request.server, *deviceId, formatTimestamp(WallClock::now()), *expires};
+  Poco::File(files.root).createDirectories();
+  TILLID_RETURN_IF_ERROR(writePrivateFile(files.key(), keys->privateKeyPem));
+  TILLID_RETURN_IF_ERROR(writePrivateFile(files.certificate(), *certificate));
+  TILLID_RETURN_IF_ERROR(writePrivateFile(files.ca(), *ca));
+  if (const auto orderKeys = (*answer)->getObject("order_keys")) {
+    TILLID_RETURN_IF_ERROR(writePrivateFile(files.orderKeys(), canonicalJson(orderKeys) + "\n"));
+  }
+  TILLID_RETURN_IF_ERROR(saveInfo(files, enrollment));
+  return enrollment;
+}
+
+Result<std::optional<Enrollment>> loadEnrollment(const EnrollmentFiles& files) {
+  if (!Poco::File(files.info()).exists()) return std::optional<Enrollment>();
+  auto text = readText(files.info());
+  if (!text) return text.status();
+  auto info = parseJsonObject(*text);
+  if (!info) return info.status().withContext(files.info());
+  Enrollment e;
+  for (auto [key, target] : {std::pair{"server", &e.server}, std::pair{"device_id", &e.deviceId},
+                             std::pair{"enrolled_at", &e.enrolledAt},
+                             std::pair{"certificate_expires", &e.certificateExpires}}) {
+    auto value = field(**info, key);
+    if (!value) return value.status().withContext(files.info());
+    *target = *value;
+  }
+  return std::optional<Enrollment>(e);
+}
+
+TlsClientOptions deviceTlsOptions(const Enrollment& enrollment, const EnrollmentFiles& files,
+                                  const std::string& pinnedPublicKeys, const std::string& proxy) {
+  TlsClientOptions tls;
+  tls.serverUrl = enrollment.server;
+  tls.caFile = files.ca();
+  tls.certificateFile = files.certificate();
+  tls.privateKeyFile = files.key();
+  tls.pinnedPublicKeys = pinnedPublicKeys;
+  tls.proxy = proxy;
+  return tls;
+}
+
+TlsClientOptions withoutClientCertificate(TlsClientOptions tls) {
+  tls.certificateFile.clear();
+  tls.privateKeyFile.clear();
+  return tls;
+}
+
+Result<bool> renewIfDue(Transport& transport, Transport& withoutCertificate,
+                        const EnrollmentFiles& files, Enrollment& enrollment,
+                        double renewFraction) {
+  auto pem = readText(files.certificate());
+  if (!pem) return pem.status();
+  auto cert = parseCertificatePem(*pem);
+  bool expired = false;
+  if (cert) {
+    const int64_t left = secondsUntilExpiry(cert->get());
+    const auto lifetime = static_cast<double>(lifetimeSeconds(cert->get()));
+    if (static_cast<double>(left) > renewFraction * lifetime) {
+      return false;
+    }
+    expired = left <= 0;
+  }
+  auto key = readText(files.key());
+  if (!key) return key.status();
+  auto csr = makeRequest(*key, "tillid-agent");
+  if (!csr) return csr.status();
+  Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+  body->set("csr", *csr);
+  // The handshake refuses an expired certificate: it travels in the body instead, and the
+  // CSR's signature by the same key proves the device holds it.
+  if (expired) body->set("certificate", *pem);
+  auto response = (expired ? withoutCertificate : transport)
+                      .send({"POST", "/v1/renew", "application/json", {}, canonicalJson(body)});
+  if (!response) return response.status();
+  if (response->status != 200) {
+    return Status::error(ErrorCode::kUnavailable, "renewal refused: " + refusal(*response));
+  }
+  auto answer = parseJsonObject(response->body);
+  if (!answer) return answer.status();
+  auto certificate = field(**answer, "certificate");
+  if (!certificate) return certificate.status();
+  auto expires = field(**answer, "certificate_expires");
+  if (!expires) return expires.status();
+  if (!parseCertificatePem(*certificate)) {
+    return Status::error(ErrorCode::kInvalidArgument, "the renewed certificate is not PEM");
+  }
+  TILLID_RETURN_IF_ERROR(writePrivateFile(files.certificate(), *certificate));
+  enrollment.certificateExpires = *expires;
+  TILLID_RETURN_IF_ERROR(saveInfo(files, enrollment));
+  return true;
+}
+
+}  // namespace tillid::report
