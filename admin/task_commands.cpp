@@ -1,7 +1,6 @@
 #include "admin/task_commands.h"
 
 #include <Poco/File.h>
-#include <Poco/FileStream.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/NumberParser.h>
 
@@ -10,9 +9,9 @@
 #include <iostream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <utility>
 
+#include "common/files.h"
 #include "common/canonical_json.h"
 #include "common/untrusted_text.h"
 #include "protocol/enrollment.h"
@@ -31,17 +30,6 @@ constexpr const char* kProgram = "tillid-admin";
 
 void printJson(const Object::Ptr& o) {
   std::cout << canonicalJson(o) << "\n";
-}
-
-Result<std::string> readText(const std::string& path) {
-  try {
-    Poco::FileInputStream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  } catch (const Poco::Exception& e) {
-    return Status::error(ErrorCode::kIo, "cannot read " + path + ": " + e.displayText());
-  }
 }
 
 // Prints an answer: its scalar fields as "key: value" lines, then each list of objects
@@ -458,7 +446,7 @@ Result<Object::Ptr> signedOrder(AdminClient& client, const ParsedArgs& args,
     return Status::error(ErrorCode::kInvalidArgument,
                          "purpose " + purpose + " needs --order-key FILE (your Ed25519 key)");
   }
-  auto pem = readText(*keyFile);
+  auto pem = readWholeFile(*keyFile);
   if (!pem) return pem.status();
   auto key = tasks::OrderSigningKey::fromPem(*pem);
   if (!key) return key.status().withContext(*keyFile);

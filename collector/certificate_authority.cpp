@@ -6,8 +6,8 @@
 #include <openssl/x509v3.h>
 
 #include <fstream>
-#include <sstream>
 
+#include "common/files.h"
 #include "common/time.h"
 
 namespace tillid::collector {
@@ -17,13 +17,9 @@ using report::openSslError;
 using report::OpenSslPtr;
 
 Result<std::string> readText(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return Status::error(ErrorCode::kNotFound, path + ": cannot read (check the tls.* paths)");
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto text = readWholeFile(path);
+  if (!text) return text.status().withContext("a tls.* path");
+  return text;
 }
 
 bool addExtension(X509* issuer, X509* cert, int nid, const char* value) {

@@ -5,8 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "common/files.h"
 #include "common/logging.h"
 #include "protocol/openssl_util.h"
 
@@ -80,14 +80,11 @@ Result<CertificateRevocation::Crl> parseCrl(const std::string& pemOrDer, const s
 
 Result<CertificateRevocation::Crl> CertificateRevocation::readCrl() const {
   const int64_t modified = modifiedTime(crlFile_);
-  std::ifstream in(crlFile_, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return Status::error(ErrorCode::kNotFound, "tls.crl " + crlFile_ + ": cannot read");
-  std::ifstream caIn(caFile_);
-  std::stringstream caText;
-  caText << caIn.rdbuf();
-  auto crl = parseCrl(text.str(), caText.str());
+  auto text = readWholeFile(crlFile_);
+  if (!text) return text.status().withContext("tls.crl");
+  auto caText = readWholeFile(caFile_);
+  if (!caText) return caText.status().withContext("tls.ca");
+  auto crl = parseCrl(*text, *caText);
   if (!crl) return crl.status().withContext("tls.crl " + crlFile_);
   crl->modified = modified;
   return crl;

@@ -3,18 +3,16 @@
 #include <Poco/JSON/Array.h>
 
 #include <fstream>
-#include <sstream>
 
+#include "common/files.h"
 #include "common/canonical_json.h"
 
 namespace tillid::collector {
 
 Result<std::vector<EnrollmentToken>> readTokensFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::error(ErrorCode::kNotFound, path + ": cannot read the tokens file");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto document = parseJsonObject(text.str(), /*allowComments=*/true);
+  auto text = readWholeFile(path);
+  if (!text) return text.status().withContext("the tokens file");
+  auto document = parseJsonObject(*text, /*allowComments=*/true);
   if (!document) return document.status().withContext(path);
   const Poco::JSON::Array::Ptr list = (*document)->getArray("tokens");
   if (!list)

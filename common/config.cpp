@@ -1,3 +1,4 @@
+#include "common/files.h"
 #include "common/config.h"
 
 #include <Poco/JSON/Array.h>
@@ -5,7 +6,6 @@
 #include <Poco/NumberFormatter.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -232,16 +232,14 @@ Result<Config> Config::load(const ConfigSources& sources,
   config.root_ = clone(*defaults).extract<Object::Ptr>();
 
   if (sources.file) {
-    std::ifstream in(*sources.file);
-    if (!in) {
-      return Status::error(ErrorCode::kNotFound,
-                           *sources.file +
-                               ": cannot read the configuration file (check the "
-                               "path given to --config and its permissions)");
+    auto text = readWholeFile(*sources.file);
+    if (!text) {
+      return Status::error(text.status().code(),
+                           text.status().message() +
+                               " (cannot read the configuration file: check the path given to "
+                               "--config and its permissions)");
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto document = parseJsonObject(text.str(), /*allowComments=*/true);
+    auto document = parseJsonObject(*text, /*allowComments=*/true);
     if (!document) return document.status().withContext(*sources.file);
     TILLID_RETURN_IF_ERROR(mergeDocument(*config.root_, **defaults, **document, *sources.file));
     config.sourceFile_ = *sources.file;

@@ -1,11 +1,10 @@
 #include "protocol/trusted_keys.h"
 
 #include <Poco/File.h>
-#include <Poco/FileStream.h>
 #include <Poco/JSON/Array.h>
 
-#include <sstream>
 
+#include "common/files.h"
 #include "common/canonical_json.h"
 #include "protocol/enrollment.h"
 #include "protocol/signed_order.h"
@@ -55,16 +54,9 @@ Result<TrustedKeys> TrustedKeys::fromJson(const Object::Ptr& json) {
 
 Result<TrustedKeys> TrustedKeys::load(const std::string& path) {
   if (path.empty() || !Poco::File(path).exists()) return TrustedKeys();
-  std::string text;
-  try {
-    Poco::FileInputStream in(path);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-  } catch (const Poco::Exception& e) {
-    return Status::error(ErrorCode::kIo, "cannot read " + path + ": " + e.displayText());
-  }
-  auto json = parseJsonObject(text);
+  auto text = readWholeFile(path);
+  if (!text) return text.status();
+  auto json = parseJsonObject(*text);
   if (!json) return json.status().withContext(path);
   auto keys = fromJson(*json);
   if (!keys) return keys.status().withContext(path);

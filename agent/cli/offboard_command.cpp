@@ -10,10 +10,10 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
+#include "common/files.h"
 #include "common/canonical_json.h"
 #include "common/progress_text.h"
 #include "common/time.h"
@@ -143,20 +143,12 @@ int statusMain(const ParsedArgs& args) {
   return kExitOk;
 }
 
-Result<std::string> readOrderFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::error(ErrorCode::kNotFound, "cannot read order file " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 int acceptMain(const ParsedArgs& args) {
   auto context = loadAgentContext(args);
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
   const auto orderFile = args.value("order");
   if (!orderFile) return fail(kProgram, "offboard accept needs --order FILE", kExitUsage);
-  auto text = readOrderFile(*orderFile);
+  auto text = readWholeFile(*orderFile);
   if (!text) return fail(kProgram, text.status().message(), kExitUsage);
   auto opened = store::openStore(context->paths.database(), agentSchemaModules());
   if (!opened) return fail(kProgram, opened.status().message());

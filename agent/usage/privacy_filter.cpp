@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <sstream>
 #include <string_view>
 
+#include "common/files.h"
 #include "common/time.h"
 
 namespace tillid::embedded {
@@ -78,16 +78,12 @@ std::vector<ProtectedList> builtInProtectedLists() {
 Result<PrivacyFilter> PrivacyFilter::fromConfig(const Config& config) {
   std::vector<ProtectedList> lists = builtInProtectedLists();
   for (const auto& path : config.strings("privacy.extra_protected_lists")) {
-    std::ifstream in(path);
-    if (!in) {
-      return Status::error(ErrorCode::kNotFound,
-                           path +
-                               ": cannot read this protected-domain list (named in "
-                               "privacy.extra_protected_lists)");
+    auto text = readWholeFile(path);
+    if (!text) {
+      return text.status().withContext(
+          "a protected-domain list named in privacy.extra_protected_lists");
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    lists.push_back({path, text.str()});
+    lists.push_back({path, std::move(*text)});
   }
   std::optional<int64_t> effectiveFrom;
   const std::string from = config.string("monitoring.effective_from");

@@ -3,12 +3,12 @@
 #include <Poco/JSON/Array.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
+#include "common/digest.h"
 #include "common/canonical_json.h"
 #include "common/time.h"
 #include "store/database.h"
@@ -23,18 +23,6 @@ tasks::OrderSigningKey generated() {
   auto key = tasks::OrderSigningKey::generate();
   REQUIRE(key.isOk());
   return *key;
-}
-
-std::string sha256Hex(const std::string& data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  std::string out;
-  char hex[3];
-  for (unsigned char c : digest) {
-    std::snprintf(hex, sizeof hex, "%02x", c);
-    out += hex;
-  }
-  return out;
 }
 
 std::string devicePrivateKeyPem() {
