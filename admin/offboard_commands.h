@@ -1,5 +1,5 @@
 #pragma once
-// tillid-admin's commands for the verified device reset (issue 7; docs/offboarding.md):
+// tillid-admin's commands for the verified device reset (docs/offboarding.md):
 //   offboard DEVICE --case REF --profile P --order-key FILE   sign and send the order
 //   offboard status DEVICE                                     the run as the device reports it
 //   certificate DEVICE [--html FILE]                           the verified certificate

@@ -1,5 +1,5 @@
 #pragma once
-// tillid-admin's commands for queries under the rules (issue 6): keygen, query,
+// tillid-admin's commands for queries under the rules: keygen, query,
 // spot-check, flags, audit-check, tasks, access-log. Each uses the global options
 // --server --cert --key --ca and --json.
 

@@ -1,5 +1,5 @@
 #pragma once
-// The collector's side of the verified device reset (issue 7; docs/offboarding.md).
+// The collector's side of the verified device reset (docs/offboarding.md).
 //   Uploads: a record of kind "certificate" (a certificate of sanitization, agent/report/
 //   sanitization_signature.h) is stored only when its signature verifies with the key of
 //   the device certificate it carries, and that certificate was issued by this

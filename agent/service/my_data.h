@@ -1,5 +1,5 @@
 #pragma once
-// The employee's view of what the agent holds about them (issue 6): their usage by
+// The employee's view of what the agent holds about them: their usage by
 // category and by destination, their Citrix flags and sessions, every access to their
 // data recorded in the security log (who, when, purpose, case), the retention period and
 // the effective date. Served by the running agent on a local socket that knows the
