@@ -82,7 +82,6 @@ bool TaskPoller::deliverReplies() {
                               response.status().message());
       return false;
     }
-    // 4xx: the collector will never take this reply (unknown or withdrawn task); drop it.
     if (response->status >= 500) {
       logger("tasks").warning("the collector answered HTTP " + std::to_string(response->status) +
                               " to the reply for task " + reply.taskId);
@@ -91,6 +90,16 @@ bool TaskPoller::deliverReplies() {
     if (response->status >= 400) {
       logger("tasks").warning("the collector refused the reply to task " + reply.taskId + ": " +
                               response->body.substr(0, 300));
+      // The collector will never take this reply. Unless the task is unknown there (404) or
+      // this already is the short "failed" reply, close the task with the reason instead:
+      // left open, it would come back with every poll.
+      if (response->status != 404 && !reply.fallback) {
+        const TaskReply failed = TaskReply::failed(
+            "the collector refused the answer: HTTP " + std::to_string(response->status) +
+            ": " + response->body.substr(0, 200));
+        replies_.front() = {reply.taskId, canonicalJson(failed.toJson()), true};
+        continue;
+      }
     }
     replies_.pop_front();
   }

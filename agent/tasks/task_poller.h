@@ -5,6 +5,8 @@
 // case, the signing key if any) and posts the reply (POST /v1/tasks/{id}/result).
 //   - A reply that cannot be delivered is kept and sent again before the next poll; a
 //     task the collector delivers again while its reply is pending is not run twice.
+//   - A reply the collector refuses (4xx: too large, say) is replaced by a "failed" reply
+//     saying why, so the task does not stay open there and come back with every poll.
 //   - Failures back off exponentially with jitter.
 //   - stop() interrupts a long poll in flight (the transport watches the abort flag).
 // Thread-safe: stop() from any thread.
@@ -52,7 +54,8 @@ class TaskPoller final {
  private:
   struct PendingReply {
     std::string taskId;
-    std::string body;  // canonical JSON
+    std::string body;       // canonical JSON
+    bool fallback = false;  // the "failed" reply sent in place of one the collector refused
   };
 
   void loop();

@@ -1,14 +1,18 @@
-// Task delivery when a device's reader goes away: a real collector and an enrolled
-// device's certificate polling over real TLS, no agent in between. A newer poll ends an
-// older one, so a dead reader takes no task, and a poll that holds nothing ("fresh", the
-// agent's first after a start or a failed poll) gets again what was delivered unanswered.
+// Task delivery when a device's reader goes away or its answer does not arrive: a real
+// collector and an enrolled device's certificate polling over real TLS, or a real agent. A
+// newer poll ends an older one, so a dead reader takes no task; a poll that holds nothing
+// ("fresh", the agent's first after a start or a failed poll) gets again what was
+// delivered unanswered; an answer the collector refuses closes the task as failed.
 
 #include <Poco/JSON/Array.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
+#include <memory>
 #include <thread>
 
 #include "common/canonical_json.h"
+#include "tests/integration/agent/agent_helpers.h"
 #include "tests/integration/collector/fleet.h"
 
 using namespace tillid;
@@ -80,4 +84,38 @@ TEST_CASE("a newer poll ends an older one, and a fresh poll gets undelivered tas
     CHECK(taskIds(poll("wait=0")).empty());  // delivered: not again within the redelivery time
     CHECK(taskIds(poll("wait=0&fresh=1")) == std::vector<std::string>{id});
   }
+}
+
+TEST_CASE("an answer the collector refuses closes the task as failed, with the reason",
+          "[tasks][network]") {
+  TempDir dir;
+  const DevPki pki = makeDevPki(dir.file("pki"));
+  const std::string agentDir = dir.file("agent");
+  auto collector = std::make_unique<CollectorProcess>(pki, dir.file("collector"));
+  const std::string device = enrollAgent(agentDir, *collector, pki);
+  // The same collector again, now taking no request body over 1 KiB: the device's security
+  // log (its first entries hold the whole configuration) no longer fits in an answer.
+  const int port = collector->port();
+  REQUIRE(collector->stop() == 0);
+  collector = std::make_unique<CollectorProcess>(
+      pki, dir.file("collector"), port, std::vector<std::string>{"limits.max_body_bytes=1024"});
+  auto agent = startAgent(agentDir, {"--set", "tasks.poll_wait_seconds=2", "--set",
+                                     "tasks.backoff_min_ms=100", "--set",
+                                     "tasks.backoff_max_ms=400"});
+  REQUIRE(agent->running());
+
+  const AdminCli viewer{pki, *collector, "viewer"};
+  Poco::JSON::Object::Ptr task = new Poco::JSON::Object;
+  task->set("device", device);
+  task->set("type", "audit-log");
+  task->set("purpose", "audit-check");
+  const Poco::JSON::Object::Ptr done = viewer.queueAndWait(task);
+  REQUIRE(done);
+  INFO(canonicalJson(done));
+  CHECK(done->getValue<std::string>("state") == "failed");
+  CHECK_THAT(done->getValue<std::string>("reason"),
+             Catch::Contains("the collector refused the answer: HTTP 413"));
+
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
 }
