@@ -47,7 +47,7 @@ TEST_CASE("restrictToOwner closes an existing file, kNotFound for a missing one"
   CHECK(restrictToOwner(dir.file("store.db-wal")).code() == ErrorCode::kNotFound);
 }
 
-TEST_CASE("a private directory is created or closed to others; a shared one is refused",
+TEST_CASE("a private directory is created or closed to others, a shared one refused",
           "[platform]") {
   TempDir dir;
   const std::string fresh = dir.file("state/nested");
