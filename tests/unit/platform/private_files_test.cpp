@@ -66,7 +66,7 @@ TEST_CASE("a private directory is created or closed to others, a shared one refu
   const Status refused = preparePrivateDirectory(shared);
   CHECK(refused.code() == ErrorCode::kInvalidArgument);
   CHECK_THAT(refused.message(), Catch::Contains("is a shared directory"));
-  CHECK(modeOf(shared) == fs::perms::all);
+  CHECK(modeOf(shared) == (fs::perms::all | fs::perms::sticky_bit));
 }
 
 }  // namespace
