@@ -14,7 +14,7 @@
 #include "common/files.h"
 #include "common/canonical_json.h"
 #include "common/untrusted_text.h"
-#include "protocol/enrollment.h"
+#include "platform/private_files.h"
 #include "protocol/purpose_rules.h"
 #include "protocol/signed_order.h"
 #include "protocol/trusted_keys.h"
@@ -127,7 +127,7 @@ int keygen(const ParsedArgs& args) {
   if (Poco::File(*out).exists()) return fail(kProgram, *out + " exists; not overwritten");
   auto key = tasks::OrderSigningKey::generate();
   if (!key) return fail(kProgram, key.status().message());
-  if (Status written = report::writePrivateFile(*out, key->privateKeyPem()); !written) {
+  if (Status written = platform::writePrivateFile(*out, key->privateKeyPem()); !written) {
     return fail(kProgram, written.message());
   }
   Object::Ptr entry = new Object;

@@ -10,6 +10,7 @@
 
 #include "common/cli_app.h"
 #include "common/logging.h"
+#include "platform/system_log.h"
 #include "protocol/curl_transport.h"
 #include "collector/collector_config.h"
 #include "collector/collector_retention.h"
@@ -49,7 +50,8 @@ class CollectorApp final : public Poco::Util::ServerApplication {
  protected:
   int main(const std::vector<std::string>&) override {
     const Config& config = context_.config;
-    setupLogging(config.string("log.target"), config.string("log.level"), kProgram);
+    setupLogging(config.string("log.target"), config.string("log.level"), kProgram,
+                 platform::systemLogChannel);
     auto stores = openCollectorStores(config, context_.stateDir);
     if (!stores) {
       return fail(

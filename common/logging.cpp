@@ -4,17 +4,16 @@
 #include <Poco/ConsoleChannel.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/PatternFormatter.h>
-#include <Poco/SyslogChannel.h>
 
 namespace tillid {
 
-void setupLogging(const std::string& target, const std::string& level, const std::string& ident) {
+void setupLogging(const std::string& target, const std::string& level, const std::string& ident,
+                  const SystemLogFactory& systemLog) {
   Poco::AutoPtr<Poco::Channel> sink;
   Poco::AutoPtr<Poco::PatternFormatter> formatter;
   if (target == "syslog") {
     // The journal adds its own time stamps; keep the message short.
-    sink = new Poco::SyslogChannel(ident, Poco::SyslogChannel::SYSLOG_PID,
-                                   Poco::SyslogChannel::SYSLOG_DAEMON);
+    sink = systemLog(ident);
     formatter = new Poco::PatternFormatter("%s: %t");
   } else {
     sink = new Poco::ConsoleChannel;

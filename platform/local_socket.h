@@ -42,9 +42,9 @@ class LocalSocketServer {
 };
 
 // Binds `path` (replacing a stale socket file, kConflict when another process still
-// listens on it; its directory is created 0755 when missing), makes it connectable by every
-// local user (0666: the handler decides what each caller may see) and serves on threads of
-// its own.
+// listens on it; its directory is created when missing, enterable by every local user and
+// writable only by this service), makes it connectable by every local user (the handler
+// decides what each caller may see) and serves on threads of its own.
 Result<std::unique_ptr<LocalSocketServer>> listenLocalSocket(const std::string& path,
                                                              LocalSocketServer::Handler handler);
 

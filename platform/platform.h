@@ -17,13 +17,13 @@
 #include "platform/directory_cache.h"
 #include "platform/file_eraser.h"
 #include "platform/instance_lock.h"
-#include "platform/luks.h"
 #include "platform/packet_source.h"
 #include "platform/process_lister.h"
 #include "platform/service_notifier.h"
 #include "platform/session_terminator.h"
 #include "platform/socket_owner_resolver.h"
 #include "platform/user_notifier.h"
+#include "platform/volume_crypto_eraser.h"
 
 namespace tillid::platform {
 

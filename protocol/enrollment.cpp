@@ -2,12 +2,12 @@
 
 #include <Poco/File.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "common/canonical_json.h"
 #include "common/time.h"
+#include "platform/private_files.h"
 #include "protocol/certificate_request.h"
 #include "protocol/openssl_util.h"
 
@@ -20,28 +20,6 @@ Result<std::string> readText(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-Status writeFile(const std::string& path, const std::string& content,
-                 std::filesystem::perms perms) {
-  const std::string temp = path + ".tmp";
-  try {
-    {
-      // Created empty, restricted, and only then filled, so the secret is never readable
-      // by others even for a moment.
-      std::ofstream create(temp, std::ios::trunc);
-      if (!create) return Status::error(ErrorCode::kIo, temp + ": cannot create");
-    }
-    std::filesystem::permissions(temp, perms, std::filesystem::perm_options::replace);
-    std::ofstream out(temp, std::ios::trunc);
-    out << content;
-    out.close();
-    if (!out) return Status::error(ErrorCode::kIo, temp + ": cannot write");
-    std::filesystem::rename(temp, path);
-  } catch (const std::filesystem::filesystem_error& e) {
-    return Status::error(ErrorCode::kIo, e.what());
-  }
-  return Status::ok();
 }
 
 // Takes a string field of the collector's JSON answer.
@@ -59,9 +37,7 @@ Status saveInfo(const EnrollmentFiles& files, const Enrollment& e) {
   info->set("device_id", e.deviceId);
   info->set("enrolled_at", e.enrolledAt);
   info->set("certificate_expires", e.certificateExpires);
-  return writeFile(files.info(), canonicalJson(info) + "\n",
-                   std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
-                       std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  return platform::writeSharedFile(files.info(), canonicalJson(info) + "\n");
 }
 
 // The collector's error message from a refusal, for the operator.
@@ -75,11 +51,6 @@ std::string refusal(const HttpResponse& response) {
 }
 
 }  // namespace
-
-Status writePrivateFile(const std::string& path, const std::string& content) {
-  return writeFile(path, content,
-                   std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-}
 
 Result<Enrollment> enroll(const EnrollRequest& request, const EnrollmentFiles& files) {
   auto ca = readText(request.caFile);
@@ -118,11 +89,11 @@ Result<Enrollment> enroll(const EnrollRequest& request, const EnrollmentFiles& f
 
   Enrollment enrollment{request.server, *deviceId, formatTimestamp(WallClock::now()), *expires};
   Poco::File(files.root).createDirectories();
-  TILLID_RETURN_IF_ERROR(writePrivateFile(files.key(), keys->privateKeyPem));
-  TILLID_RETURN_IF_ERROR(writePrivateFile(files.certificate(), *certificate));
-  TILLID_RETURN_IF_ERROR(writePrivateFile(files.ca(), *ca));
+  TILLID_RETURN_IF_ERROR(platform::writePrivateFile(files.key(), keys->privateKeyPem));
+  TILLID_RETURN_IF_ERROR(platform::writePrivateFile(files.certificate(), *certificate));
+  TILLID_RETURN_IF_ERROR(platform::writePrivateFile(files.ca(), *ca));
   if (const auto orderKeys = (*answer)->getObject("order_keys")) {
-    TILLID_RETURN_IF_ERROR(writePrivateFile(files.orderKeys(), canonicalJson(orderKeys) + "\n"));
+    TILLID_RETURN_IF_ERROR(platform::writePrivateFile(files.orderKeys(), canonicalJson(orderKeys) + "\n"));
   }
   TILLID_RETURN_IF_ERROR(saveInfo(files, enrollment));
   return enrollment;
@@ -202,7 +173,7 @@ Result<bool> renewIfDue(Transport& transport, Transport& withoutCertificate,
   if (!parseCertificatePem(*certificate)) {
     return Status::error(ErrorCode::kInvalidArgument, "the renewed certificate is not PEM");
   }
-  TILLID_RETURN_IF_ERROR(writePrivateFile(files.certificate(), *certificate));
+  TILLID_RETURN_IF_ERROR(platform::writePrivateFile(files.certificate(), *certificate));
   enrollment.certificateExpires = *expires;
   TILLID_RETURN_IF_ERROR(saveInfo(files, enrollment));
   return true;

@@ -59,7 +59,4 @@ TlsClientOptions withoutClientCertificate(TlsClientOptions tls);
 Result<bool> renewIfDue(Transport& transport, Transport& withoutCertificate,
                         const EnrollmentFiles& files, Enrollment& enrollment, double renewFraction);
 
-// Writes a file readable only by its owner (0600), replacing it atomically.
-Status writePrivateFile(const std::string& path, const std::string& content);
-
 }  // namespace tillid::report

@@ -6,7 +6,7 @@
 
 #include "common/files.h"
 #include "common/canonical_json.h"
-#include "protocol/enrollment.h"
+#include "platform/private_files.h"
 #include "protocol/signed_order.h"
 
 namespace tillid::tasks {
@@ -64,7 +64,7 @@ Result<TrustedKeys> TrustedKeys::load(const std::string& path) {
 }
 
 Status TrustedKeys::save(const std::string& path) const {
-  return report::writePrivateFile(path, canonicalJson(toJson()) + "\n");
+  return platform::writePrivateFile(path, canonicalJson(toJson()) + "\n");
 }
 
 Object::Ptr TrustedKeys::toJson() const {

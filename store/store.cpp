@@ -4,10 +4,10 @@
 #include <Poco/File.h>
 
 #include <charconv>
-#include <filesystem>
 
 #include "common/logging.h"
 #include "common/time.h"
+#include "platform/private_files.h"
 
 namespace tillid::store {
 namespace {
@@ -32,13 +32,14 @@ Result<std::string> moveAside(const std::string& path) {
 
 // The store holds the security log and usage records: its owner (root, for the service)
 // alone may read it. SQLite creates the -wal and -shm files with the database's mode;
-// they are tightened too in case an older version left them open.
+// they are tightened too in case an older version left them open. A missing -wal is normal;
+// a file that cannot be tightened is logged and the store still opens.
 void restrictToOwner(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::error_code ignored;  // a missing -wal is normal
-    std::filesystem::permissions(
-        path + suffix, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-        std::filesystem::perm_options::replace, ignored);
+    const Status restricted = platform::restrictToOwner(path + suffix);
+    if (!restricted.isOk() && restricted.code() != ErrorCode::kNotFound) {
+      logger("store").warning("cannot restrict to its owner: " + restricted.message());
+    }
   }
 }
 

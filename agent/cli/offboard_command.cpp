@@ -27,7 +27,7 @@
 #include "platform/account_manager.h"
 #include "platform/block_overwriter.h"
 #include "platform/instance_lock.h"
-#include "platform/luks.h"
+#include "platform/volume_crypto_eraser.h"
 #include "platform/terminal.h"
 
 namespace tillid::cli {

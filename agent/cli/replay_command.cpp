@@ -21,6 +21,7 @@
 #include "agent/usage/usage_aggregator.h"
 #include "agent/usage/usage_pipeline.h"
 #include "platform/packet_source.h"
+#include "platform/system_log.h"
 
 namespace tillid::cli {
 namespace {
@@ -156,7 +157,8 @@ int replay(const ParsedArgs& args) {
   effective.add("set", "capture.enabled=false");  // a replay never starts a live capture
   auto context = loadAgentContext(effective);
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
-  setupLogging(context->config.string("log.target"), context->config.string("log.level"), kProgram);
+  setupLogging(context->config.string("log.target"), context->config.string("log.level"), kProgram,
+               platform::systemLogChannel);
   auto privacy = usage::PrivacyFilter::fromConfig(context->config);
   if (!privacy) return fail(kProgram, privacy.status().message(), kExitUsage);
   auto pipeline =

@@ -3,13 +3,14 @@
 
 #include <Poco/Util/ServerApplication.h>
 
-#include <filesystem>
 #include <iostream>
 
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
 #include "common/logging.h"
 #include "agent/service/agent.h"
+#include "platform/private_files.h"
+#include "platform/system_log.h"
 #include "platform/termination_signals.h"
 
 namespace tillid::cli {
@@ -22,7 +23,7 @@ class AgentServerApp final : public Poco::Util::ServerApplication {
  protected:
   int main(const std::vector<std::string>&) override {
     setupLogging(context_.config.string("log.target"), context_.config.string("log.level"),
-                 kProgram);
+                 kProgram, platform::systemLogChannel);
     // Before any thread starts: a stop request during start-up then waits for
     // waitForTerminationRequest() instead of killing the agent half started.
     platform::holdTerminationRequests();
@@ -41,32 +42,13 @@ class AgentServerApp final : public Poco::Util::ServerApplication {
   AgentContext context_;
 };
 
-// The state directory holds the database and the device's keys: only its owner (root,
-// for the service) may enter it. A shared directory such as /tmp (sticky bit) is refused
-// rather than closed to everybody else.
-Status prepareStateDirectory(const std::string& root) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::create_directories(root, ec)) {
-    fs::permissions(root, fs::perms::owner_all, fs::perm_options::replace, ec);
-  } else if (!ec) {
-    const fs::perms current = fs::status(root, ec).permissions();
-    if (!ec && (current & fs::perms::sticky_bit) != fs::perms::none) {
-      return Status::error(ErrorCode::kInvalidArgument,
-                           root + " is a shared directory; give the agent one of its own");
-    }
-    if (!ec)
-      fs::permissions(root, fs::perms::group_all | fs::perms::others_all, fs::perm_options::remove,
-                      ec);
-  }
-  if (ec) return Status::error(ErrorCode::kIo, ec.message());
-  return Status::ok();
-}
-
 int run(const ParsedArgs& args) {
   auto context = loadAgentContext(args);
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
-  if (Status prepared = prepareStateDirectory(context->paths.root); !prepared.isOk()) {
+  // The state directory holds the database and the device's keys: only the service's
+  // account may enter it.
+  if (Status prepared = platform::preparePrivateDirectory(context->paths.root);
+      !prepared.isOk()) {
     return fail(kProgram, "cannot use the state directory " + context->paths.root + ": " +
                               prepared.message() + " (choose another with --state-dir)");
   }

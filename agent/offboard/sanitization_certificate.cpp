@@ -3,7 +3,7 @@
 #include <Poco/JSON/Array.h>
 
 #include "common/canonical_json.h"
-#include "platform/luks.h"
+#include "platform/volume_crypto_eraser.h"
 
 namespace tillid::offboard {
 namespace {
@@ -144,7 +144,8 @@ Poco::JSON::Object::Ptr buildCertificate(const RunRecord& run, const std::vector
   Poco::JSON::Object::Ptr tool = new Poco::JSON::Object;
   tool->set("name", "tillid-agent");
   tool->set("version", TILLID_VERSION);
-  tool->set("libcryptsetup", platform::cryptsetupVersion());
+  const platform::CryptoEraseLibrary library = platform::cryptoEraseLibrary();
+  tool->set(library.name, library.version);
   c->set("tool", tool);
   Poco::JSON::Array::Ptr media = new Poco::JSON::Array;
   bool allVerified = true;

@@ -65,19 +65,6 @@ class LinuxBlockDevices final : public BlockDevices {
   }
 };
 
-class LuksCryptoEraser final : public VolumeCryptoEraser {
- public:
-  Result<LuksInfo> inspect(const std::string& path) override { return inspectLuks(path); }
-  Result<CryptoEraseReport> cryptoErase(const OverwriteSpec& spec, uint64_t headerBytes,
-                                        const TargetList& targets) override {
-    return cryptoEraseLuks(spec, headerBytes, targets);
-  }
-  Result<VerificationReport> verifyErased(const OverwriteSpec& spec, uint64_t headerBytes,
-                                          const TargetList& targets) override {
-    return verifyCryptoErased(spec, headerBytes, targets);
-  }
-};
-
 class DmiDeviceIdentity final : public DeviceIdentitySource {
  public:
   DeviceIdentity read() override { return readDeviceIdentity(); }
@@ -102,7 +89,7 @@ Platform makePlatform(const std::string& rootPrefix) {
   p.files = std::make_shared<LinuxFileEraser>();
   p.directoryCache = std::make_shared<LinuxDirectoryCache>(rootPrefix);
   p.blockDevices = std::make_shared<LinuxBlockDevices>();
-  p.volumeCryptoEraser = std::make_shared<LuksCryptoEraser>();
+  p.volumeCryptoEraser = makeVolumeCryptoEraser();
   p.deviceIdentity = std::make_shared<DmiDeviceIdentity>();
   return p;
 }

@@ -24,6 +24,7 @@
 
 #include "common/canonical_json.h"
 #include "common/cli_app.h"
+#include "platform/private_files.h"
 #include "protocol/certificate_request.h"
 #include "protocol/curl_transport.h"
 #include "protocol/enrollment.h"
@@ -598,8 +599,8 @@ int heavyDay(const ParsedArgs& args, report::TlsClientOptions tls) {
     if (!tx.commit()) return fail(kProgram, "commit failed");
   }
   // The device's key and certificate as files, as the agent keeps them.
-  if (!report::writePrivateFile(dir + "/heavy.key", device->keyPem) ||
-      !report::writePrivateFile(dir + "/heavy.crt", device->certificatePem)) {
+  if (!platform::writePrivateFile(dir + "/heavy.key", device->keyPem) ||
+      !platform::writePrivateFile(dir + "/heavy.crt", device->certificatePem)) {
     return fail(kProgram, "cannot write the device files");
   }
   tls.certificateFile = dir + "/heavy.crt";

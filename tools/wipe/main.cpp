@@ -12,7 +12,7 @@
 #include <string>
 
 #include "platform/block_overwriter.h"
-#include "platform/luks.h"
+#include "platform/volume_crypto_eraser.h"
 
 namespace {
 
@@ -47,16 +47,17 @@ int main(int argc, char** argv) {
   spec.key.fill(0x5a);
   const auto start = std::chrono::steady_clock::now();
   if (command == "luks") {
-    auto info = inspectLuks(file);
+    auto eraser = makeVolumeCryptoEraser();
+    auto info = eraser->inspect(file);
     if (!info) {
       std::fprintf(stderr, "%s\n", info.status().message().c_str());
       return 1;
     }
     spec.pattern = OverwritePattern::kRandom;
-    auto erased = cryptoEraseLuks(spec, info->headerBytes, *targets);
+    auto erased = eraser->cryptoErase(spec, info->headerBytes, *targets);
     const double eraseSeconds = secondsSince(start);
     const auto verifyStart = std::chrono::steady_clock::now();
-    auto verified = verifyCryptoErased(spec, info->headerBytes, *targets);
+    auto verified = eraser->verifyErased(spec, info->headerBytes, *targets);
     if (!erased || !verified || !verified->passed) {
       std::fprintf(stderr, "crypto-erase failed\n");
       return 1;

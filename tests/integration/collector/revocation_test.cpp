@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/canonical_json.h"
+#include "platform/private_files.h"
 #include "protocol/certificate_request.h"
 #include "protocol/gzip.h"
 #include "protocol/openssl_util.h"
@@ -278,7 +279,7 @@ TEST_CASE("an expired device certificate renews within the grace period, not aft
     auto expired =
         ca->sign(*csr, device, 90, WallClock::now() - std::chrono::hours(24) * (90 + daysAgo));
     REQUIRE(expired);
-    REQUIRE(report::writePrivateFile(files.certificate(), expired->pem));
+    REQUIRE(platform::writePrivateFile(files.certificate(), expired->pem));
     collector.exec("UPDATE devices SET certificate_serial = '" + expired->serial +
                    "' WHERE id = '" + device + "'");
     return expired->pem;

@@ -7,12 +7,12 @@ constexpr uint64_t kSampledBlocks = 16;
 
 }  // namespace
 
-Result<platform::LuksInfo> FakeVolumeCryptoEraser::inspect(const std::string& path) {
+Result<platform::EncryptedVolumeInfo> FakeVolumeCryptoEraser::inspect(const std::string& path) {
   auto it = volumes.find(path);
   if (it == volumes.end() || !it->second.header) {
     return Status::error(ErrorCode::kNotFound, path + " holds no LUKS header");
   }
-  platform::LuksInfo info;
+  platform::EncryptedVolumeInfo info;
   info.path = path;
   info.uuid = "00000000-0000-4000-8000-000000000000";
   info.type = "LUKS2";

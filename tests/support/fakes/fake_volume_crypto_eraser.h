@@ -12,7 +12,7 @@
 #include <set>
 #include <string>
 
-#include "platform/luks.h"
+#include "platform/volume_crypto_eraser.h"
 
 namespace tillid::test {
 
@@ -24,7 +24,7 @@ struct FakeVolume {
 
 class FakeVolumeCryptoEraser final : public platform::VolumeCryptoEraser {
  public:
-  Result<platform::LuksInfo> inspect(const std::string& path) override;
+  Result<platform::EncryptedVolumeInfo> inspect(const std::string& path) override;
   Result<platform::CryptoEraseReport> cryptoErase(const platform::OverwriteSpec& spec,
                                                   uint64_t headerBytes,
                                                   const platform::TargetList& targets) override;

@@ -1,7 +1,8 @@
-// LUKS crypto-erase on LUKS2 containers the test formats in image files, and block
-// overwrite of a loop device the test attaches itself (and always detaches).
+// The Linux crypto-erase (LUKS, platform/volume_crypto_eraser.h) on LUKS2 containers the
+// test formats in image files, and block overwrite of a loop device the test attaches
+// itself (and always detaches).
 
-#include "platform/luks.h"
+#include "platform/volume_crypto_eraser.h"
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -30,7 +31,8 @@ TEST_CASE("LUKS crypto-erase destroys every keyslot and the header, verified", "
   TempDir dir;
   const std::string image = dir.file("luks.img");
   test::makeLuksImage(dir, image, 32 << 20);
-  auto info = inspectLuks(image);
+  const auto eraser = makeVolumeCryptoEraser();
+  auto info = eraser->inspect(image);
   REQUIRE(info.isOk());
   CHECK(info->type == "LUKS2");
   CHECK(info->activeKeyslots == 2);
@@ -41,40 +43,41 @@ TEST_CASE("LUKS crypto-erase destroys every keyslot and the header, verified", "
   spec.pattern = OverwritePattern::kRandom;
   spec.key.fill(9);
   const auto list = targets({image});
-  auto before = verifyCryptoErased(spec, info->headerBytes, list);
+  auto before = eraser->verifyErased(spec, info->headerBytes, list);
   REQUIRE(before.isOk());
   CHECK(!before->passed);
 
-  auto erased = cryptoEraseLuks(spec, info->headerBytes, list);
+  auto erased = eraser->cryptoErase(spec, info->headerBytes, list);
   REQUIRE(erased.isOk());
   CHECK(erased->keyslotsDestroyed == 2);
   CHECK(erased->headerBytesOverwritten == info->headerBytes);
   CHECK(erased->sampledBlocks == 64);
   CHECK(erased->changedBlocks == 64);
-  auto verified = verifyCryptoErased(spec, info->headerBytes, list);
+  auto verified = eraser->verifyErased(spec, info->headerBytes, list);
   REQUIRE(verified.isOk());
   CHECK(verified->passed);
-  CHECK(inspectLuks(image).status().code() == ErrorCode::kNotFound);
+  CHECK(eraser->inspect(image).status().code() == ErrorCode::kNotFound);
   // cryptsetup itself no longer sees a LUKS volume, and neither key opens anything.
   CHECK(runProgram(kCryptsetup, {"isLuks", image}).exitCode != 0);
   CHECK(runProgram(kCryptsetup, {"luksDump", image}).exitCode != 0);
 
   // A resumed erase (the header no longer loads) still covers the header area.
-  auto again = cryptoEraseLuks(spec, info->headerBytes, list);
+  auto again = eraser->cryptoErase(spec, info->headerBytes, list);
   REQUIRE(again.isOk());
   CHECK(again->keyslotsDestroyed == 0);
-  CHECK(verifyCryptoErased(spec, info->headerBytes, list)->passed);
+  CHECK(eraser->verifyErased(spec, info->headerBytes, list)->passed);
 }
 
 TEST_CASE("LUKS crypto-erase refuses an unlisted volume", "[root]") {
   TempDir dir;
   const std::string image = dir.file("luks.img");
   test::makeLuksImage(dir, image, 32 << 20);
+  const auto eraser = makeVolumeCryptoEraser();
   OverwriteSpec spec;
   spec.path = image;
-  auto refused = cryptoEraseLuks(spec, 16 << 20, targets({dir.file("other.img")}));
+  auto refused = eraser->cryptoErase(spec, 16 << 20, targets({dir.file("other.img")}));
   CHECK(refused.status().code() == ErrorCode::kPermission);
-  CHECK(inspectLuks(image)->activeKeyslots == 2);
+  CHECK(eraser->inspect(image)->activeKeyslots == 2);
 }
 
 // A loop device attached for the test's lifetime and detached in every case.

@@ -1,4 +1,7 @@
-#include "platform/luks.h"
+// The Linux crypto-erase: LUKS volumes through libcryptsetup. Both LUKS2 headers and the
+// keyslot area lie before the data area, and all of it is overwritten.
+
+#include "platform/volume_crypto_eraser.h"
 
 #include <fcntl.h>
 #include <libcryptsetup.h>
@@ -69,12 +72,10 @@ void dropCachedHeader(int fd, uint64_t headerBytes) {
   (void)::posix_fadvise(fd, 0, static_cast<off_t>(headerBytes), POSIX_FADV_DONTNEED);
 }
 
-}  // namespace
-
-Result<LuksInfo> inspectLuks(const std::string& path) {
+Result<EncryptedVolumeInfo> inspectLuks(const std::string& path) {
   auto cd = loadLuks(path);
   if (!cd) return cd.status();
-  LuksInfo info;
+  EncryptedVolumeInfo info;
   info.path = path;
   const char* uuid = crypt_get_uuid(cd->get());
   info.uuid = uuid ? uuid : "";
@@ -178,9 +179,30 @@ Result<VerificationReport> verifyCryptoErased(const OverwriteSpec& spec, uint64_
   return report;
 }
 
-std::string cryptsetupVersion() {
+class LuksCryptoEraser final : public VolumeCryptoEraser {
+ public:
+  Result<EncryptedVolumeInfo> inspect(const std::string& path) override {
+    return inspectLuks(path);
+  }
+  Result<CryptoEraseReport> cryptoErase(const OverwriteSpec& spec, uint64_t headerBytes,
+                                        const TargetList& targets) override {
+    return cryptoEraseLuks(spec, headerBytes, targets);
+  }
+  Result<VerificationReport> verifyErased(const OverwriteSpec& spec, uint64_t headerBytes,
+                                          const TargetList& targets) override {
+    return verifyCryptoErased(spec, headerBytes, targets);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<VolumeCryptoEraser> makeVolumeCryptoEraser() {
+  return std::make_unique<LuksCryptoEraser>();
+}
+
+CryptoEraseLibrary cryptoEraseLibrary() {
   // libcryptsetup has no runtime version call; the build's pkg-config version is used.
-  return TILLID_CRYPTSETUP_VERSION;
+  return {"libcryptsetup", TILLID_CRYPTSETUP_VERSION};
 }
 
 }  // namespace tillid::platform
