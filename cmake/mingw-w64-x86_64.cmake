@@ -46,8 +46,9 @@ set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -static-libgcc -static-libstdc++")
 set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
 set(CMAKE_MODULE_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
 # Static archives do not carry their Windows import libraries (curl's Schannel, OpenSSL's CAPI,
-# Poco's and libpcap's sockets): every link ends with them, after all of a target's libraries.
-set(TILLID_MINGW_SYSTEM_LIBRARIES "-lws2_32 -liphlpapi -lcrypt32 -lbcrypt -lsecur32 -lncrypt \
+# Poco's and libpcap's sockets): every link ends with them, after all of a target's libraries,
+# and with the prefix's zlib, which Poco's Foundation uses in place of its bundled copy.
+set(TILLID_MINGW_SYSTEM_LIBRARIES "${TILLID_WINDOWS_DEPS}/lib/libz.a -lws2_32 -liphlpapi -lcrypt32 -lbcrypt -lsecur32 -lncrypt \
 -lkernel32 -luser32 -lgdi32 -lwinspool -lshell32 -lole32 -loleaut32 -luuid -lcomdlg32 -ladvapi32")
 set(CMAKE_C_STANDARD_LIBRARIES "${TILLID_MINGW_SYSTEM_LIBRARIES}" CACHE STRING "")
 set(CMAKE_CXX_STANDARD_LIBRARIES "${TILLID_MINGW_SYSTEM_LIBRARIES}" CACHE STRING "")
