@@ -5,12 +5,12 @@
 
 #include <iostream>
 
-#include "common/canonical_json.h"
-#include "common/cli_app.h"
-#include "common/untrusted_text.h"
 #include "admin/admin_client.h"
 #include "admin/offboard_commands.h"
 #include "admin/task_commands.h"
+#include "common/canonical_json.h"
+#include "common/cli_app.h"
+#include "common/untrusted_text.h"
 
 namespace tillid::admin {
 namespace {

@@ -7,11 +7,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "admin/admin_client.h"
+#include "admin/task_commands.h"
 #include "common/canonical_json.h"
 #include "common/html.h"
 #include "common/progress_text.h"
-#include "admin/admin_client.h"
-#include "admin/task_commands.h"
 
 namespace tillid::admin {
 namespace {

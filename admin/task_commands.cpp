@@ -11,14 +11,14 @@
 #include <optional>
 #include <utility>
 
-#include "common/files.h"
+#include "admin/admin_client.h"
 #include "common/canonical_json.h"
+#include "common/files.h"
 #include "common/untrusted_text.h"
 #include "platform/private_files.h"
 #include "protocol/purpose_rules.h"
 #include "protocol/signed_order.h"
 #include "protocol/trusted_keys.h"
-#include "admin/admin_client.h"
 
 namespace tillid::admin {
 namespace {

@@ -7,8 +7,8 @@
 
 #include <vector>
 
-#include "common/cli_app.h"
 #include "admin/admin_client.h"
+#include "common/cli_app.h"
 
 namespace tillid::admin {
 

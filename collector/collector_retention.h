@@ -8,11 +8,11 @@
 #include <chrono>
 #include <cstdint>
 
+#include "collector/storage.h"
+#include "collector/task_store.h"
 #include "common/config.h"
 #include "common/periodic_runner.h"
 #include "common/time.h"
-#include "collector/storage.h"
-#include "collector/task_store.h"
 
 namespace tillid::collector {
 

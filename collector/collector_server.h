@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
-#include "common/config.h"
 #include "collector/certificate_revocation.h"
 #include "collector/collector_service.h"
+#include "common/config.h"
 
 namespace tillid::collector {
 

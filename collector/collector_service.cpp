@@ -8,14 +8,14 @@
 #include <algorithm>
 #include <variant>
 
+#include "collector/administrator_gate.h"
 #include "common/canonical_json.h"
 #include "common/digest.h"
 #include "common/logging.h"
 #include "common/untrusted_text.h"
 #include "protocol/gzip.h"
-#include "protocol/signed_order.h"
-#include "collector/administrator_gate.h"
 #include "protocol/report_batch.h"
+#include "protocol/signed_order.h"
 
 namespace tillid::collector {
 namespace {

@@ -6,9 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "common/config.h"
 #include "collector/storage.h"
 #include "collector/task_store.h"
+#include "common/config.h"
 
 namespace tillid::collector {
 

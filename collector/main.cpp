@@ -8,10 +8,6 @@
 
 #include <iostream>
 
-#include "common/cli_app.h"
-#include "common/logging.h"
-#include "platform/system_log.h"
-#include "protocol/curl_transport.h"
 #include "collector/collector_config.h"
 #include "collector/collector_retention.h"
 #include "collector/collector_server.h"
@@ -21,6 +17,10 @@
 #include "collector/revocation_service.h"
 #include "collector/task_service.h"
 #include "collector/tokens_file.h"
+#include "common/cli_app.h"
+#include "common/logging.h"
+#include "platform/system_log.h"
+#include "protocol/curl_transport.h"
 
 namespace tillid::collector {
 namespace {

@@ -3,13 +3,13 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/StringTokenizer.h>
 
+#include "collector/personal_data_reads.h"
 #include "common/canonical_json.h"
 #include "common/logging.h"
 #include "common/untrusted_text.h"
-#include "protocol/sanitization_signature.h"
 #include "protocol/purpose_rules.h"
+#include "protocol/sanitization_signature.h"
 #include "protocol/signed_order.h"
-#include "collector/personal_data_reads.h"
 
 namespace tillid::collector {
 namespace {

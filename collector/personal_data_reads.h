@@ -18,13 +18,13 @@
 
 #include <optional>
 
-#include "protocol/order_check.h"
-#include "protocol/trusted_keys.h"
 #include "collector/administrator_gate.h"
 #include "collector/collector_service.h"
 #include "collector/storage.h"
 #include "collector/task_service.h"
 #include "collector/task_store.h"
+#include "protocol/order_check.h"
+#include "protocol/trusted_keys.h"
 
 namespace tillid::collector {
 

@@ -4,8 +4,8 @@
 
 #include <set>
 
-#include "common/logging.h"
 #include "collector/postgres_connection.h"
+#include "common/logging.h"
 
 namespace tillid::collector::pg {
 

@@ -3,9 +3,9 @@
 #include <mutex>
 #include <tuple>
 
-#include "store/store.h"
 #include "collector/storage_rows.h"
 #include "collector/storage_schema.h"
+#include "store/store.h"
 
 namespace tillid::collector {
 namespace {

@@ -2,9 +2,9 @@
 
 #include <mutex>
 
-#include "store/store.h"
 #include "collector/storage_rows.h"
 #include "collector/storage_schema.h"
+#include "store/store.h"
 
 namespace tillid::collector {
 namespace {

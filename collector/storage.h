@@ -47,7 +47,6 @@ struct RevokedCertificate {
   std::string reason;
 };
 
-
 // A stored record with the device that sent it.
 struct StoredRecord {
   std::string deviceId;

@@ -12,7 +12,6 @@
 #include "common/digest.h"
 #include "common/logging.h"
 #include "common/random_hex.h"
-#include "protocol/purpose_rules.h"
 #include "protocol/order_check.h"
 #include "protocol/purpose_rules.h"
 #include "protocol/signed_order.h"

@@ -32,13 +32,13 @@
 #include <optional>
 #include <unordered_map>
 
-#include "common/config.h"
-#include "protocol/order_check.h"
-#include "protocol/trusted_keys.h"
 #include "collector/administrator_gate.h"
 #include "collector/collector_service.h"
 #include "collector/storage.h"
 #include "collector/task_store.h"
+#include "common/config.h"
+#include "protocol/order_check.h"
+#include "protocol/trusted_keys.h"
 
 namespace tillid::collector {
 

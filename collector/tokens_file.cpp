@@ -4,8 +4,8 @@
 
 #include <fstream>
 
-#include "common/files.h"
 #include "common/canonical_json.h"
+#include "common/files.h"
 
 namespace tillid::collector {
 

@@ -1,4 +1,3 @@
-#include "common/files.h"
 #include "common/config.h"
 
 #include <Poco/JSON/Array.h>
@@ -11,6 +10,7 @@
 #include <stdexcept>
 
 #include "common/canonical_json.h"
+#include "common/files.h"
 #include "common/time.h"
 
 namespace tillid {

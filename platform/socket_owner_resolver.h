@@ -27,8 +27,8 @@ struct SocketOwner {
 class SocketOwnerResolver {
  public:
   virtual ~SocketOwnerResolver() = default;
-  // The owner of the local socket of `flow` (TCP or UDP), or nullopt when it cannot be known: the socket
-  // is gone, the flow is not the device's own (a replayed capture), or the OS refused.
+  // The owner of the local socket of `flow` (TCP or UDP), or nullopt when it cannot be known: the
+  // socket is gone, the flow is not the device's own (a replayed capture), or the OS refused.
   // Called once per new flow from the pipeline's thread; implementations cache.
   virtual std::optional<SocketOwner> lookup(const SocketEndpoints& flow) = 0;
 };

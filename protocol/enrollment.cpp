@@ -93,7 +93,8 @@ Result<Enrollment> enroll(const EnrollRequest& request, const EnrollmentFiles& f
   TILLID_RETURN_IF_ERROR(platform::writePrivateFile(files.certificate(), *certificate));
   TILLID_RETURN_IF_ERROR(platform::writePrivateFile(files.ca(), *ca));
   if (const auto orderKeys = (*answer)->getObject("order_keys")) {
-    TILLID_RETURN_IF_ERROR(platform::writePrivateFile(files.orderKeys(), canonicalJson(orderKeys) + "\n"));
+    TILLID_RETURN_IF_ERROR(
+        platform::writePrivateFile(files.orderKeys(), canonicalJson(orderKeys) + "\n"));
   }
   TILLID_RETURN_IF_ERROR(saveInfo(files, enrollment));
   return enrollment;

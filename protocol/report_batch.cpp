@@ -122,7 +122,6 @@ Result<ReportBatch> parseReportBatch(const std::string& json, size_t maxRecords)
   return batch;
 }
 
-
 std::string reportBatchJson(const std::string& deviceId, const std::string& batchId,
                             const std::vector<OutgoingRecord>& records) {
   Poco::JSON::Array::Ptr list = new Poco::JSON::Array;

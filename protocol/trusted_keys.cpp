@@ -3,9 +3,8 @@
 #include <Poco/File.h>
 #include <Poco/JSON/Array.h>
 
-
-#include "common/files.h"
 #include "common/canonical_json.h"
+#include "common/files.h"
 #include "platform/private_files.h"
 #include "protocol/signed_order.h"
 

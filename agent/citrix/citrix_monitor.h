@@ -9,10 +9,10 @@
 #include "agent/citrix/citrix_store.h"
 #include "agent/citrix/session_tracker.h"
 #include "agent/citrix/streaming_detector.h"
-#include "common/config.h"
-#include "store/writer.h"
 #include "agent/usage/flow_observer.h"
+#include "common/config.h"
 #include "platform/process_lister.h"
+#include "store/writer.h"
 
 namespace tillid::citrix {
 

@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "agent/audit/audit_log.h"
+#include "agent/report/outbox.h"
 #include "common/canonical_json.h"
 #include "common/time.h"
-#include "agent/report/outbox.h"
 #include "store/store.h"
 
 namespace tillid::citrix {

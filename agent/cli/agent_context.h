@@ -2,11 +2,11 @@
 // What every tillid-agent command starts from: the validated configuration and the
 // state directory, taken from --config, --state-dir and --set.
 
+#include "agent/service/state_paths.h"
 #include "common/command_line.h"
 #include "common/config.h"
-#include "agent/service/state_paths.h"
-#include "store/database.h"
 #include "platform/platform.h"
+#include "store/database.h"
 
 namespace tillid::cli {
 

@@ -15,11 +15,11 @@
 #include "agent/citrix/citrix_monitor.h"
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
-#include "common/logging.h"
-#include "common/time.h"
 #include "agent/service/agent.h"
 #include "agent/usage/usage_aggregator.h"
 #include "agent/usage/usage_pipeline.h"
+#include "common/logging.h"
+#include "common/time.h"
 #include "platform/packet_source.h"
 #include "platform/system_log.h"
 

@@ -7,8 +7,8 @@
 
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
-#include "common/logging.h"
 #include "agent/service/agent.h"
+#include "common/logging.h"
 #include "platform/private_files.h"
 #include "platform/system_log.h"
 #include "platform/termination_signals.h"
@@ -47,8 +47,7 @@ int run(const ParsedArgs& args) {
   if (!context) return fail(kProgram, context.status().message(), kExitUsage);
   // The state directory holds the database and the device's keys: only the service's
   // account may enter it.
-  if (Status prepared = platform::preparePrivateDirectory(context->paths.root);
-      !prepared.isOk()) {
+  if (Status prepared = platform::preparePrivateDirectory(context->paths.root); !prepared.isOk()) {
     return fail(kProgram, "cannot use the state directory " + context->paths.root + ": " +
                               prepared.message() + " (choose another with --state-dir)");
   }

@@ -12,9 +12,9 @@
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
 #include "agent/report/report_status.h"
-#include "store/store.h"
 #include "platform/instance_lock.h"
 #include "platform/process_lister.h"
+#include "store/store.h"
 
 namespace tillid::cli {
 namespace {

@@ -12,10 +12,10 @@
 
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands.h"
-#include "common/time.h"
-#include "store/database.h"
 #include "agent/usage/usage_aggregator.h"
 #include "agent/usage/usage_query.h"
+#include "common/time.h"
+#include "store/database.h"
 
 namespace tillid::cli {
 namespace {

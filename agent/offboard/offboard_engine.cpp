@@ -7,12 +7,12 @@
 #include <chrono>
 #include <thread>
 
-#include "common/canonical_json.h"
-#include "common/logging.h"
-#include "common/time.h"
 #include "agent/offboard/run_status.h"
 #include "agent/offboard/step_handler.h"
 #include "agent/report/outbox.h"
+#include "common/canonical_json.h"
+#include "common/logging.h"
+#include "common/time.h"
 
 namespace tillid::offboard {
 namespace {

@@ -15,8 +15,8 @@
 
 #include "agent/offboard/offboard_settings.h"
 #include "agent/offboard/offboard_store.h"
-#include "store/database.h"
 #include "platform/platform.h"
+#include "store/database.h"
 
 namespace tillid::offboard {
 

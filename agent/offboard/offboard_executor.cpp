@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "agent/offboard/offboard_runner.h"
 #include "common/canonical_json.h"
 #include "common/logging.h"
-#include "agent/offboard/offboard_runner.h"
 
 namespace tillid::offboard {
 namespace {

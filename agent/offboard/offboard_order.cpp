@@ -2,9 +2,9 @@
 
 #include <cmath>
 
+#include "agent/tasks/task_channel.h"
 #include "common/canonical_json.h"
 #include "protocol/enrollment.h"
-#include "agent/tasks/task_channel.h"
 
 namespace tillid::offboard {
 

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "agent/offboard/offboard_engine.h"
-#include "store/writer.h"
 #include "agent/tasks/order_verifier.h"
 #include "agent/tasks/task.h"
+#include "store/writer.h"
 
 namespace tillid::offboard {
 

@@ -11,14 +11,14 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/offboard/sanitization_certificate.h"
+#include "agent/report/outbox.h"
 #include "common/canonical_json.h"
 #include "common/time.h"
-#include "agent/offboard/sanitization_certificate.h"
+#include "platform/platform.h"
 #include "protocol/enrollment.h"
 #include "protocol/openssl_util.h"
-#include "agent/report/outbox.h"
 #include "protocol/sanitization_signature.h"
-#include "platform/platform.h"
 
 namespace tillid::offboard {
 namespace {

@@ -1,7 +1,7 @@
 #include "agent/report/report_status.h"
 
-#include "protocol/enrollment.h"
 #include "agent/report/outbox.h"
+#include "protocol/enrollment.h"
 #include "store/store.h"
 
 namespace tillid::report {

@@ -5,12 +5,12 @@
 #include <algorithm>
 
 #include "agent/audit/audit_log.h"
+#include "agent/usage/usage_aggregator.h"
 #include "common/canonical_json.h"
 #include "common/logging.h"
 #include "protocol/curl_transport.h"
 #include "protocol/gzip.h"
 #include "store/store.h"
-#include "agent/usage/usage_aggregator.h"
 
 namespace tillid::report {
 namespace {

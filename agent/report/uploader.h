@@ -17,9 +17,9 @@
 #include <string>
 #include <thread>
 
+#include "agent/report/outbox.h"
 #include "common/config.h"
 #include "protocol/enrollment.h"
-#include "agent/report/outbox.h"
 #include "protocol/transport.h"
 #include "store/writer.h"
 

@@ -3,13 +3,13 @@
 #include <Poco/JSON/Array.h>
 
 #include "agent/audit/audit_log.h"
-#include "common/digest.h"
-#include "common/logging.h"
 #include "agent/offboard/offboard_order.h"
 #include "agent/service/my_data.h"
 #include "agent/service/schema.h"
-#include "store/store.h"
 #include "agent/tasks/named_queries.h"
+#include "common/digest.h"
+#include "common/logging.h"
+#include "store/store.h"
 
 namespace tillid {
 namespace {

@@ -7,7 +7,6 @@
 #include <string>
 
 #include "agent/citrix/citrix_monitor.h"
-#include "common/config.h"
 #include "agent/offboard/offboard_executor.h"
 #include "agent/report/uploader.h"
 #include "agent/service/health_sampler.h"
@@ -15,11 +14,12 @@
 #include "agent/service/service_watchdog.h"
 #include "agent/service/state_paths.h"
 #include "agent/service/usage_capture.h"
-#include "store/writer.h"
 #include "agent/tasks/task_channel.h"
+#include "common/config.h"
 #include "platform/instance_lock.h"
 #include "platform/local_socket.h"
 #include "platform/platform.h"
+#include "store/writer.h"
 
 namespace tillid {
 

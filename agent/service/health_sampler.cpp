@@ -1,8 +1,8 @@
 #include "agent/service/health_sampler.h"
 
 #include "common/time.h"
-#include "store/store.h"
 #include "platform/process_stats.h"
+#include "store/store.h"
 
 namespace tillid {
 

@@ -4,10 +4,10 @@
 
 #include "agent/audit/audit_log.h"
 #include "agent/citrix/citrix_store.h"
-#include "common/canonical_json.h"
-#include "common/logging.h"
 #include "agent/offboard/offboard_store.h"
 #include "agent/usage/usage_query.h"
+#include "common/canonical_json.h"
+#include "common/logging.h"
 
 namespace tillid {
 namespace {

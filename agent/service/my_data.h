@@ -12,8 +12,8 @@
 #include <string>
 
 #include "common/config.h"
-#include "store/writer.h"
 #include "platform/local_socket.h"
+#include "store/writer.h"
 
 namespace tillid {
 

@@ -1,9 +1,9 @@
 #include "agent/service/retention.h"
 
 #include "agent/audit/audit_log.h"
+#include "agent/usage/usage_aggregator.h"
 #include "common/logging.h"
 #include "store/store.h"
-#include "agent/usage/usage_aggregator.h"
 
 namespace tillid {
 namespace {

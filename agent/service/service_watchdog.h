@@ -9,8 +9,8 @@
 #include <mutex>
 #include <thread>
 
-#include "store/writer.h"
 #include "platform/service_notifier.h"
+#include "store/writer.h"
 
 namespace tillid {
 

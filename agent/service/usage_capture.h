@@ -14,11 +14,11 @@
 #include <thread>
 #include <vector>
 
-#include "common/config.h"
-#include "store/writer.h"
 #include "agent/usage/usage_aggregator.h"
 #include "agent/usage/usage_pipeline.h"
+#include "common/config.h"
 #include "platform/platform.h"
+#include "store/writer.h"
 
 namespace tillid {
 

@@ -9,9 +9,9 @@
 
 #include "agent/audit/audit_log.h"
 #include "agent/citrix/citrix_store.h"
-#include "store/store.h"
-#include "protocol/purpose_rules.h"
 #include "agent/usage/usage_query.h"
+#include "protocol/purpose_rules.h"
+#include "store/store.h"
 
 namespace tillid::tasks {
 namespace {

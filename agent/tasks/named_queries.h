@@ -7,10 +7,10 @@
 
 #include <Poco/JSON/Object.h>
 
-#include "store/writer.h"
 #include "agent/tasks/order_verifier.h"
 #include "agent/tasks/task.h"
 #include "protocol/purpose_rules.h"
+#include "store/writer.h"
 
 namespace tillid::tasks {
 

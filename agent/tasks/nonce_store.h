@@ -6,9 +6,9 @@
 #include <string>
 
 #include "common/time.h"
+#include "protocol/signed_order.h"
 #include "store/database.h"
 #include "store/migrations.h"
-#include "protocol/signed_order.h"
 
 namespace tillid::tasks {
 

@@ -45,8 +45,8 @@ Result<TrustedKeys> OrderVerifier::rotate(const SignedOrder& order, TimePoint no
   auto next = TrustedKeys::fromJson(order.order.params);
   if (!next) return orderRefused(next.status().message());
   if (next->version() <= keys_.version()) {
-    return orderRefused("key set version " + std::to_string(next->version()) + " is not newer than " +
-                  std::to_string(keys_.version()));
+    return orderRefused("key set version " + std::to_string(next->version()) +
+                        " is not newer than " + std::to_string(keys_.version()));
   }
   TILLID_RETURN_IF_ERROR(consume(order, now, nullptr));
   TILLID_RETURN_IF_ERROR(next->save(keysPath_));

@@ -14,8 +14,8 @@
 #include <optional>
 #include <string>
 
-#include "store/writer.h"
 #include "protocol/order_check.h"
+#include "store/writer.h"
 
 namespace tillid::tasks {
 

@@ -1,8 +1,8 @@
 #include "agent/tasks/task_channel.h"
 
+#include "agent/report/uploader.h"
 #include "protocol/curl_transport.h"
 #include "protocol/enrollment.h"
-#include "agent/report/uploader.h"
 
 namespace tillid::tasks {
 

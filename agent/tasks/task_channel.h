@@ -15,12 +15,12 @@
 #include <memory>
 #include <string>
 
-#include "common/config.h"
-#include "protocol/curl_transport.h"
-#include "store/writer.h"
 #include "agent/tasks/order_verifier.h"
 #include "agent/tasks/task.h"
 #include "agent/tasks/task_poller.h"
+#include "common/config.h"
+#include "protocol/curl_transport.h"
+#include "store/writer.h"
 
 namespace tillid::tasks {
 

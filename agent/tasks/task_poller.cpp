@@ -94,9 +94,9 @@ bool TaskPoller::deliverReplies() {
       // this already is the short "failed" reply, close the task with the reason instead:
       // left open, it would come back with every poll.
       if (response->status != 404 && !reply.fallback) {
-        const TaskReply failed = TaskReply::failed(
-            "the collector refused the answer: HTTP " + std::to_string(response->status) +
-            ": " + response->body.substr(0, 200));
+        const TaskReply failed = TaskReply::failed("the collector refused the answer: HTTP " +
+                                                   std::to_string(response->status) + ": " +
+                                                   response->body.substr(0, 200));
         replies_.front() = {reply.taskId, canonicalJson(failed.toJson()), true};
         continue;
       }

@@ -21,10 +21,10 @@
 #include <string>
 #include <thread>
 
+#include "agent/tasks/task.h"
 #include "common/config.h"
 #include "protocol/transport.h"
 #include "store/writer.h"
-#include "agent/tasks/task.h"
 
 namespace tillid::tasks {
 

@@ -16,9 +16,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "agent/usage/flow.h"
 #include "common/config.h"
 #include "common/result.h"
-#include "agent/usage/flow.h"
 
 namespace tillid::usage {
 

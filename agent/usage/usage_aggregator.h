@@ -24,11 +24,11 @@
 #include <string>
 #include <unordered_map>
 
+#include "agent/usage/flow_observer.h"
+#include "agent/usage/privacy_filter.h"
 #include "common/config.h"
 #include "store/migrations.h"
 #include "store/writer.h"
-#include "agent/usage/flow_observer.h"
-#include "agent/usage/privacy_filter.h"
 
 namespace tillid::usage {
 

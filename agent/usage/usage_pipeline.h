@@ -21,8 +21,6 @@
 #include <memory>
 #include <vector>
 
-#include "common/config.h"
-#include "common/result.h"
 #include "agent/usage/destination_namer.h"
 #include "agent/usage/flow_labels.h"
 #include "agent/usage/flow_observer.h"
@@ -30,6 +28,8 @@
 #include "agent/usage/ndpi_classifier.h"
 #include "agent/usage/packet_parser.h"
 #include "agent/usage/privacy_filter.h"
+#include "common/config.h"
+#include "common/result.h"
 #include "platform/packet_source.h"
 #include "platform/socket_owner_resolver.h"
 

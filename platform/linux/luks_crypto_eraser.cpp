@@ -1,8 +1,6 @@
 // The Linux crypto-erase: LUKS volumes through libcryptsetup. Both LUKS2 headers and the
 // keyslot area lie before the data area, and all of it is overwritten.
 
-#include "platform/volume_crypto_eraser.h"
-
 #include <fcntl.h>
 #include <libcryptsetup.h>
 #include <openssl/sha.h>
@@ -17,6 +15,7 @@
 
 #include "platform/linux/posix_error.h"
 #include "platform/linux/posix_io.h"
+#include "platform/volume_crypto_eraser.h"
 
 namespace tillid::platform {
 namespace {

@@ -12,8 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr fs::perms kOwnerOnly = fs::perms::owner_read | fs::perms::owner_write;
-constexpr fs::perms kReadableByAll =
-    kOwnerOnly | fs::perms::group_read | fs::perms::others_read;
+constexpr fs::perms kReadableByAll = kOwnerOnly | fs::perms::group_read | fs::perms::others_read;
 
 Status writeFile(const std::string& path, const std::string& content, fs::perms perms) {
   const std::string temp = path + ".tmp";
@@ -66,8 +65,8 @@ Status preparePrivateDirectory(const std::string& path) {
                            path + " is a shared directory; give the agent one of its own");
     }
     if (!ec) {
-      fs::permissions(path, fs::perms::group_all | fs::perms::others_all,
-                      fs::perm_options::remove, ec);
+      fs::permissions(path, fs::perms::group_all | fs::perms::others_all, fs::perm_options::remove,
+                      ec);
     }
   }
   if (ec) return Status::error(ErrorCode::kIo, ec.message());

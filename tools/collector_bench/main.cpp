@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/report/outbox.h"
 #include "common/canonical_json.h"
 #include "common/cli_app.h"
 #include "platform/private_files.h"
@@ -29,7 +30,6 @@
 #include "protocol/curl_transport.h"
 #include "protocol/enrollment.h"
 #include "protocol/gzip.h"
-#include "agent/report/outbox.h"
 #include "protocol/report_batch.h"
 #include "store/store.h"
 
@@ -676,7 +676,8 @@ int main(int argc, char** argv) {
         [](const ParsedArgs& a) { return bench::heavyDay(a, bench::tlsFrom(a)); }},
        {"fleet",
         "fleet",
-        "N agents long-poll, answer tasks and upload; an administrator queues device checks (status)",
+        "N agents long-poll, answer tasks and upload; an administrator queues device checks "
+        "(status)",
         {{"agents", "N", "simulated agents (1000), spread over every --server"},
          {"seconds", "S", "how long the load runs (60)"},
          {"poll-wait", "S", "the agents' task poll wait (20)"},

@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "agent/audit/audit_log.h"
-#include "common/canonical_json.h"
 #include "agent/service/schema.h"
+#include "common/canonical_json.h"
 #include "store/store.h"
 #include "store/writer.h"
 #include "tests/integration/agent/agent_helpers.h"

@@ -12,14 +12,14 @@
 #include <filesystem>
 #include <thread>
 
+#include "agent/report/outbox.h"
+#include "collector/certificate_authority.h"
 #include "common/canonical_json.h"
 #include "common/time.h"
 #include "protocol/certificate_request.h"
 #include "protocol/gzip.h"
 #include "protocol/openssl_util.h"
-#include "agent/report/outbox.h"
 #include "store/database.h"
-#include "collector/certificate_authority.h"
 #include "tests/integration/collector/fleet.h"
 
 using namespace tillid;

@@ -10,12 +10,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "collector/certificate_authority.h"
 #include "common/canonical_json.h"
 #include "platform/private_files.h"
 #include "protocol/certificate_request.h"
 #include "protocol/gzip.h"
 #include "protocol/openssl_util.h"
-#include "collector/certificate_authority.h"
 #include "tests/integration/collector/fleet.h"
 #include "tests/support/test_crl.h"
 

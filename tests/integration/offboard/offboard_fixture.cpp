@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/digest.h"
+#include "agent/tasks/task_channel.h"
 #include "common/canonical_json.h"
+#include "common/digest.h"
 #include "common/time.h"
 #include "store/database.h"
-#include "agent/tasks/task_channel.h"
 
 namespace tillid::test {
 namespace {

@@ -99,9 +99,9 @@ TEST_CASE("an answer the collector refuses closes the task as failed, with the r
   REQUIRE(collector->stop() == 0);
   collector = std::make_unique<CollectorProcess>(
       pki, dir.file("collector"), port, std::vector<std::string>{"limits.max_body_bytes=1024"});
-  auto agent = startAgent(agentDir, {"--set", "tasks.poll_wait_seconds=2", "--set",
-                                     "tasks.backoff_min_ms=100", "--set",
-                                     "tasks.backoff_max_ms=400"});
+  auto agent =
+      startAgent(agentDir, {"--set", "tasks.poll_wait_seconds=2", "--set",
+                            "tasks.backoff_min_ms=100", "--set", "tasks.backoff_max_ms=400"});
   REQUIRE(agent->running());
 
   const AdminCli viewer{pki, *collector, "viewer"};

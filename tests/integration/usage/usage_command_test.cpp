@@ -4,11 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "agent/service/schema.h"
+#include "agent/usage/usage_aggregator.h"
 #include "common/canonical_json.h"
 #include "common/time.h"
-#include "agent/service/schema.h"
 #include "store/store.h"
-#include "agent/usage/usage_aggregator.h"
 #include "tests/integration/agent/agent_helpers.h"
 
 using namespace tillid;

@@ -8,8 +8,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "protocol/openssl_util.h"
 #include "collector/certificate_revocation.h"
+#include "protocol/openssl_util.h"
 #include "tests/support/test_crl.h"
 
 namespace tillid::collector {

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "protocol/report_batch.h"
 #include "collector/collector_retention.h"
+#include "protocol/report_batch.h"
 #include "tests/unit/collector/storage_backends.h"
 
 using namespace tillid;
@@ -230,7 +230,8 @@ TEST_CASE("batch parser refuses malformed batches with the reason", "[collector]
       R"({"id":"u-1","kind":"usage","time":"2026-11-20T11:00:00Z","payload":{"hour":"h",)"
       R"("user":"u","application":"a","destination":"d","service":"s","category":"c",)"
       R"("connections":1,"bytes_in":2,"bytes_out":3,"active_seconds":4}})";
-  auto good = report::parseReportBatch(R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 10);
+  auto good = report::parseReportBatch(
+      R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 10);
   REQUIRE(good);
   CHECK(good->records.size() == 1);
   CHECK(good->records[0].usage->bytesOut == 3);
@@ -259,8 +260,8 @@ TEST_CASE("batch parser refuses malformed batches with the reason", "[collector]
     REQUIRE(!parsed);
     CHECK(parsed.status().message().find(reason) != std::string::npos);
   }
-  auto tooMany =
-      report::parseReportBatch(R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 0);
+  auto tooMany = report::parseReportBatch(
+      R"({"device_id":"d-1","batch_id":"b-1","records":[)" + record + "]}", 0);
   CHECK(!tooMany);
 }
 

@@ -2,12 +2,11 @@
 // test formats in image files, and block overwrite of a loop device the test attaches
 // itself (and always detaches).
 
-#include "platform/volume_crypto_eraser.h"
-
 #include <catch2/catch.hpp>
 #include <fstream>
 
 #include "platform/block_overwriter.h"
+#include "platform/volume_crypto_eraser.h"
 #include "tests/support/child_process.h"
 #include "tests/support/luks_image.h"
 #include "tests/support/temp_dir.h"

@@ -7,11 +7,11 @@
 #include <set>
 #include <thread>
 
-#include "common/time.h"
 #include "agent/offboard/offboard_engine.h"
 #include "agent/offboard/offboard_store.h"
 #include "agent/report/outbox.h"
 #include "agent/service/schema.h"
+#include "common/time.h"
 #include "store/store.h"
 #include "tests/support/fakes/fake_user_notifier.h"
 #include "tests/support/temp_dir.h"

@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "common/canonical_json.h"
 #include "agent/service/schema.h"
+#include "common/canonical_json.h"
 #include "store/store.h"
 #include "tests/support/fakes/fake_platform.h"
 #include "tests/support/temp_dir.h"

@@ -33,8 +33,8 @@ TEST_CASE("a shared file is readable by every local user, writable by its owner"
   const std::string path = dir.file("enrollment.json");
   REQUIRE(writeSharedFile(path, "{}\n"));
   CHECK(test::readFile(path) == "{}\n");
-  CHECK(modeOf(path) == (fs::perms::owner_read | fs::perms::owner_write |
-                         fs::perms::group_read | fs::perms::others_read));
+  CHECK(modeOf(path) == (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                         fs::perms::others_read));
 }
 
 TEST_CASE("restrictToOwner closes an existing file, kNotFound for a missing one", "[platform]") {

@@ -24,7 +24,7 @@ std::string thisUser() {
 }
 
 platform::SocketEndpoints flow(uint8_t protocol, const Poco::Net::SocketAddress& local,
-                     const Poco::Net::SocketAddress& remote) {
+                               const Poco::Net::SocketAddress& remote) {
   platform::SocketEndpoints info;
   info.ipVersion = local.family() == Poco::Net::AddressFamily::IPv4 ? 4 : 6;
   info.protocol = protocol;

@@ -6,12 +6,12 @@
 
 #include "agent/audit/audit_log.h"
 #include "agent/core/agent_config.h"
-#include "common/canonical_json.h"
 #include "agent/report/outbox.h"
 #include "agent/service/agent.h"
 #include "agent/service/schema.h"
-#include "store/store.h"
 #include "agent/usage/usage_aggregator.h"
+#include "common/canonical_json.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "agent/audit/audit_log.h"
-#include "store/store.h"
 #include "agent/tasks/nonce_store.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;

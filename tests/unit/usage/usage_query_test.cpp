@@ -7,8 +7,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "store/store.h"
 #include "agent/usage/usage_aggregator.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace tillid;
