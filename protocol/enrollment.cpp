@@ -2,10 +2,8 @@
 
 #include <Poco/File.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "common/canonical_json.h"
+#include "common/files.h"
 #include "common/time.h"
 #include "platform/private_files.h"
 #include "protocol/certificate_request.h"
@@ -13,14 +11,6 @@
 
 namespace tillid::report {
 namespace {
-
-Result<std::string> readText(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::error(ErrorCode::kNotFound, path + ": cannot read");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Takes a string field of the collector's JSON answer.
 Result<std::string> field(const Poco::JSON::Object& answer, const std::string& key) {
@@ -53,7 +43,7 @@ std::string refusal(const HttpResponse& response) {
 }  // namespace
 
 Result<Enrollment> enroll(const EnrollRequest& request, const EnrollmentFiles& files) {
-  auto ca = readText(request.caFile);
+  auto ca = readWholeFile(request.caFile);
   if (!ca) return ca.status().withContext("--ca");
   if (!parseCertificatePem(*ca)) {
     return Status::error(ErrorCode::kInvalidArgument, request.caFile + ": not a PEM certificate");
@@ -102,7 +92,7 @@ Result<Enrollment> enroll(const EnrollRequest& request, const EnrollmentFiles& f
 
 Result<std::optional<Enrollment>> loadEnrollment(const EnrollmentFiles& files) {
   if (!Poco::File(files.info()).exists()) return std::optional<Enrollment>();
-  auto text = readText(files.info());
+  auto text = readWholeFile(files.info());
   if (!text) return text.status();
   auto info = parseJsonObject(*text);
   if (!info) return info.status().withContext(files.info());
@@ -138,7 +128,7 @@ TlsClientOptions withoutClientCertificate(TlsClientOptions tls) {
 Result<bool> renewIfDue(Transport& transport, Transport& withoutCertificate,
                         const EnrollmentFiles& files, Enrollment& enrollment,
                         double renewFraction) {
-  auto pem = readText(files.certificate());
+  auto pem = readWholeFile(files.certificate());
   if (!pem) return pem.status();
   auto cert = parseCertificatePem(*pem);
   bool expired = false;
@@ -150,7 +140,7 @@ Result<bool> renewIfDue(Transport& transport, Transport& withoutCertificate,
     }
     expired = left <= 0;
   }
-  auto key = readText(files.key());
+  auto key = readWholeFile(files.key());
   if (!key) return key.status();
   auto csr = makeRequest(*key, "tillid-agent");
   if (!csr) return csr.status();

@@ -6,7 +6,6 @@
 
 #include <array>
 #include <chrono>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -14,6 +13,7 @@
 #include "agent/offboard/sanitization_certificate.h"
 #include "agent/report/outbox.h"
 #include "common/canonical_json.h"
+#include "common/files.h"
 #include "common/time.h"
 #include "platform/platform.h"
 #include "protocol/enrollment.h"
@@ -36,11 +36,10 @@ std::array<uint8_t, 32> unhexKey(const std::string& text) {
   return key;
 }
 
+// The file's bytes, or "" when it cannot be read.
 std::string readText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  auto text = readWholeFile(path);
+  return text ? *text : std::string();
 }
 
 Status failed(const std::string& why) {

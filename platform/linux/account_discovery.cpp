@@ -8,9 +8,9 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 
 #include "common/canonical_json.h"
+#include "common/files.h"
 
 namespace tillid::platform {
 namespace {
@@ -35,11 +35,10 @@ std::vector<std::string> listDirectory(const std::string& path) {
   return names;
 }
 
+// The file's bytes, or "" when it cannot be read.
 std::string readAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  auto text = readWholeFile(path);
+  return text ? *text : std::string();
 }
 
 class Merger {
