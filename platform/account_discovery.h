@@ -3,8 +3,8 @@
 // the name service (so directory users from SSSD, LDAP or winbind appear), the login
 // manager's users with sessions, systemd-homed's users, the owners of directories under the home
 // roots, and the users cached by SSSD (with the cache files that hold their cached password
-// hashes). Accounts are merged by id; each records where it was found. Every source but the name
-// service is read under the root prefix, so tests point them at a temporary tree.
+// hashes). Accounts are merged by account id; each records where it was found. Every source but the
+// name service is read under the root prefix, so tests point them at a temporary tree.
 
 #include <string>
 #include <vector>
@@ -23,9 +23,8 @@ struct AccountSources {
 };
 
 struct DiscoveredAccount {
-  Account account;                   // uid, name, home, shell; `locked` only for local ones
-  bool local = false;                // in the root's own passwd: lock and remove apply
-  bool person = false;               // a human's account, not a system or service one
+  Account account;                   // `locked` only for local ones
+  bool local = false;                // in the system's own account files: lock and remove apply
   std::string domain;                // the directory domain ("" when local or unknown)
   std::vector<std::string> sources;  // "passwd", "nss", "logind", "homed",
                                      // "home-owner", "sssd-cache"
@@ -34,8 +33,8 @@ struct DiscoveredAccount {
 // The directory caches holding an account's cached credentials, as the system sees them.
 struct CredentialCache {
   std::string domain;
-  std::vector<std::string> files;    // the domain's cache and timestamp databases
-  std::vector<uint32_t> cachedUids;  // the users it holds
+  std::vector<std::string> files;         // the domain's cache and timestamp databases
+  std::vector<AccountId> cachedAccounts;  // the users it holds
 };
 
 struct AccountDiscovery {

@@ -1,25 +1,27 @@
 #pragma once
-// Local user accounts: listing, locking and removing them. The Linux implementation edits
-// <root>/etc/passwd, shadow, group and gshadow (each rewritten to a temporary file and
-// renamed over the original, so a crash leaves the old or the new file, never half of
-// one). Tests pass a temporary root; the agent passes "/". Not thread-safe: one caller.
+// Local user accounts: listing, locking and removing them, on the system under a root prefix
+// (tests pass a temporary tree; the agent passes "/"). Each change of an account database
+// is atomic: a crash leaves the old or the new one, never half of one. Not thread-safe:
+// one caller.
 
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "platform/account_id.h"
 
 namespace tillid::platform {
 
 struct Account {
+  AccountId id;
   std::string name;
-  uint32_t uid = 0;
-  uint32_t gid = 0;
-  std::string home;  // as written in passwd (relative to the root prefix)
+  std::string home;  // as the system records it (relative to the root prefix)
   std::string shell;
-  bool locked = false;  // the shadow password starts with '!'
+  bool locked = false;  // its password no longer logs it in
+  // A human's account, not a system or service one, by the system's own conventions (each
+  // implementation states its rule).
+  bool person = false;
 };
 
 class AccountManager {
@@ -36,13 +38,9 @@ class AccountManager {
 };
 
 // An account manager for the system under `rootPrefix` that may lock and remove only the
-// accounts named in `targets`; root (uid 0) is refused whatever the list says.
+// accounts named in `targets`; the system's administrator account is refused whatever the
+// list says.
 std::unique_ptr<AccountManager> makeAccountManager(const std::string& rootPrefix,
                                                    std::vector<std::string> targets);
-
-// People's accounts: uid 1000 and up except Debian's reserved 60000-65535 (systemd's
-// dynamic users, nobody), so directory users (SSSD, AD: 1500000 and up) count; a shell
-// that refuses logins (nologin, false) marks a service account whatever its uid.
-bool isPersonAccount(const Account& account);
 
 }  // namespace tillid::platform

@@ -20,14 +20,14 @@
 #include <string>
 
 #include "common/result.h"
+#include "platform/account_id.h"
 
 namespace tillid::platform {
 
 struct PeerCredentials {
-  uint32_t uid = 0;
-  uint32_t gid = 0;
+  AccountId account;
   int64_t pid = 0;
-  std::string userName;  // the account's name, or the uid in decimal when it has none
+  std::string userName;  // the account's name, or its id when it has none
 };
 
 class LocalSocketServer {

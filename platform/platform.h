@@ -13,6 +13,7 @@
 #include "common/result.h"
 #include "platform/account_manager.h"
 #include "platform/block_overwriter.h"
+#include "platform/command_runner.h"
 #include "platform/device_identity.h"
 #include "platform/directory_cache.h"
 #include "platform/file_eraser.h"
@@ -38,16 +39,19 @@ struct Platform {
   // The service manager; null for a command that is not the service (replay).
   std::shared_ptr<ServiceNotifier> serviceNotifier;
   // Offboarding. Local accounts, managed for the names given (the only ones it may lock
-  // or remove); sessions, ended for the uids given (kInvalidArgument for 0 or the
-  // caller's own uid).
+  // or remove); sessions, ended for the accounts given (kInvalidArgument for the
+  // administrator's or the caller's own account).
   std::function<std::unique_ptr<AccountManager>(std::vector<std::string> targets)> accounts;
-  std::function<Result<std::unique_ptr<SessionTerminator>>(std::vector<uint32_t> uids)> sessions;
+  std::function<Result<std::unique_ptr<SessionTerminator>>(const std::vector<AccountId>& accounts)>
+      sessions;
   std::shared_ptr<UserNotifier> userNotifier;
   std::shared_ptr<FileEraser> files;
   std::shared_ptr<DirectoryCache> directoryCache;
   std::shared_ptr<BlockDevices> blockDevices;
   std::shared_ptr<VolumeCryptoEraser> volumeCryptoEraser;
   std::shared_ptr<DeviceIdentitySource> deviceIdentity;
+  // The offboarding run's final command.
+  std::shared_ptr<CommandRunner> commands;
 };
 
 // The services of the system under `rootPrefix` ("/" on a real system; tests pass a

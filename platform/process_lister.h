@@ -16,7 +16,7 @@ namespace tillid::platform {
 struct ProcessInfo {
   int pid = 0;
   std::string name;  // executable name without directory, e.g. "wfica"
-  std::string user;  // owner's user name, or the numeric uid when it has no name
+  std::string user;  // owner's user name, or its account id when it has no name
 };
 
 class ProcessLister {

@@ -21,7 +21,7 @@ struct SocketEndpoints {
 
 struct SocketOwner {
   std::string application;  // executable name without directory, or "unknown"
-  std::string user;         // the socket owner's user name (or numeric uid if unnamed)
+  std::string user;         // the socket owner's user name (or its account id if unnamed)
 };
 
 class SocketOwnerResolver {

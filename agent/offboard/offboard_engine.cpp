@@ -149,8 +149,8 @@ Status OffboardEngine::awaitNotice(RunRecord& run, const std::vector<StepRecord>
                            "private files before then.";
   for (const auto& account : *accounts) {
     if (std::find(leaving.begin(), leaving.end(), account.name) == leaving.end()) continue;
-    Status told = settings_.platform.userNotifier->notify(account.uid, account.gid,
-                                                          "Device reset announced", body);
+    Status told =
+        settings_.platform.userNotifier->notify(account.id, "Device reset announced", body);
     // A user who is not logged in is told by `tillid-agent my-data` and the collector's
     // order; the notice period runs regardless.
     logger("offboard")

@@ -85,24 +85,24 @@ Result<std::vector<PlanStep>> buildPlan(const OffboardSettings& settings, Profil
   for (const auto& d : found.accounts) {
     const bool kept = std::find(settings.keepAccounts.begin(), settings.keepAccounts.end(),
                                 d.account.name) != settings.keepAccounts.end();
-    if (!d.person || kept) continue;
+    if (!d.account.person || kept) continue;
     leaving.push_back(d.account);
     if (d.local) leavingLocal.push_back(d.account);
   }
   std::vector<PlanStep> steps;
   if (!leaving.empty()) {
-    std::string uids;
+    std::string ids;
     std::string names;
     for (const auto& a : leaving) {
-      if (!uids.empty()) uids.append(",");
-      uids.append(std::to_string(a.uid));
+      if (!ids.empty()) ids.append(",");
+      ids.append(a.id.value);
       if (!names.empty()) names.append(", ");
       names.append(a.name);
     }
     steps.push_back({StepKind::kEndSessions, names,
                      "end every process of these users: SIGTERM, SIGKILL to what is left after the "
                      "grace period; verify none is left",
-                     uids});
+                     ids});
   }
   for (const auto& a : leavingLocal) {
     steps.push_back({StepKind::kLockAccount, a.name,
@@ -138,8 +138,8 @@ Result<std::vector<PlanStep>> buildPlan(const OffboardSettings& settings, Profil
   // that domain it caches; SSSD rebuilds it from the directory.
   for (const auto& cache : found.credentialCaches) {
     const bool holdsLeaving = std::any_of(leaving.begin(), leaving.end(), [&](const auto& a) {
-      return std::find(cache.cachedUids.begin(), cache.cachedUids.end(), a.uid) !=
-             cache.cachedUids.end();
+      return std::find(cache.cachedAccounts.begin(), cache.cachedAccounts.end(), a.id) !=
+             cache.cachedAccounts.end();
     });
     if (!holdsLeaving) continue;
     for (const auto& file : cache.files) {

@@ -17,7 +17,8 @@ const char* profileName(Profile profile);  // "user-data" | "full"
 Result<Profile> parseProfile(const std::string& text);
 
 enum class StepKind {
-  kEndSessions,      // target: comma-separated uids; verify: none of their processes left
+  kEndSessions,      // target: the users; param: their account ids, comma-separated;
+                     // verify: none of their processes left
   kLockAccount,      // target: account name; verify: shadow shows it locked
   kEraseFiles,       // target: absolute path; verify: nothing left at the path
   kRemoveAccount,    // target: account name; verify: not in passwd any more
@@ -38,7 +39,7 @@ struct PlanStep {
   StepKind kind = StepKind::kEndSessions;
   std::string target;
   std::string method;  // what is done and how it is checked, for people
-  std::string param;   // kind-specific: the account's uids, a LUKS header size, ...
+  std::string param;   // kind-specific: the accounts' ids, a LUKS header size, ...
 };
 
 // The steps of `profile` for the accounts found on the device (every source:

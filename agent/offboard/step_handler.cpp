@@ -1,7 +1,6 @@
 #include "agent/offboard/step_handler.h"
 
 #include <Poco/JSON/Object.h>
-#include <Poco/Process.h>
 #include <openssl/pem.h>
 
 #include <array>
@@ -77,13 +76,11 @@ std::vector<std::string> accountTargets(const std::vector<StepRecord>& all) {
   return names;
 }
 
-std::vector<uint32_t> parseUids(const std::string& text) {
-  std::vector<uint32_t> uids;
+std::vector<platform::AccountId> parseAccountIds(const std::string& text) {
+  std::vector<platform::AccountId> ids;
   std::istringstream in(text);
-  for (std::string uid; std::getline(in, uid, ',');) {
-    uids.push_back(static_cast<uint32_t>(std::stoul(uid)));
-  }
-  return uids;
+  for (std::string id; std::getline(in, id, ',');) ids.push_back({id});
+  return ids;
 }
 
 platform::OverwriteSpec overwriteSpec(const StepContext& context, const std::string& path) {
@@ -121,7 +118,7 @@ class EndSessions final : public StepHandler {
  public:
   Status act(StepContext& context, StepRecord& step) const override {
     const auto grace = context.settings.offboard.sessionGrace;
-    auto terminator = context.settings.platform.sessions(parseUids(step.step.param));
+    auto terminator = context.settings.platform.sessions(parseAccountIds(step.step.param));
     if (!terminator) return terminator.status();
     auto ended = (*terminator)->terminate(grace);
     if (!ended) return ended.status();
@@ -135,7 +132,7 @@ class EndSessions final : public StepHandler {
   Status verify(StepContext& context, StepRecord& step) const override {
     Object::Ptr v = new Object;
     v->set("method", "no process of the users remains");
-    auto terminator = context.settings.platform.sessions(parseUids(step.step.param));
+    auto terminator = context.settings.platform.sessions(parseAccountIds(step.step.param));
     if (!terminator) return terminator.status();
     // Processes that started since the action (a login racing it) are ended too.
     const auto deadline = std::chrono::steady_clock::now() + kSessionsGoneTimeout;
@@ -438,11 +435,11 @@ class Certificate final : public StepHandler {
 
 class FinalCommand final : public StepHandler {
  public:
-  Status act(StepContext&, StepRecord& step) const override {
-    Poco::Process::Args args = {"-c", step.step.target};
-    Poco::ProcessHandle handle = Poco::Process::launch("/bin/sh", args);
+  Status act(StepContext& context, StepRecord& step) const override {
+    auto code = context.settings.platform.commands->run(step.step.target);
+    if (!code) return code.status();
     Object::Ptr result = new Object;
-    result->set("exit_code", handle.wait());
+    result->set("exit_code", *code);
     return acted(step, result);
   }
 

@@ -129,7 +129,7 @@ Result<std::unique_ptr<platform::LocalSocketServer>> serveMyData(const Config& c
           error->set("error", "the agent cannot read its store right now");
           return canonicalJson(error) + "\n";
         }
-        (*answer)->set("uid", static_cast<int64_t>(peer.uid));
+        (*answer)->set("account_id", peer.account.value);
         return canonicalJson(*answer) + "\n";
       });
 }

@@ -11,6 +11,7 @@
 
 #include "common/canonical_json.h"
 #include "common/files.h"
+#include "platform/linux/uid_account.h"
 
 namespace tillid::platform {
 namespace {
@@ -45,17 +46,16 @@ class Merger {
  public:
   DiscoveredAccount& add(uint32_t uid, const std::string& source) {
     auto& d = byUid_[uid];
-    d.account.uid = uid;
+    d.account.id = accountIdOfUid(uid);
     if (std::find(d.sources.begin(), d.sources.end(), source) == d.sources.end())
       d.sources.push_back(source);
     return d;
   }
-  bool has(uint32_t uid) const { return byUid_.count(uid) != 0; }
 
   std::vector<DiscoveredAccount> take() {
     std::vector<DiscoveredAccount> out;
     for (auto& [uid, d] : byUid_) {
-      d.person = isPersonAccount(d.account);
+      d.account.person = isPersonUid(uid, d.account.shell);
       out.push_back(std::move(d));
     }
     return out;
@@ -141,13 +141,7 @@ std::vector<LdbMessage> ldbUsers(const std::string& path, int& unreadable) {
 }
 
 std::optional<uint32_t> parseUid(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
-      text.size() > 10) {
-    return std::nullopt;
-  }
-  const unsigned long value = std::stoul(text);
-  if (value > 0xffffffffUL) return std::nullopt;
-  return static_cast<uint32_t>(value);
+  return uidOfAccountId({text});
 }
 
 void addSssdCaches(const AccountSources& s, Merger& merger, AccountDiscovery& found) {
@@ -176,9 +170,9 @@ void addSssdCaches(const AccountSources& s, Merger& merger, AccountDiscovery& fo
       auto& d = merger.add(*uid, "sssd-cache");
       fill(d, user.first("name"), user.first("homeDirectory"), user.first("loginShell"));
       if (d.domain.empty() && !d.local) d.domain = cache.domain;
-      if (std::find(cache.cachedUids.begin(), cache.cachedUids.end(), *uid) ==
-          cache.cachedUids.end())
-        cache.cachedUids.push_back(*uid);
+      if (std::find(cache.cachedAccounts.begin(), cache.cachedAccounts.end(), d.account.id) ==
+          cache.cachedAccounts.end())
+        cache.cachedAccounts.push_back(d.account.id);
     }
     found.credentialCaches.push_back(std::move(cache));
   }
@@ -262,7 +256,7 @@ Result<AccountDiscovery> discoverAccounts(const AccountSources& s) {
   auto local = makeAccountManager(s.rootPrefix, {})->list();
   if (!local) return local.status();
   for (const auto& a : *local) {
-    auto& d = merger.add(a.uid, "passwd");
+    auto& d = merger.add(*uidOfAccountId(a.id), "passwd");
     d.account = a;
     d.local = true;
   }
@@ -270,10 +264,7 @@ Result<AccountDiscovery> discoverAccounts(const AccountSources& s) {
     // Every configured NSS source in order (files, then sss, ldap, winbind, systemd...).
     ::setpwent();
     while (const passwd* pw = ::getpwent()) {
-      const bool known = merger.has(pw->pw_uid);
-      auto& d = merger.add(pw->pw_uid, "nss");
-      fill(d, pw->pw_name, pw->pw_dir, pw->pw_shell);
-      if (!known) d.account.gid = pw->pw_gid;
+      fill(merger.add(pw->pw_uid, "nss"), pw->pw_name, pw->pw_dir, pw->pw_shell);
     }
     ::endpwent();
   }

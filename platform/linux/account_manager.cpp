@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "platform/linux/posix_error.h"
+#include "platform/linux/uid_account.h"
 
 namespace tillid::platform {
 namespace {
@@ -116,32 +117,10 @@ class LinuxAccountManager final : public AccountManager {
       : etc_((rootPrefix == "/" ? "" : rootPrefix) + "/etc"), targets_(std::move(targets)) {}
 
   Result<std::vector<Account>> list() override {
-    auto lines = readLines(etc_ + "/passwd");
-    if (!lines) return lines.status();
-    auto shadow = readLines(etc_ + "/shadow");
+    auto entries = readPasswd();
+    if (!entries) return entries.status();
     std::vector<Account> accounts;
-    for (const auto& line : *lines) {
-      const auto f = splitFields(line);
-      if (f.size() < 7 || line[0] == '#') continue;
-      Account account;
-      account.name = f[0];
-      try {
-        account.uid = static_cast<uint32_t>(std::stoul(f[2]));
-        account.gid = static_cast<uint32_t>(std::stoul(f[3]));
-      } catch (const std::exception&) {
-        continue;  // a malformed line is not an account anyone can log in with
-      }
-      account.home = f[5];
-      account.shell = f[6];
-      if (shadow) {
-        for (const auto& s : *shadow) {
-          const auto sf = splitFields(s);
-          if (sf.size() >= 2 && sf[0] == account.name)
-            account.locked = !sf[1].empty() && sf[1][0] == '!';
-        }
-      }
-      accounts.push_back(account);
-    }
+    for (auto& e : *entries) accounts.push_back(std::move(e.account));
     return accounts;
   }
 
@@ -163,11 +142,11 @@ class LinuxAccountManager final : public AccountManager {
 
   Status remove(const std::string& name) override {
     TILLID_RETURN_IF_ERROR(checkTarget(name));
-    auto accounts = list();
-    if (!accounts) return accounts.status();
+    auto entries = readPasswd();
+    if (!entries) return entries.status();
     std::optional<uint32_t> gid;
-    for (const auto& a : *accounts) {
-      if (a.name == name) gid = a.gid;
+    for (const auto& e : *entries) {
+      if (e.account.name == name) gid = e.gid;
     }
     const auto dropUser = [&](std::vector<std::string>& f) -> std::optional<std::string> {
       if (f[0] == name) return std::nullopt;
@@ -193,6 +172,45 @@ class LinuxAccountManager final : public AccountManager {
   }
 
  private:
+  struct PasswdEntry {
+    Account account;
+    uint32_t gid = 0;  // the primary group, whose user-private group goes with the user
+  };
+
+  Result<std::vector<PasswdEntry>> readPasswd() const {
+    auto lines = readLines(etc_ + "/passwd");
+    if (!lines) return lines.status();
+    auto shadow = readLines(etc_ + "/shadow");
+    std::vector<PasswdEntry> entries;
+    for (const auto& line : *lines) {
+      const auto f = splitFields(line);
+      if (f.size() < 7 || line[0] == '#') continue;
+      PasswdEntry e;
+      Account& account = e.account;
+      account.name = f[0];
+      uint32_t uid = 0;
+      try {
+        uid = static_cast<uint32_t>(std::stoul(f[2]));
+        e.gid = static_cast<uint32_t>(std::stoul(f[3]));
+      } catch (const std::exception&) {
+        continue;  // a malformed line is not an account anyone can log in with
+      }
+      account.id = accountIdOfUid(uid);
+      account.home = f[5];
+      account.shell = f[6];
+      account.person = isPersonUid(uid, account.shell);
+      if (shadow) {
+        for (const auto& s : *shadow) {
+          const auto sf = splitFields(s);
+          if (sf.size() >= 2 && sf[0] == account.name)
+            account.locked = !sf[1].empty() && sf[1][0] == '!';
+        }
+      }
+      entries.push_back(std::move(e));
+    }
+    return entries;
+  }
+
   Status checkTarget(const std::string& name) const {
     if (name == "root" || std::find(targets_.begin(), targets_.end(), name) == targets_.end()) {
       return Status::error(ErrorCode::kPermission,
@@ -210,15 +228,6 @@ class LinuxAccountManager final : public AccountManager {
 std::unique_ptr<AccountManager> makeAccountManager(const std::string& rootPrefix,
                                                    std::vector<std::string> targets) {
   return std::make_unique<LinuxAccountManager>(rootPrefix, std::move(targets));
-}
-
-bool isPersonAccount(const Account& account) {
-  const uint32_t uid = account.uid;
-  // Below 1000 the system's; 60514..65535 container and special ids. systemd-homed's users
-  // are people with ids in 60001..60513.
-  if (uid < 1000 || (uid >= 60514 && uid <= 65535)) return false;
-  const std::string shell = account.shell.substr(account.shell.find_last_of('/') + 1);
-  return shell != "nologin" && shell != "false";
 }
 
 }  // namespace tillid::platform

@@ -22,6 +22,7 @@
 #include "common/logging.h"
 #include "platform/linux/posix_error.h"
 #include "platform/linux/posix_io.h"
+#include "platform/linux/uid_account.h"
 
 namespace tillid::platform {
 namespace {
@@ -225,7 +226,7 @@ class UnixSocketServer final : public LocalSocketServer {
     if (end == std::string::npos) return;  // too long, too slow, or the peer gave up
     request.resize(end);
     const ucred& c = connection.peer;
-    PeerCredentials peer{c.uid, c.gid, c.pid, userName(c.uid)};
+    PeerCredentials peer{accountIdOfUid(c.uid), c.pid, userName(c.uid)};
     std::string answer;
     try {
       answer = handler_(peer, request);

@@ -82,8 +82,8 @@ Platform makePlatform(const std::string& rootPrefix) {
   p.accounts = [rootPrefix](std::vector<std::string> targets) {
     return makeAccountManager(rootPrefix, std::move(targets));
   };
-  p.sessions = [procRoot = underRoot(rootPrefix, "/proc")](std::vector<uint32_t> uids) {
-    return makeSessionTerminator(procRoot, std::move(uids));
+  p.sessions = [procRoot = underRoot(rootPrefix, "/proc")](const std::vector<AccountId>& accounts) {
+    return makeSessionTerminator(procRoot, accounts);
   };
   p.userNotifier = makeUserNotifier(underRoot(rootPrefix, "/run/user"));
   p.files = std::make_shared<LinuxFileEraser>();
@@ -91,6 +91,7 @@ Platform makePlatform(const std::string& rootPrefix) {
   p.blockDevices = std::make_shared<LinuxBlockDevices>();
   p.volumeCryptoEraser = makeVolumeCryptoEraser();
   p.deviceIdentity = std::make_shared<DmiDeviceIdentity>();
+  p.commands = makeCommandRunner();
   return p;
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "platform/linux/posix_error.h"
+#include "platform/linux/uid_account.h"
 
 namespace tillid::platform {
 namespace {
@@ -101,13 +102,20 @@ class ProcSessionTerminator final : public SessionTerminator {
 
 }  // namespace
 
-Result<std::unique_ptr<SessionTerminator>> makeSessionTerminator(std::string procRoot,
-                                                                 std::vector<uint32_t> uids) {
-  for (const uint32_t uid : uids) {
-    if (uid == 0 || uid == ::getuid()) {
+Result<std::unique_ptr<SessionTerminator>> makeSessionTerminator(
+    std::string procRoot, const std::vector<AccountId>& accounts) {
+  std::vector<uint32_t> uids;
+  for (const AccountId& account : accounts) {
+    const auto uid = uidOfAccountId(account);
+    if (!uid) {
       return Status::error(ErrorCode::kInvalidArgument,
-                           "refusing to end the sessions of uid " + std::to_string(uid));
+                           "not an account id of this system: " + account.value);
     }
+    if (*uid == 0 || *uid == ::getuid()) {
+      return Status::error(ErrorCode::kInvalidArgument,
+                           "refusing to end the sessions of uid " + account.value);
+    }
+    uids.push_back(*uid);
   }
   return std::unique_ptr<SessionTerminator>(
       std::make_unique<ProcSessionTerminator>(std::move(procRoot), std::move(uids)));

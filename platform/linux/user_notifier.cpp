@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "platform/linux/posix_error.h"
+#include "platform/linux/uid_account.h"
 
 namespace tillid::platform {
 namespace {
@@ -16,15 +17,24 @@ class SessionBusNotifier final : public UserNotifier {
  public:
   explicit SessionBusNotifier(std::string runtimeRoot) : runtimeRoot_(std::move(runtimeRoot)) {}
 
-  Status notify(uint32_t uid, uint32_t gid, const std::string& summary,
+  Status notify(const AccountId& account, const std::string& summary,
                 const std::string& body) override {
-    const std::string runtimeDir = runtimeRoot_ + "/" + std::to_string(uid);
+    const auto uid = uidOfAccountId(account);
+    if (!uid) {
+      return Status::error(ErrorCode::kInvalidArgument,
+                           "not an account id of this system: " + account.value);
+    }
+    const std::string runtimeDir = runtimeRoot_ + "/" + account.value;
     const std::string bus = runtimeDir + "/bus";
     struct stat st {};
     if (::stat(bus.c_str(), &st) != 0) {
       return Status::error(ErrorCode::kNotFound,
-                           "uid " + std::to_string(uid) + " has no session bus (not logged in)");
+                           "uid " + account.value + " has no session bus (not logged in)");
     }
+    // The runtime directory belongs to the user and their primary group.
+    struct stat dir {};
+    if (::stat(runtimeDir.c_str(), &dir) != 0) return posixError(runtimeDir, errno);
+    const gid_t gid = dir.st_gid;
     const std::string address = "DBUS_SESSION_BUS_ADDRESS=unix:path=" + bus;
     const std::string xdg = "XDG_RUNTIME_DIR=" + runtimeDir;
     const pid_t pid = ::fork();
@@ -32,7 +42,7 @@ class SessionBusNotifier final : public UserNotifier {
     if (pid == 0) {
       // The child drops to the user before it talks to the user's bus.
       if (::setgroups(0, nullptr) != 0 || ::setresgid(gid, gid, gid) != 0 ||
-          ::setresuid(uid, uid, uid) != 0) {
+          ::setresuid(*uid, *uid, *uid) != 0) {
         ::_exit(126);
       }
       char* env[] = {const_cast<char*>(address.c_str()), const_cast<char*>(xdg.c_str()),
@@ -47,7 +57,7 @@ class SessionBusNotifier final : public UserNotifier {
       if (errno != EINTR) return posixError("waiting for notify-send", errno);
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      return Status::error(ErrorCode::kUnavailable, "notify-send for uid " + std::to_string(uid) +
+      return Status::error(ErrorCode::kUnavailable, "notify-send for uid " + account.value +
                                                         " failed (status " +
                                                         std::to_string(status) + ")");
     }

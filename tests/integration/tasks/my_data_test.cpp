@@ -160,7 +160,7 @@ TEST_CASE("each employee sees their own data and every access to it", "[tasks][r
   auto data = parseJsonObject(asNobody.out);
   REQUIRE(data);
   CHECK((*data)->getValue<std::string>("user") == "nobody");
-  CHECK((*data)->getValue<int64_t>("uid") == 65534);
+  CHECK((*data)->getValue<std::string>("account_id") == "65534");
   CHECK((*data)->getValue<int64_t>("retention_days") == 180);
   const std::string text = canonicalJson(*data);
   CHECK(text.find("nobody-site.example") != std::string::npos);
@@ -245,7 +245,7 @@ TEST_CASE("a slow local user cannot hold the employee view, and many callers at 
       agentCommand(stateDir, {"my-data", "--json", "--set", "employee_view.socket=" + socket});
   INFO(asRoot.err);
   CHECK(asRoot.exitCode == 0);
-  CHECK(asRoot.out.find("\"uid\":0") != std::string::npos);
+  CHECK(asRoot.out.find("\"account_id\":\"0\"") != std::string::npos);
   CHECK(stillRunning(slow));
 
   // Fifty at once, more than the backlog was and than one account may queue: every one

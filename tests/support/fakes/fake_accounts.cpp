@@ -36,7 +36,7 @@ class FakeAccountManager final : public platform::AccountManager {
   Status change(const std::string& name) {
     const auto account = table_.find(name);
     if (std::find(targets_.begin(), targets_.end(), name) == targets_.end() || name == "root" ||
-        (account && account->uid == 0)) {
+        (account && account->id.value == "0")) {
       return Status::error(ErrorCode::kPermission, name + " is not a target account");
     }
     if (table_.failAfter) {

@@ -1,8 +1,8 @@
 #pragma once
 // platform::AccountManager over an account table in memory. Every manager made by
 // manager() shares the table and may lock and remove only the names it was given (never
-// root), as the Linux one. Fault injection: after `failAfter` more successful changes,
-// lock and remove return `failure` (kIo by default) and change nothing.
+// root, account id "0"), as the Linux one. Fault injection: after `failAfter` more successful
+// changes, lock and remove return `failure` (kIo by default) and change nothing.
 
 #include <memory>
 #include <optional>

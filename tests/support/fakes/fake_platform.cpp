@@ -12,7 +12,8 @@ FakePlatform::FakePlatform()
       directoryCache(std::make_shared<FakeDirectoryCache>()),
       blockDevices(std::make_shared<FakeBlockDevices>()),
       volumes(std::make_shared<FakeVolumeCryptoEraser>()),
-      deviceIdentity(std::make_shared<FakeDeviceIdentity>()) {}
+      deviceIdentity(std::make_shared<FakeDeviceIdentity>()),
+      commands(std::make_shared<FakeCommandRunner>()) {}
 
 platform::Platform FakePlatform::platform() const {
   platform::Platform p;
@@ -21,8 +22,8 @@ platform::Platform FakePlatform::platform() const {
   p.accounts = [table = accounts](std::vector<std::string> targets) {
     return table->manager(std::move(targets));
   };
-  p.sessions = [table = sessions](std::vector<uint32_t> uids) {
-    return table->terminator(std::move(uids));
+  p.sessions = [table = sessions](const std::vector<platform::AccountId>& targets) {
+    return table->terminator(targets);
   };
   p.userNotifier = userNotifier;
   p.files = files;
@@ -30,6 +31,7 @@ platform::Platform FakePlatform::platform() const {
   p.blockDevices = blockDevices;
   p.volumeCryptoEraser = volumes;
   p.deviceIdentity = deviceIdentity;
+  p.commands = commands;
   return p;
 }
 

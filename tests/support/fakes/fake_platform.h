@@ -9,6 +9,7 @@
 #include "platform/platform.h"
 #include "tests/support/fakes/fake_accounts.h"
 #include "tests/support/fakes/fake_block_devices.h"
+#include "tests/support/fakes/fake_command_runner.h"
 #include "tests/support/fakes/fake_device_identity.h"
 #include "tests/support/fakes/fake_directory_cache.h"
 #include "tests/support/fakes/fake_file_eraser.h"
@@ -34,6 +35,7 @@ struct FakePlatform {
   std::shared_ptr<FakeBlockDevices> blockDevices;
   std::shared_ptr<FakeVolumeCryptoEraser> volumes;
   std::shared_ptr<FakeDeviceIdentity> deviceIdentity;
+  std::shared_ptr<FakeCommandRunner> commands;
 };
 
 }  // namespace tillid::test

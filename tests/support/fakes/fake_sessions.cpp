@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 namespace tillid::test {
@@ -9,14 +10,14 @@ namespace {
 
 class FakeSessionTerminator final : public platform::SessionTerminator {
  public:
-  FakeSessionTerminator(FakeSessions& table, std::vector<uint32_t> uids)
-      : table_(table), uids_(std::move(uids)) {}
+  FakeSessionTerminator(FakeSessions& table, std::vector<platform::AccountId> accounts)
+      : table_(table), accounts_(std::move(accounts)) {}
 
   Result<Outcome> terminate(std::chrono::milliseconds) override {
     if (!table_.failure) return table_.failure;
     Outcome outcome;
-    for (uint32_t uid : uids_) {
-      auto& p = table_.users[uid];
+    for (const auto& account : accounts_) {
+      auto& p = table_.users[account];
       outcome.terminated += p.polite + p.stubborn;
       outcome.killed += p.stubborn;
       p.polite = 0;
@@ -32,27 +33,31 @@ class FakeSessionTerminator final : public platform::SessionTerminator {
   Result<int> remaining() override {
     if (!table_.failure) return table_.failure;
     int left = 0;
-    for (uint32_t uid : uids_) left += table_.users[uid].polite + table_.users[uid].stubborn;
+    for (const auto& account : accounts_) {
+      left += table_.users[account].polite + table_.users[account].stubborn;
+    }
     return left;
   }
 
  private:
   FakeSessions& table_;
-  const std::vector<uint32_t> uids_;
+  const std::vector<platform::AccountId> accounts_;
 };
 
 }  // namespace
 
+FakeSessions::FakeSessions() : refused{{"0"}, {std::to_string(::getuid())}} {}
+
 Result<std::unique_ptr<platform::SessionTerminator>> FakeSessions::terminator(
-    std::vector<uint32_t> uids) {
-  for (uint32_t uid : uids) {
-    if (uid == 0 || uid == ::getuid()) {
+    const std::vector<platform::AccountId>& accounts) {
+  for (const auto& account : accounts) {
+    if (std::find(refused.begin(), refused.end(), account) != refused.end()) {
       return Status::error(ErrorCode::kInvalidArgument,
-                           "refusing to end the sessions of uid " + std::to_string(uid));
+                           "refusing to end the sessions of " + account.value);
     }
   }
   return std::unique_ptr<platform::SessionTerminator>(
-      std::make_unique<FakeSessionTerminator>(*this, std::move(uids)));
+      std::make_unique<FakeSessionTerminator>(*this, accounts));
 }
 
 }  // namespace tillid::test

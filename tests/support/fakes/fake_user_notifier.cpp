@@ -2,13 +2,13 @@
 
 namespace tillid::test {
 
-Status FakeUserNotifier::notify(uint32_t uid, uint32_t, const std::string& summary,
+Status FakeUserNotifier::notify(const platform::AccountId& account, const std::string& summary,
                                 const std::string& body) {
-  if (loggedOut.count(uid) != 0) {
-    return Status::error(ErrorCode::kNotFound, "uid " + std::to_string(uid) + " has no session");
+  if (loggedOut.count(account) != 0) {
+    return Status::error(ErrorCode::kNotFound, account.value + " has no session");
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  shown_.push_back(std::to_string(uid) + ": " + summary + ": " + body);
+  shown_.push_back(account.value + ": " + summary + ": " + body);
   return Status::ok();
 }
 

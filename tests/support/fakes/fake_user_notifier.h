@@ -13,12 +13,12 @@ namespace tillid::test {
 
 class FakeUserNotifier final : public platform::UserNotifier {
  public:
-  Status notify(uint32_t uid, uint32_t gid, const std::string& summary,
+  Status notify(const platform::AccountId& account, const std::string& summary,
                 const std::string& body) override;
 
-  std::vector<std::string> shown() const;  // "<uid>: <summary>: <body>", in order
+  std::vector<std::string> shown() const;  // "<account id>: <summary>: <body>", in order
 
-  std::set<uint32_t> loggedOut;  // set before use
+  std::set<platform::AccountId> loggedOut;  // set before use
 
  private:
   mutable std::mutex mutex_;

@@ -50,7 +50,7 @@ std::string buildDevice(const TempDir& dir) {
 
 const platform::DiscoveredAccount* byUid(const platform::AccountDiscovery& found, uint32_t uid) {
   for (const auto& d : found.accounts) {
-    if (d.account.uid == uid) return &d;
+    if (d.account.id.value == std::to_string(uid)) return &d;
   }
   return nullptr;
 }
@@ -84,7 +84,7 @@ void discoverPlanAndErase(bool nameService) {
 
   const auto* dana = byUid(*found, kDomainUid);
   REQUIRE(dana != nullptr);
-  CHECK(dana->person);
+  CHECK(dana->account.person);
   CHECK(!dana->local);
   CHECK(dana->account.name == "dana@corp.example");
   CHECK(dana->account.home == "/home/dana");
@@ -94,11 +94,11 @@ void discoverPlanAndErase(bool nameService) {
   CHECK(hasSource(*dana, "nss") == nameService);
   const auto* eve = byUid(*found, kOrphanUid);
   REQUIRE(eve != nullptr);  // a home whose owner no account source names
-  CHECK(eve->person);
+  CHECK(eve->account.person);
   CHECK(eve->account.home == "/home/eve");
   CHECK(eve->sources == std::vector<std::string>{"home-owner"});
-  CHECK(!byUid(*found, 34)->person);
-  CHECK(!byUid(*found, 1500001)->person);  // a directory service account: nologin
+  CHECK(!byUid(*found, 34)->account.person);
+  CHECK(!byUid(*found, 1500001)->account.person);  // a directory service account: nologin
   CHECK(byUid(*found, 1000)->local);
   CHECK(found->unreadableEntries == 0);
   REQUIRE(found->credentialCaches.size() == 1);
@@ -178,7 +178,7 @@ TEST_CASE("accounts: systemd-homed users are found from their user records, imag
   REQUIRE(found.isOk());
   const auto* carol = byUid(*found, 60231);
   REQUIRE(carol != nullptr);
-  CHECK(carol->person);
+  CHECK(carol->account.person);
   CHECK(!carol->local);
   CHECK(carol->account.name == "carol");
   CHECK(carol->account.home == "/home/carol.home");
@@ -218,9 +218,9 @@ TEST_CASE("accounts: name-service users are found through NSS", "[.][nss]") {
   const auto* service = byUid(*found, 998);
   REQUIRE(service != nullptr);
   CHECK(service->sources == std::vector<std::string>{"nss"});
-  CHECK(!service->person);
+  CHECK(!service->account.person);
   REQUIRE(byUid(*found, kDomainUid) != nullptr);
-  CHECK(byUid(*found, kDomainUid)->person);
+  CHECK(byUid(*found, kDomainUid)->account.person);
 }
 
 }  // namespace

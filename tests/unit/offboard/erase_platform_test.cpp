@@ -160,9 +160,9 @@ TEST_CASE("accounts: list, lock and remove only listed people", "[offboard]") {
   auto accounts = manager->list();
   REQUIRE(accounts.isOk());
   REQUIRE(accounts->size() == 4);
-  CHECK(isPersonAccount((*accounts)[1]));
-  CHECK(!isPersonAccount((*accounts)[0]));
-  CHECK(!isPersonAccount((*accounts)[3]));
+  CHECK((*accounts)[1].person);
+  CHECK(!(*accounts)[0].person);
+  CHECK(!(*accounts)[3].person);
 
   CHECK(manager->lock("it-admin").code() == ErrorCode::kPermission);
   CHECK(manager->remove("root").code() == ErrorCode::kPermission);
@@ -187,8 +187,9 @@ TEST_CASE("accounts: list, lock and remove only listed people", "[offboard]") {
 
 TEST_CASE("sessions: the listed users' processes are killed, nobody else's", "[offboard]") {
   TempDir dir;
-  CHECK(!makeSessionTerminator(dir.path(), {0}).isOk());
-  CHECK(!makeSessionTerminator(dir.path(), {::getuid()}).isOk());
+  CHECK(!makeSessionTerminator(dir.path(), {{"0"}}).isOk());
+  CHECK(!makeSessionTerminator(dir.path(), {{"S-1-5-21-1004"}}).isOk());  // not a uid
+  CHECK(!makeSessionTerminator(dir.path(), {{std::to_string(::getuid())}}).isOk());
   // A proc directory the test builds: a real child process presented as uid 4242, and
   // another presented as uid 4343.
   test::ChildProcess victim("/bin/sleep", {"600"});
@@ -199,7 +200,7 @@ TEST_CASE("sessions: the listed users' processes are killed, nobody else's", "[o
             "Name:\tsleep\nState:\tS (sleeping)\nUid:\t4242\t4242\t4242\t4242\n");
   writeFile(dir.file(std::to_string(bystander.pid()) + "/status"),
             "Name:\tsleep\nState:\tS (sleeping)\nUid:\t4343\t4343\t4343\t4343\n");
-  auto terminator = makeSessionTerminator(dir.path(), {4242});
+  auto terminator = makeSessionTerminator(dir.path(), {{"4242"}});
   REQUIRE(terminator.isOk());
   CHECK((*terminator)->remaining().value() == 1);
   // The test's proc entry outlives the process, so SIGKILL follows after the grace; the
@@ -234,7 +235,7 @@ TEST_CASE("sessions: SIGTERM first, SIGKILL only to a process still alive after 
     REQUIRE(test::waitUntil([&] { return child->out().find("ready") != std::string::npos; },
                             std::chrono::seconds(10)));
   }
-  auto terminator = makeSessionTerminator("/proc", {4242, 4343});
+  auto terminator = makeSessionTerminator("/proc", {{"4242"}, {"4343"}});
   REQUIRE(terminator.isOk());
   const auto grace = std::chrono::milliseconds(1500);
   const auto start = std::chrono::steady_clock::now();

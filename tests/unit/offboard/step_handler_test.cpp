@@ -92,7 +92,7 @@ PlanStep step(StepKind kind, std::string target, std::string param = "") {
 }
 
 platform::Account account(const std::string& name, uint32_t uid) {
-  return platform::Account{name, uid, uid, "/home/" + name, "/bin/bash", false};
+  return platform::Account{{std::to_string(uid)}, name, "/home/" + name, "/bin/bash", false, true};
 }
 
 TEST_CASE("erase-files: the tree is erased and checked absent", "[offboard]") {
@@ -277,15 +277,15 @@ TEST_CASE("end-sessions: polite and stubborn processes end, and a racing login i
           "[offboard]") {
   StepBench bench({step(StepKind::kEndSessions, "anna", "1001")});
   auto& sessions = *bench.fakes.sessions;
-  sessions.users[1001] = {2, 1, 1, 1};
-  sessions.users[1002] = {3, 0, 0, 0};
+  sessions.users[{"1001"}] = {2, 1, 1, 1};
+  sessions.users[{"1002"}] = {3, 0, 0, 0};
   REQUIRE(bench.act(0).isOk());
   CHECK(StepBench::field<int>(bench.step(0).resultJson, "processes_sent_sigterm") == 3);
   CHECK(StepBench::field<int>(bench.step(0).resultJson, "processes_sent_sigkill_after_grace") == 1);
-  CHECK(sessions.users[1001].polite == 1);  // logged in again meanwhile
+  CHECK(sessions.users[{"1001"}].polite == 1);  // logged in again meanwhile
   REQUIRE(bench.verify(0).isOk());
   CHECK(StepBench::field<int>(bench.step(0).verificationJson, "remaining_processes") == 0);
-  CHECK(sessions.users[1002].polite == 3);  // not a target
+  CHECK(sessions.users[{"1002"}].polite == 3);  // not a target
 }
 
 TEST_CASE("end-sessions: an error from the system fails the step, and root is refused",
@@ -345,7 +345,9 @@ TEST_CASE("certificate: without a device key nothing is signed or queued", "[off
 
 TEST_CASE("final-command: its exit status is the verification", "[offboard]") {
   StepBench bench({step(StepKind::kFinalCommand, "exit 3")});
+  bench.fakes.commands->exitCodes["exit 3"] = 3;
   REQUIRE(bench.act(0).isOk());
+  CHECK(bench.fakes.commands->ran() == std::vector<std::string>{"exit 3"});
   CHECK(StepBench::field<int>(bench.step(0).resultJson, "exit_code") == 3);
   const Status checked = bench.verify(0);
   CHECK(checked.code() == ErrorCode::kIo);  // a failure, not something left behind
@@ -353,6 +355,13 @@ TEST_CASE("final-command: its exit status is the verification", "[offboard]") {
   StepBench ok({step(StepKind::kFinalCommand, "true")});
   REQUIRE(ok.act(0).isOk());
   CHECK(ok.verify(0).isOk());
+}
+
+TEST_CASE("final-command: an interpreter that cannot start fails the step as I/O", "[offboard]") {
+  StepBench bench({step(StepKind::kFinalCommand, "reboot")});
+  bench.fakes.commands->failure = Status::error(ErrorCode::kIo, "cannot start the interpreter");
+  CHECK(bench.act(0).code() == ErrorCode::kIo);
+  CHECK(bench.step(0).resultJson == "{}");
 }
 
 }  // namespace

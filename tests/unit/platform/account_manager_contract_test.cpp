@@ -12,7 +12,7 @@
 namespace tillid::test {
 namespace {
 
-// One implementation holding root (uid 0), it-admin (1000) and alice (1001).
+// One implementation holding root (account id 0), it-admin (1000) and alice (1001).
 class AccountSystem {
  public:
   virtual ~AccountSystem() = default;
@@ -46,9 +46,9 @@ class LinuxAccounts final : public AccountSystem {
 class FakeAccountSystem final : public AccountSystem {
  public:
   FakeAccountSystem() {
-    fake_.add({"root", 0, 0, "/root", "/bin/bash", false});
-    fake_.add({"it-admin", 1000, 1000, "/home/it-admin", "/bin/bash", false});
-    fake_.add({"alice", 1001, 1001, "/home/alice", "/bin/bash", false});
+    fake_.add({{"0"}, "root", "/root", "/bin/bash", false, false});
+    fake_.add({{"1000"}, "it-admin", "/home/it-admin", "/bin/bash", false, true});
+    fake_.add({{"1001"}, "alice", "/home/alice", "/bin/bash", false, true});
   }
   std::unique_ptr<platform::AccountManager> manager(std::vector<std::string> targets) override {
     return fake_.manager(std::move(targets));
@@ -80,8 +80,8 @@ TEST_CASE("account manager contract: listed, locked and removed, idempotently",
   auto manager = system->manager({"alice"});
   auto alice = find(*manager, "alice");
   REQUIRE(alice);
-  CHECK(alice->uid == 1001);
-  CHECK(alice->gid == 1001);
+  CHECK(alice->id.value == "1001");
+  CHECK(alice->person);
   CHECK(alice->home == "/home/alice");
   CHECK(!alice->locked);
   REQUIRE(manager->lock("alice").isOk());

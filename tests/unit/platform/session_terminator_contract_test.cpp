@@ -21,31 +21,31 @@ class Processes {
  public:
   virtual ~Processes() = default;
   virtual Result<std::unique_ptr<platform::SessionTerminator>> terminator(
-      std::vector<uint32_t> uids) = 0;
-  virtual void start(uint32_t uid) = 0;
-  // Waits until the signalled processes of `uid` are gone and forgets them (a real proc
-  // directory does that by itself).
-  virtual void reap(uint32_t uid) = 0;
+      const std::vector<platform::AccountId>& accounts) = 0;
+  virtual void start(const platform::AccountId& account) = 0;
+  // Waits until the signalled processes of `account` are gone and forgets them (a real
+  // proc directory does that by itself).
+  virtual void reap(const platform::AccountId& account) = 0;
 };
 
 class LinuxProcesses final : public Processes {
  public:
   Result<std::unique_ptr<platform::SessionTerminator>> terminator(
-      std::vector<uint32_t> uids) override {
-    return platform_.sessions(std::move(uids));
+      const std::vector<platform::AccountId>& accounts) override {
+    return platform_.sessions(accounts);
   }
-  void start(uint32_t uid) override {
+  void start(const platform::AccountId& account) override {
     auto child = std::make_unique<ChildProcess>("/bin/sleep", std::vector<std::string>{"600"});
     const std::string entry = dir_.file("proc/" + std::to_string(child->pid()));
-    children_.emplace_back(uid, std::move(child));
+    children_.emplace_back(account, std::move(child));
     std::filesystem::create_directories(entry);
-    const std::string id = std::to_string(uid);
+    const std::string& id = account.value;
     writeFile(entry + "/status", "Name:\tsleep\nState:\tS (sleeping)\nUid:\t" + id + "\t" + id +
                                      "\t" + id + "\t" + id + "\n");
   }
-  void reap(uint32_t uid) override {
+  void reap(const platform::AccountId& account) override {
     for (auto& [owner, child] : children_) {
-      if (owner != uid) continue;
+      if (owner != account) continue;
       child->wait();
       std::filesystem::remove_all(dir_.file("proc/" + std::to_string(child->pid())));
     }
@@ -54,17 +54,17 @@ class LinuxProcesses final : public Processes {
  private:
   TempDir dir_;
   platform::Platform platform_ = platform::makePlatform(dir_.path());
-  std::vector<std::pair<uint32_t, std::unique_ptr<ChildProcess>>> children_;
+  std::vector<std::pair<platform::AccountId, std::unique_ptr<ChildProcess>>> children_;
 };
 
 class FakeProcesses final : public Processes {
  public:
   Result<std::unique_ptr<platform::SessionTerminator>> terminator(
-      std::vector<uint32_t> uids) override {
-    return fake_.terminator(std::move(uids));
+      const std::vector<platform::AccountId>& accounts) override {
+    return fake_.terminator(accounts);
   }
-  void start(uint32_t uid) override { ++fake_.users[uid].polite; }
-  void reap(uint32_t) override {}
+  void start(const platform::AccountId& account) override { ++fake_.users[account].polite; }
+  void reap(const platform::AccountId&) override {}
 
  private:
   FakeSessions fake_;
@@ -79,8 +79,9 @@ TEST_CASE("session terminator contract: root and the caller are refused", "[plat
   const std::string name = GENERATE("linux", "fake");
   INFO(name);
   auto processes = processesNamed(name);
-  CHECK(processes->terminator({0}).status().code() == ErrorCode::kInvalidArgument);
-  CHECK(processes->terminator({4242, ::getuid()}).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(processes->terminator({{"0"}}).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(processes->terminator({{"4242"}, {std::to_string(::getuid())}}).status().code() ==
+        ErrorCode::kInvalidArgument);
 }
 
 TEST_CASE("session terminator contract: the target users' processes end, nobody else's",
@@ -88,17 +89,17 @@ TEST_CASE("session terminator contract: the target users' processes end, nobody 
   const std::string name = GENERATE("linux", "fake");
   INFO(name);
   auto processes = processesNamed(name);
-  processes->start(4242);
-  processes->start(4343);
-  auto terminator = processes->terminator({4242});
+  processes->start({"4242"});
+  processes->start({"4343"});
+  auto terminator = processes->terminator({{"4242"}});
   REQUIRE(terminator.isOk());
   CHECK((*terminator)->remaining().value() == 1);
   auto ended = (*terminator)->terminate(std::chrono::milliseconds(500));
   REQUIRE(ended.isOk());
   CHECK(ended->terminated == 1);
-  processes->reap(4242);
+  processes->reap({"4242"});
   CHECK((*terminator)->remaining().value() == 0);
-  auto bystander = processes->terminator({4343});
+  auto bystander = processes->terminator({{"4343"}});
   REQUIRE(bystander.isOk());
   CHECK((*bystander)->remaining().value() == 1);
 }

@@ -21,10 +21,10 @@ TEST_CASE("user notifier contract: a user without a session is not found", "[pla
     notifier = platform::makePlatform(dir.path()).userNotifier;
   } else {
     auto fake = std::make_shared<FakeUserNotifier>();
-    fake->loggedOut = {4242};
+    fake->loggedOut = {{"4242"}};
     notifier = fake;
   }
-  CHECK(notifier->notify(4242, 4242, "Device reset announced", "body").code() ==
+  CHECK(notifier->notify({"4242"}, "Device reset announced", "body").code() ==
         ErrorCode::kNotFound);
 }
 
