@@ -78,10 +78,10 @@ const Text kWhatShort = {"destinationer, tidspunkter og mængder, aldrig indhold
 const Text kWhatLong = {
     "destinationer, tidspunkter og mængder &mdash; aldrig indhold, sideadresser eller "
     "tastetryk. Destinationer i beskyttede kategorier (fagforeninger, sundhed, religion, "
-    "politik) navngives aldrig.",
+    "politik, seksuel orientering, livssyn) navngives aldrig.",
     "destinations, times and volumes &mdash; never content, page addresses or keystrokes. "
-    "Destinations in protected categories (unions, health, religion, politics) are never "
-    "named."};
+    "Destinations in protected categories (unions, health, religion, politics, sexual "
+    "orientation, beliefs) are never named."};
 const Text kDeletedAfter = {"Rækkerne slettes efter", "Rows are deleted after"};
 const Text kDays = {"dage", "days"};
 const Text kResetAnnounced = {"Enheden nulstilles: din konto og dine filer slettes fra",

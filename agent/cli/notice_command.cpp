@@ -25,10 +25,14 @@ using Poco::JSON::Object;
 
 // The built-in protected lists' names.
 std::string categoryName(const std::string& list, Language l) {
+  if (list == "sexual_orientation") {
+    return l == Language::kEnglish ? "sexual orientation" : "seksuel orientering";
+  }
   if (l == Language::kEnglish) return list;
   if (list == "unions") return "fagforeninger";
   if (list == "health") return "sundhed";
   if (list == "politics") return "politik";
+  if (list == "beliefs") return "livssyn";
   return list;  // "religion" is the same word
 }
 

@@ -13,6 +13,8 @@ extern const char protected_unions_txt[];
 extern const char protected_health_txt[];
 extern const char protected_religion_txt[];
 extern const char protected_politics_txt[];
+extern const char protected_sexual_orientation_txt[];
+extern const char protected_beliefs_txt[];
 }  // namespace tillid::embedded
 
 namespace tillid::usage {
@@ -72,7 +74,9 @@ std::vector<ProtectedList> builtInProtectedLists() {
   return {{"unions", embedded::protected_unions_txt},
           {"health", embedded::protected_health_txt},
           {"religion", embedded::protected_religion_txt},
-          {"politics", embedded::protected_politics_txt}};
+          {"politics", embedded::protected_politics_txt},
+          {"sexual_orientation", embedded::protected_sexual_orientation_txt},
+          {"beliefs", embedded::protected_beliefs_txt}};
 }
 
 Result<PrivacyFilter> PrivacyFilter::fromConfig(const Config& config) {

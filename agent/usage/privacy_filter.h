@@ -1,8 +1,9 @@
 #pragma once
 // The privacy filter: what the usage log may never hold. Destinations in protected
-// categories (GDPR art. 9: trade unions, health, religion, politics) are replaced by the
-// marker "protected" before any observer sees the flow, and nothing about usage is
-// recorded before the announced start of the control measure (monitoring.effective_from).
+// categories (GDPR art. 9: trade unions, health, religion, politics, sexual orientation and
+// sex life, philosophical beliefs) are replaced by the marker "protected" before any
+// observer sees the flow, and nothing about usage is recorded before the announced start
+// of the control measure (monitoring.effective_from).
 //
 // The lists are config/protected/*.txt (compiled into the binary) plus the files named in
 // privacy.extra_protected_lists. A list entry matches the domain itself and every
@@ -31,7 +32,8 @@ struct ProtectedList {
   std::string text;
 };
 
-// The lists compiled into the binary: unions, health, religion, politics.
+// The lists compiled into the binary: unions, health, religion, politics,
+// sexual_orientation, beliefs.
 std::vector<ProtectedList> builtInProtectedLists();
 
 class PrivacyFilter {

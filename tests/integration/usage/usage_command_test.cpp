@@ -164,7 +164,9 @@ TEST_CASE("notice prints the employees' notice from the configuration", "[usage]
   CHECK_THAT(text.out, Catch::Contains("'tillid-agent my-data' 48 timer før"));
   CHECK_THAT(text.out, Catch::Contains("over 3,5 Mbit/s"));
   CHECK_THAT(text.out, Catch::Contains("2026-12-01. Før denne dato registreres intet."));
-  CHECK_THAT(text.out, Catch::Contains("fagforeninger, sundhed, religion, politik"));
+  CHECK_THAT(
+      text.out,
+      Catch::Contains("fagforeninger, sundhed, religion, politik, seksuel orientering, livssyn"));
   // Who sees what: spot checks without destinations, investigations with them, the
   // collector's copy, and every read shown to the employee.
   CHECK_THAT(text.out, Catch::Contains("aldrig destinationer"));

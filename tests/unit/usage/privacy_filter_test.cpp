@@ -25,10 +25,10 @@ PrivacyFilter filterFrom(const std::vector<std::string>& overrides) {
 TEST_CASE("built-in lists protect domains and their subdomains, not look-alikes",
           "[usage][privacy]") {
   const PrivacyFilter filter = filterFrom({});
-  CHECK(filter.domainCount() > 40);
-  // Unions, health, religion, politics.
+  CHECK(filter.domainCount() > 200);
+  // Unions, health, religion, politics, sexual orientation, beliefs.
   for (const char* name : {"foa.dk", "3f.dk", "fho.dk", "dlf.org", "sundhed.dk", "folkekirken.dk",
-                           "enhedslisten.dk"}) {
+                           "enhedslisten.dk", "lgbt.dk", "humanistisksamfund.dk"}) {
     INFO(name);
     CHECK(filter.isProtected(name));
   }
@@ -43,6 +43,46 @@ TEST_CASE("built-in lists protect domains and their subdomains, not look-alikes"
   CHECK_FALSE(filter.isProtected("dr.dk"));
   CHECK_FALSE(filter.isProtected("192.0.2.7"));
   CHECK_FALSE(filter.isProtected(""));
+}
+
+TEST_CASE("every art. 9 category has a built-in list", "[usage][privacy]") {
+  std::vector<std::string> names;
+  for (const auto& list : builtInProtectedLists()) {
+    INFO(list.name);
+    names.push_back(list.name);
+    auto one = PrivacyFilter::fromLists({list}, std::nullopt);
+    REQUIRE(one.isOk());
+    CHECK(one->domainCount() > 0);
+  }
+  CHECK(names == std::vector<std::string>{"unions", "health", "religion", "politics",
+                                          "sexual_orientation", "beliefs"});
+}
+
+TEST_CASE("the SNIs a Danish employee sends to art. 9 destinations come out protected",
+          "[usage][privacy]") {
+  const PrivacyFilter filter = filterFrom({});
+  // Medicine, pharmacy, region, crisis line, LGBT+, parish portal, a-kasser and unions.
+  for (const char* sni :
+       {"medicin.dk", "min.medicin.dk", "pro.medicin.dk", "apoteket.dk", "regionh.dk",
+        "livslinien.dk", "lgbt.dk", "sogn.dk", "ase.dk", "ca.dk", "aka.dk", "minakasse.dk",
+        "detfagligehus.dk", "prosa.dk", "tl.dk", "journalistforbundet.dk", "gl.org",
+        "uddannelsesforbundet.dk", "humanistisksamfund.dk"}) {
+    FlowInfo info;
+    info.destination = sni;
+    info.service = "TLS";
+    filter.apply(info);
+    INFO(sni);
+    CHECK(info.destination == "protected");
+    CHECK(info.service == "protected");
+  }
+  // Public broadcasting, the municipalities' association and the citizens' portal.
+  for (const char* sni : {"dr.dk", "www.dr.dk", "kl.dk", "borger.dk", "www.borger.dk"}) {
+    FlowInfo info;
+    info.destination = sni;
+    filter.apply(info);
+    INFO(sni);
+    CHECK(info.destination == sni);
+  }
 }
 
 TEST_CASE("a protected flow keeps its volume but loses its name, service and category",
