@@ -9,7 +9,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool any(fs::perms mode, fs::perms bits) { return (mode & bits) != fs::perms::none; }
+bool any(fs::perms mode, fs::perms bits) {
+  return (mode & bits) != fs::perms::none;
+}
 
 }  // namespace
 

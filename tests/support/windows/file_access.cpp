@@ -22,8 +22,8 @@ constexpr DWORD kWriteRights = FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_A
                                GENERIC_ALL;
 
 std::wstring wide(const std::string& text) {
-  const int n = MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()),
-                                    nullptr, 0);
+  const int n =
+      MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
   std::wstring out(static_cast<size_t>(n), L'\0');
   MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(), n);
   return out;
@@ -112,7 +112,9 @@ FileAccess accessOf(const std::string& path) {
   return access;
 }
 
-void openToEveryone(const std::string& path) { setDacl(path, L"D:P(A;OICI;FA;;;WD)"); }
+void openToEveryone(const std::string& path) {
+  setDacl(path, L"D:P(A;OICI;FA;;;WD)");
+}
 
 void makeSharedDirectory(const std::string& path) {
   // C:\Windows\Temp's pattern: users may add files and folders, each owns what it adds.
