@@ -12,7 +12,8 @@ inline constexpr int kSkipReturnCode = 77;
 // Prints why and ends the process with kSkipReturnCode.
 [[noreturn]] void skipTest(const std::string& why);
 
-// Skips unless the test runs as root.
+// Skips unless the test runs as root (on Windows, with an elevated administrator's token);
+// tests/support/<os>/privileges.cpp.
 void skipUnlessRoot(const std::string& why);
 
 }  // namespace tillid::test

@@ -1,22 +1,24 @@
-// The Linux private files (platform/private_files.h) on real files in a temporary
-// directory: the modes each capability stands for, and the refusal of a shared directory.
+// The contract of platform/private_files.h, run against the operating system's implementation
+// on real files in a temporary directory: who may read what each capability writes, whole
+// replacement, and the refusal of a directory shared by design. tests/support/file_access.h
+// reads the permissions as the operating system records them.
 
 #include "platform/private_files.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "tests/support/file_access.h"
 #include "tests/support/temp_dir.h"
 
 namespace tillid::platform {
 namespace {
 
 namespace fs = std::filesystem;
+using test::accessOf;
+using test::kOwnerOnly;
+using test::kReadableByAll;
 using test::TempDir;
-
-fs::perms modeOf(const std::string& path) {
-  return fs::status(path).permissions() & fs::perms::mask;
-}
 
 TEST_CASE("a private file is its owner's alone and replaced whole", "[platform]") {
   TempDir dir;
@@ -24,7 +26,7 @@ TEST_CASE("a private file is its owner's alone and replaced whole", "[platform]"
   REQUIRE(writePrivateFile(path, "first"));
   REQUIRE(writePrivateFile(path, "second"));
   CHECK(test::readFile(path) == "second");
-  CHECK(modeOf(path) == (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK(accessOf(path) == kOwnerOnly);
   CHECK_FALSE(fs::exists(path + ".tmp"));
 }
 
@@ -32,41 +34,71 @@ TEST_CASE("a shared file is readable by every local user, writable by its owner"
   TempDir dir;
   const std::string path = dir.file("enrollment.json");
   REQUIRE(writeSharedFile(path, "{}\n"));
-  CHECK(test::readFile(path) == "{}\n");
-  CHECK(modeOf(path) == (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                         fs::perms::others_read));
+  REQUIRE(writeSharedFile(path, "{\"a\":1}\n"));
+  CHECK(test::readFile(path) == "{\"a\":1}\n");
+  CHECK(accessOf(path) == kReadableByAll);
+  CHECK_FALSE(fs::exists(path + ".tmp"));
 }
 
-TEST_CASE("restrictToOwner closes an existing file, kNotFound for a missing one", "[platform]") {
+TEST_CASE("a leftover temporary file does not lend its permissions", "[platform]") {
   TempDir dir;
-  const std::string path = dir.file("store.db");
-  test::writeFile(path, "rows");
-  fs::permissions(path, fs::perms::all, fs::perm_options::replace);
-  REQUIRE(restrictToOwner(path));
-  CHECK(modeOf(path) == (fs::perms::owner_read | fs::perms::owner_write));
+  const std::string path = dir.file("secret.key");
+  test::writeFile(path + ".tmp", "half");
+  test::openToEveryone(path + ".tmp");
+  REQUIRE(writePrivateFile(path, "whole"));
+  CHECK(test::readFile(path) == "whole");
+  CHECK(accessOf(path) == kOwnerOnly);
+}
+
+TEST_CASE("restrictToOwner reports a missing file as kNotFound", "[platform]") {
+  TempDir dir;
   CHECK(restrictToOwner(dir.file("store.db-wal")).code() == ErrorCode::kNotFound);
 }
 
-TEST_CASE("a private directory is created or closed to others, a shared one refused",
+TEST_CASE("restrictToOwner closes an existing file", "[platform]") {
+  test::skipUnlessPermissionChangesRecorded("restricting an existing file");
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  test::writeFile(path, "rows");
+  test::openToEveryone(path);
+  REQUIRE(restrictToOwner(path));
+  CHECK(accessOf(path) == kOwnerOnly);
+  CHECK(test::readFile(path) == "rows");
+}
+
+TEST_CASE("a missing private directory is created with its parents, closed to others",
           "[platform]") {
   TempDir dir;
   const std::string fresh = dir.file("state/nested");
   REQUIRE(preparePrivateDirectory(fresh));
-  CHECK(modeOf(fresh) == fs::perms::owner_all);
+  CHECK(fs::is_directory(fresh));
+  CHECK(accessOf(fresh) == kOwnerOnly);
+}
 
+TEST_CASE("an existing directory open to everybody is closed to others", "[platform]") {
+  test::skipUnlessPermissionChangesRecorded("closing an existing directory");
+  TempDir dir;
   const std::string open = dir.file("open");
   fs::create_directory(open);
-  fs::permissions(open, fs::perms::all, fs::perm_options::replace);
+  test::openToEveryone(open);
   REQUIRE(preparePrivateDirectory(open));
-  CHECK(modeOf(open) == fs::perms::owner_all);
+  CHECK(accessOf(open) == kOwnerOnly);
+  REQUIRE(preparePrivateDirectory(open));
+  CHECK(accessOf(open) == kOwnerOnly);
+}
 
+TEST_CASE("a directory shared by design is refused and left as it is", "[platform]") {
+  test::skipUnlessPermissionChangesRecorded("recognising a shared directory");
+  TempDir dir;
   const std::string shared = dir.file("shared");
   fs::create_directory(shared);
-  fs::permissions(shared, fs::perms::all | fs::perms::sticky_bit, fs::perm_options::replace);
+  test::makeSharedDirectory(shared);
+  const test::FileAccess before = accessOf(shared);
   const Status refused = preparePrivateDirectory(shared);
   CHECK(refused.code() == ErrorCode::kInvalidArgument);
   CHECK_THAT(refused.message(), Catch::Contains("is a shared directory"));
-  CHECK(modeOf(shared) == (fs::perms::all | fs::perms::sticky_bit));
+  CHECK(accessOf(shared) == before);
+  CHECK(before.othersWrite);
 }
 
 }  // namespace
